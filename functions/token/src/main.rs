@@ -1,0 +1,6 @@
+//! Lambda function for `POST /token`: all behaviour lives in the `shared` crate.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    shared::run_function(shared::Route::Token).await
+}

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Lint the SAM template: cfn-lint, then `sam validate --lint`. Any finding fails.
+#
+#   scripts/lint.sh [template]   (default: template.yaml)
+#
+# Offline: needs no AWS credentials. Tool versions are pinned in
+# scripts/requirements-tools.txt (installed into .venv by scripts/tools.sh).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$ROOT/scripts/tools.sh"
+
+export PATH="$ROOT/.venv/bin:$PATH"
+export SAM_CLI_TELEMETRY=0
+# sam validate needs a region to expand the template, even offline.
+export AWS_DEFAULT_REGION="${AWS_DEFAULT_REGION:-${AWS_REGION:-us-east-1}}"
+
+cd "$ROOT"
+template="${1:-template.yaml}"
+
+# cfn-lint exits non-zero on any error, warning or informational finding it reports.
+echo "== cfn-lint $(cfn-lint --version | awk '{print $2}') $template"
+cfn-lint --include-checks I -- "$template"
+
+echo "== sam validate --lint $template"
+sam validate --lint --template-file "$template" --region "$AWS_DEFAULT_REGION"
+
+echo "lint: OK ($template)"

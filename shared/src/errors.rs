@@ -1,0 +1,41 @@
+//! Every way a request can fail, as one type. `http::error_response` is the only place these
+//! become status codes, headers and bodies.
+
+use crate::scopes::ScopeSet;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiError {
+    /// RFC 6749 §5.2 `invalid_request`: missing or repeated field, wrong content type, bad body.
+    #[error("{0}")]
+    InvalidRequest(String),
+    /// RFC 6749 §5.2 `invalid_grant`: one answer for unknown user, wrong password, disabled or
+    /// locked account, so none of them can be told apart.
+    #[error("Incorrect username or password")]
+    InvalidGrant,
+    /// RFC 6749 §5.2 `invalid_scope`: a scope name the service does not know.
+    #[error("{0}")]
+    InvalidScope(String),
+    /// RFC 6749 §5.2 `unsupported_grant_type`.
+    #[error("grant_type `{0}` is not supported; use `password`")]
+    UnsupportedGrantType(String),
+    /// RFC 6750 §3.1: no credentials, or not Bearer ones. No `error` attribute.
+    #[error("Not authenticated")]
+    NotAuthenticated,
+    /// RFC 6750 `invalid_token`: bad signature, expired, malformed, wrong claims, unknown user.
+    /// `reason` is for logs; clients see the generic detail.
+    #[error("Could not validate credentials")]
+    InvalidToken { required: ScopeSet, reason: String },
+    /// `invalid_token` for a valid token whose user is disabled.
+    #[error("Inactive user")]
+    InactiveUser { required: ScopeSet },
+    /// RFC 6750 `insufficient_scope`.
+    #[error("Not enough permissions")]
+    InsufficientScope { required: ScopeSet },
+    #[error("Not Found")]
+    NotFound,
+    #[error("Method Not Allowed")]
+    MethodNotAllowed { allow: &'static str },
+    /// The user store failed. `reason` is for logs.
+    #[error("Service temporarily unavailable")]
+    Unavailable { reason: String },
+}

@@ -1,0 +1,234 @@
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
+    PointInTimeRecoverySpecification, ReturnValue, ScalarAttributeType,
+};
+use aws_sdk_dynamodb::client::Waiters as _;
+use aws_sdk_dynamodb::Client;
+
+use super::{StoreError, User, UserStore, Username};
+
+const KEY: &str = "username";
+
+/// Users in one DynamoDB table keyed by `username`. The client is built once per process and
+/// borrowed by every invocation; the endpoint follows the SDK's `AWS_ENDPOINT_URL_DYNAMODB`.
+#[derive(Clone)]
+pub struct DynamoUserStore {
+    client: Client,
+    table: String,
+}
+
+fn unavailable<E, R>(err: SdkError<E, R>) -> StoreError
+where
+    E: std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    StoreError::Unavailable(DisplayErrorContext(err).to_string())
+}
+
+fn key(username: &Username) -> AttributeValue {
+    AttributeValue::S(username.to_string())
+}
+
+impl DynamoUserStore {
+    pub fn new(client: Client, table: impl Into<String>) -> Self {
+        Self {
+            client,
+            table: table.into(),
+        }
+    }
+
+    pub fn table(&self) -> &str {
+        &self.table
+    }
+
+    /// Creates the table as the SAM template defines it (on-demand, point-in-time recovery).
+    /// For local and test servers: in AWS the template owns the table.
+    pub async fn create_table(&self) -> Result<(), StoreError> {
+        let created = self
+            .client
+            .create_table()
+            .table_name(&self.table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name(KEY)
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name(KEY)
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
+            )
+            .send()
+            .await;
+        match created {
+            Ok(_) => {}
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
+            {
+                tracing::info!(table = %self.table, "table already exists");
+            }
+            Err(err) => return Err(unavailable(err)),
+        }
+        self.client
+            .wait_until_table_exists()
+            .table_name(&self.table)
+            .wait(std::time::Duration::from_secs(60))
+            .await
+            .map_err(|e| StoreError::Unavailable(DisplayErrorContext(e).to_string()))?;
+        let pitr = PointInTimeRecoverySpecification::builder()
+            .point_in_time_recovery_enabled(true)
+            .build()
+            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
+        if let Err(err) = self
+            .client
+            .update_continuous_backups()
+            .table_name(&self.table)
+            .point_in_time_recovery_specification(pitr)
+            .send()
+            .await
+        {
+            tracing::warn!(table = %self.table, error = %DisplayErrorContext(err), "could not enable point-in-time recovery");
+        }
+        Ok(())
+    }
+
+    fn parse(username: &Username, item: HashMap<String, AttributeValue>) -> Result<User, StoreError> {
+        serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+            username: username.to_string(),
+            reason: e.to_string(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl UserStore for DynamoUserStore {
+    async fn get(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY, key(username))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        output
+            .item
+            .map(|item| Self::parse(username, item))
+            .transpose()
+    }
+
+    async fn insert(&self, user: &User) -> Result<(), StoreError> {
+        let item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(user).map_err(|e| StoreError::Corrupt {
+                username: user.username.to_string(),
+                reason: e.to_string(),
+            })?;
+        let result = self
+            .client
+            .put_item()
+            .table_name(&self.table)
+            .set_item(Some(item))
+            .condition_expression("attribute_not_exists(#k)")
+            .expression_attribute_names("#k", KEY)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::AlreadyExists(user.username.clone()))
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
+        self.update(
+            username,
+            "SET password_hash = :hash",
+            [(":hash", AttributeValue::S(hash.to_owned()))],
+        )
+        .await
+        .map(drop)
+    }
+
+    async fn record_login_failure(&self, username: &Username, at: i64) -> Result<u32, StoreError> {
+        let attributes = self
+            .update(
+                username,
+                "ADD failed_logins :one SET last_failed_login = :at",
+                [
+                    (":one", AttributeValue::N("1".into())),
+                    (":at", AttributeValue::N(at.to_string())),
+                ],
+            )
+            .await?;
+        let count = attributes
+            .get("failed_logins")
+            .and_then(|v| v.as_n().ok())
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| StoreError::Corrupt {
+                username: username.to_string(),
+                reason: "failed_logins is not a number".into(),
+            })?;
+        Ok(count)
+    }
+
+    async fn reset_login_failures(&self, username: &Username) -> Result<(), StoreError> {
+        self.update(
+            username,
+            "SET failed_logins = :zero REMOVE last_failed_login",
+            [(":zero", AttributeValue::N("0".into()))],
+        )
+        .await
+        .map(drop)
+    }
+}
+
+impl DynamoUserStore {
+    /// One conditional UpdateItem on an existing user; returns the updated attributes.
+    async fn update<const N: usize>(
+        &self,
+        username: &Username,
+        expression: &str,
+        values: [(&str, AttributeValue); N],
+    ) -> Result<HashMap<String, AttributeValue>, StoreError> {
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, key(username))
+            .update_expression(expression)
+            .condition_expression("attribute_exists(#k)")
+            .expression_attribute_names("#k", KEY)
+            .return_values(ReturnValue::UpdatedNew);
+        for (name, value) in values {
+            request = request.expression_attribute_values(name, value);
+        }
+        match request.send().await {
+            Ok(output) => Ok(output.attributes.unwrap_or_default()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::NotFound(username.clone()))
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+}

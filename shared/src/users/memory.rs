@@ -1,0 +1,74 @@
+use std::collections::HashMap;
+use std::sync::RwLock;
+
+use super::{StoreError, User, UserStore, Username};
+
+/// Users in a process-local map: unit tests, benchmarks and the zero-setup local run.
+#[derive(Default)]
+pub struct MemoryUserStore {
+    users: RwLock<HashMap<Username, User>>,
+}
+
+impl MemoryUserStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with_users(users: impl IntoIterator<Item = User>) -> Self {
+        let map = users
+            .into_iter()
+            .map(|user| (user.username.clone(), user))
+            .collect();
+        Self {
+            users: RwLock::new(map),
+        }
+    }
+
+    fn update<T>(
+        &self,
+        username: &Username,
+        change: impl FnOnce(&mut User) -> T,
+    ) -> Result<T, StoreError> {
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        users
+            .get_mut(username)
+            .map(change)
+            .ok_or_else(|| StoreError::NotFound(username.clone()))
+    }
+}
+
+#[async_trait::async_trait]
+impl UserStore for MemoryUserStore {
+    async fn get(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        let users = self.users.read().unwrap_or_else(|e| e.into_inner());
+        Ok(users.get(username).cloned())
+    }
+
+    async fn insert(&self, user: &User) -> Result<(), StoreError> {
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        if users.contains_key(&user.username) {
+            return Err(StoreError::AlreadyExists(user.username.clone()));
+        }
+        users.insert(user.username.clone(), user.clone());
+        Ok(())
+    }
+
+    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
+        self.update(username, |user| user.password_hash = hash.to_owned())
+    }
+
+    async fn record_login_failure(&self, username: &Username, at: i64) -> Result<u32, StoreError> {
+        self.update(username, |user| {
+            user.failed_logins = user.failed_logins.saturating_add(1);
+            user.last_failed_login = Some(at);
+            user.failed_logins
+        })
+    }
+
+    async fn reset_login_failures(&self, username: &Username) -> Result<(), StoreError> {
+        self.update(username, |user| {
+            user.failed_logins = 0;
+            user.last_failed_login = None;
+        })
+    }
+}
