@@ -166,9 +166,15 @@ mod tests {
 
     #[test]
     fn function_defaults() {
-        let c = config(Mode::Function, &[("JWT_SECRET_ARN", "arn:aws:secretsmanager:x")]).unwrap();
+        let c = config(
+            Mode::Function,
+            &[("JWT_SECRET_ARN", "arn:aws:secretsmanager:x")],
+        )
+        .unwrap();
         assert_eq!(c.store, StoreChoice::DynamoDb);
-        assert!(matches!(c.secret, SecretSource::SecretsManager(ref arn) if arn == "arn:aws:secretsmanager:x"));
+        assert!(
+            matches!(c.secret, SecretSource::SecretsManager(ref arn) if arn == "arn:aws:secretsmanager:x")
+        );
         assert_eq!(c.token_ttl, Duration::from_secs(1800));
         assert_eq!(c.issuer, DEFAULT_ISSUER);
         assert_eq!(c.audience, DEFAULT_AUDIENCE);
@@ -194,7 +200,11 @@ mod tests {
 
     #[test]
     fn local_uses_dynamodb_when_an_endpoint_is_configured() {
-        let c = config(Mode::Local, &[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:1")]).unwrap();
+        let c = config(
+            Mode::Local,
+            &[("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:1")],
+        )
+        .unwrap();
         assert_eq!(c.store, StoreChoice::DynamoDb);
         let c = config(Mode::Local, &[("USER_STORE", "dynamodb")]).unwrap();
         assert_eq!(c.store, StoreChoice::DynamoDb);
@@ -206,7 +216,10 @@ mod tests {
         assert!(err.to_string().contains("USER_STORE"), "{err}");
         for ttl in ["abc", "0", "59", "86401", "-5"] {
             let err = config(Mode::Local, &[("ACCESS_TOKEN_TTL_SECONDS", ttl)]).unwrap_err();
-            assert!(err.to_string().contains("ACCESS_TOKEN_TTL_SECONDS"), "{err}");
+            assert!(
+                err.to_string().contains("ACCESS_TOKEN_TTL_SECONDS"),
+                "{err}"
+            );
         }
         let c = config(Mode::Local, &[("ACCESS_TOKEN_TTL_SECONDS", "60")]).unwrap();
         assert_eq!(c.token_ttl, Duration::from_secs(60));

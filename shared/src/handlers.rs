@@ -6,7 +6,9 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::errors::ApiError;
-use crate::http::{bearer_token, error_response, is_form_urlencoded, json_response, token_response};
+use crate::http::{
+    bearer_token, error_response, is_form_urlencoded, json_response, token_response,
+};
 use crate::lockout;
 use crate::passwords::{self, MAX_PASSWORD_BYTES};
 use crate::router::Route;
@@ -43,7 +45,9 @@ pub async fn handle(route: Route, state: &AppState, request: Request) -> Respons
 fn log_refusal(route: Route, err: &ApiError) {
     let route = route.path();
     match err {
-        ApiError::Unavailable { reason } => tracing::error!(route, %reason, "user store unavailable"),
+        ApiError::Unavailable { reason } => {
+            tracing::error!(route, %reason, "user store unavailable")
+        }
         ApiError::InvalidToken { reason, .. } => tracing::info!(route, %reason, "token refused"),
         other => tracing::info!(route, error = %other, "request refused"),
     }
@@ -112,7 +116,8 @@ fn parse_password_grant(request: &Request) -> Result<PasswordGrant, ApiError> {
     let password = match form.password {
         None => return Err(invalid_request("missing required field: password")),
         Some(password) => {
-            passwords::check_password_rules(&password).map_err(|e| invalid_request(e.to_string()))?;
+            passwords::check_password_rules(&password)
+                .map_err(|e| invalid_request(e.to_string()))?;
             password
         }
     };
@@ -154,7 +159,10 @@ async fn token(state: &AppState, request: &Request) -> Result<Response<Body>, Ap
         .is_some_and(|u| lockout::is_locked(u.failed_logins, u.last_failed_login, now));
     // A locked account still pays for a verification, against the dummy hash, so the lock is
     // invisible in timing too; the attempt is not counted, so waiting is enough to get back in.
-    let stored_hash = user.as_ref().filter(|_| !locked).map(|u| u.password_hash.clone());
+    let stored_hash = user
+        .as_ref()
+        .filter(|_| !locked)
+        .map(|u| u.password_hash.clone());
     let password_ok = passwords::verify_password(grant.password.clone(), stored_hash).await;
 
     let user = match user {
@@ -163,7 +171,10 @@ async fn token(state: &AppState, request: &Request) -> Result<Response<Body>, Ap
             if locked {
                 tracing::warn!(username = %user.username, "sign-in refused: account locked");
             } else if !password_ok {
-                let failures = state.store.record_login_failure(&user.username, now).await?;
+                let failures = state
+                    .store
+                    .record_login_failure(&user.username, now)
+                    .await?;
                 tracing::warn!(username = %user.username, failures, "sign-in failed: wrong password");
             } else {
                 tracing::warn!(username = %user.username, "sign-in refused: user disabled");
@@ -198,12 +209,20 @@ async fn after_successful_sign_in(state: &AppState, user: &User, password: &str)
     }
     if passwords::needs_rehash(&user.password_hash) {
         let rehashed = match passwords::hash_password(password.to_owned()).await {
-            Ok(hash) => state.store.set_password_hash(&user.username, &hash).await.map_err(|e| e.to_string()),
+            Ok(hash) => state
+                .store
+                .set_password_hash(&user.username, &hash)
+                .await
+                .map_err(|e| e.to_string()),
             Err(err) => Err(err.to_string()),
         };
         match rehashed {
-            Ok(()) => tracing::info!(username = %user.username, "password re-hashed at current parameters"),
-            Err(error) => tracing::error!(username = %user.username, %error, "password re-hash failed"),
+            Ok(()) => {
+                tracing::info!(username = %user.username, "password re-hashed at current parameters")
+            }
+            Err(error) => {
+                tracing::error!(username = %user.username, %error, "password re-hash failed")
+            }
         }
     }
 }
@@ -221,7 +240,10 @@ async fn authorize(state: &AppState, request: &Request, route: Route) -> Result<
     if token.len() > MAX_TOKEN_BYTES {
         return Err(invalid("token too long".into()));
     }
-    let claims = state.tokens.verify(token).map_err(|e| invalid(e.to_string()))?;
+    let claims = state
+        .tokens
+        .verify(token)
+        .map_err(|e| invalid(e.to_string()))?;
     let user = state
         .store
         .get(&claims.sub)

@@ -78,9 +78,24 @@ fn bearer_challenge(error: Option<&str>, required: &ScopeSet) -> String {
 pub fn error_response(err: &ApiError) -> Response<Body> {
     let detail = err.to_string();
     let (status, code, description, challenge) = match err {
-        ApiError::InvalidRequest(_) => (StatusCode::BAD_REQUEST, Some("invalid_request"), Some(detail.clone()), None),
-        ApiError::InvalidGrant => (StatusCode::BAD_REQUEST, Some("invalid_grant"), Some(detail.clone()), None),
-        ApiError::InvalidScope(_) => (StatusCode::BAD_REQUEST, Some("invalid_scope"), Some(detail.clone()), None),
+        ApiError::InvalidRequest(_) => (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_request"),
+            Some(detail.clone()),
+            None,
+        ),
+        ApiError::InvalidGrant => (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_grant"),
+            Some(detail.clone()),
+            None,
+        ),
+        ApiError::InvalidScope(_) => (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_scope"),
+            Some(detail.clone()),
+            None,
+        ),
         ApiError::UnsupportedGrantType(_) => (
             StatusCode::BAD_REQUEST,
             Some("unsupported_grant_type"),
@@ -152,7 +167,10 @@ pub fn is_form_urlencoded(headers: &HeaderMap) -> bool {
 /// The credential of an `Authorization: Bearer <token>` header (scheme case-insensitive).
 /// `None` when there is no such header or it is not a Bearer credential.
 pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(lambda_http::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let value = headers
+        .get(lambda_http::http::header::AUTHORIZATION)?
+        .to_str()
+        .ok()?;
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
@@ -179,20 +197,42 @@ mod tests {
             "application/x-www-form-urlencoded",
             "Application/X-WWW-Form-URLEncoded; charset=UTF-8",
         ] {
-            assert!(is_form_urlencoded(&headers(&[("content-type", ok)])), "{ok}");
+            assert!(
+                is_form_urlencoded(&headers(&[("content-type", ok)])),
+                "{ok}"
+            );
         }
-        for bad in ["application/json", "multipart/form-data; boundary=x", "text/plain"] {
-            assert!(!is_form_urlencoded(&headers(&[("content-type", bad)])), "{bad}");
+        for bad in [
+            "application/json",
+            "multipart/form-data; boundary=x",
+            "text/plain",
+        ] {
+            assert!(
+                !is_form_urlencoded(&headers(&[("content-type", bad)])),
+                "{bad}"
+            );
         }
         assert!(!is_form_urlencoded(&HeaderMap::new()));
     }
 
     #[test]
     fn bearer_extraction() {
-        assert_eq!(bearer_token(&headers(&[("authorization", "Bearer abc")])), Some("abc"));
-        assert_eq!(bearer_token(&headers(&[("authorization", "bearer  abc ")])), Some("abc"));
-        assert_eq!(bearer_token(&headers(&[("authorization", "Bearer")])), Some(""));
-        assert_eq!(bearer_token(&headers(&[("authorization", "Basic abc")])), None);
+        assert_eq!(
+            bearer_token(&headers(&[("authorization", "Bearer abc")])),
+            Some("abc")
+        );
+        assert_eq!(
+            bearer_token(&headers(&[("authorization", "bearer  abc ")])),
+            Some("abc")
+        );
+        assert_eq!(
+            bearer_token(&headers(&[("authorization", "Bearer")])),
+            Some("")
+        );
+        assert_eq!(
+            bearer_token(&headers(&[("authorization", "Basic abc")])),
+            None
+        );
         assert_eq!(bearer_token(&HeaderMap::new()), None);
     }
 

@@ -41,7 +41,10 @@ mod tests {
         assert_eq!(locked_until(6, Some(1000)), Some(1002));
         assert_eq!(locked_until(9, Some(1000)), Some(1016));
         assert_eq!(locked_until(15, Some(1000)), Some(1000 + MAX_LOCK_SECONDS));
-        assert_eq!(locked_until(u32::MAX, Some(1000)), Some(1000 + MAX_LOCK_SECONDS));
+        assert_eq!(
+            locked_until(u32::MAX, Some(1000)),
+            Some(1000 + MAX_LOCK_SECONDS)
+        );
     }
 
     #[test]

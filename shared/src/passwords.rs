@@ -63,7 +63,9 @@ pub fn verify_password_blocking(password: &str, stored: Option<&str>) -> bool {
         None => (DUMMY_HASH, false),
     };
     let matches = match PasswordHash::new(phc) {
-        Ok(parsed) => argon2().verify_password(password.as_bytes(), &parsed).is_ok(),
+        Ok(parsed) => argon2()
+            .verify_password(password.as_bytes(), &parsed)
+            .is_ok(),
         Err(_) => {
             // Burn the same time as a real check before failing.
             let _ = argon2().verify_password(password.as_bytes(), DUMMY_HASH);
@@ -134,7 +136,10 @@ mod tests {
     #[test]
     fn no_stored_hash_or_a_broken_one_never_verifies() {
         assert!(!verify_password_blocking("anything", None));
-        assert!(!verify_password_blocking("anything", Some("not a phc string")));
+        assert!(!verify_password_blocking(
+            "anything",
+            Some("not a phc string")
+        ));
     }
 
     #[test]
@@ -158,7 +163,10 @@ mod tests {
 
     #[test]
     fn length_rules() {
-        assert!(matches!(check_password_rules(""), Err(PasswordError::Empty)));
+        assert!(matches!(
+            check_password_rules(""),
+            Err(PasswordError::Empty)
+        ));
         let long = "x".repeat(MAX_PASSWORD_BYTES + 1);
         assert!(matches!(
             check_password_rules(&long),

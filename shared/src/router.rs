@@ -17,7 +17,12 @@ pub enum Route {
 }
 
 impl Route {
-    pub const ALL: [Route; 4] = [Route::Token, Route::UsersMe, Route::UsersMeItems, Route::Status];
+    pub const ALL: [Route; 4] = [
+        Route::Token,
+        Route::UsersMe,
+        Route::UsersMeItems,
+        Route::Status,
+    ];
 
     /// The production path, as the FastAPI tutorial spells it.
     pub fn path(self) -> &'static str {
@@ -83,7 +88,15 @@ mod tests {
 
     #[test]
     fn other_paths_do_not_match() {
-        for path in ["/", "", "/users", "/users/me//", "/token/x", "/STATUS", "/users/me/items/1"] {
+        for path in [
+            "/",
+            "",
+            "/users",
+            "/users/me//",
+            "/token/x",
+            "/STATUS",
+            "/users/me/items/1",
+        ] {
             assert_eq!(Route::from_path(path), None, "{path}");
         }
     }

@@ -49,7 +49,10 @@ pub async fn serve(
     }
 }
 
-async fn dispatch(state: &AppState, request: hyper::Request<Incoming>) -> hyper::Response<Full<Bytes>> {
+async fn dispatch(
+    state: &AppState,
+    request: hyper::Request<Incoming>,
+) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let response = match Limited::new(body, MAX_FORM_BYTES).collect().await {
         Err(_) => error_response(&ApiError::InvalidRequest(format!(

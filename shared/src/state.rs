@@ -44,7 +44,8 @@ impl AppState {
             SecretSource::Value(secret) => secret.clone(),
             SecretSource::Random => SigningSecret::random(),
             SecretSource::SecretsManager(arn) => {
-                let client = aws_sdk_secretsmanager::Client::new(aws.as_ref().expect("loaded above"));
+                let client =
+                    aws_sdk_secretsmanager::Client::new(aws.as_ref().expect("loaded above"));
                 fetch_secret(&client, arn).await?
             }
         };
@@ -55,7 +56,9 @@ impl AppState {
                 Arc::new(DynamoUserStore::new(client, &config.users_table))
             }
             StoreChoice::MemoryDemo => {
-                tracing::warn!("using the in-memory demo users (johndoe, alice): not for production");
+                tracing::warn!(
+                    "using the in-memory demo users (johndoe, alice): not for production"
+                );
                 let users = tokio::task::spawn_blocking(demo_users)
                     .await
                     .map_err(|e| PasswordError::Hashing(e.to_string()))??;
@@ -78,7 +81,9 @@ async fn fetch_secret(
         .send()
         .await
         .map_err(|e| {
-            StartupError::SecretFetch(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())
+            StartupError::SecretFetch(
+                aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+            )
         })?;
     let bytes = match (output.secret_string, output.secret_binary) {
         (Some(text), _) => text.into_bytes(),

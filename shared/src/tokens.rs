@@ -172,16 +172,17 @@ impl TokenService {
     /// Verifies signature, algorithm, type, issuer, audience and times; returns the claims.
     pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
         use jsonwebtoken::errors::ErrorKind;
-        let data = decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(
-            |e| match e.kind() {
+        let data =
+            decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|e| match e
+                .kind()
+            {
                 ErrorKind::ExpiredSignature => TokenError::Expired,
                 ErrorKind::InvalidSignature => TokenError::BadSignature,
                 ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
                 ErrorKind::InvalidAudience => TokenError::WrongAudience,
                 ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
                 other => TokenError::Malformed(format!("{other:?}")),
-            },
-        )?;
+            })?;
         let typ_ok = data.header.typ.as_deref().is_some_and(|typ| {
             typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
                 || typ.eq_ignore_ascii_case("application/at+jwt")
@@ -242,7 +243,10 @@ mod tests {
 
     #[test]
     fn secrets_shorter_than_32_bytes_are_refused() {
-        assert_eq!(SigningSecret::new(vec![1u8; 31]).unwrap_err(), ShortSecret(31));
+        assert_eq!(
+            SigningSecret::new(vec![1u8; 31]).unwrap_err(),
+            ShortSecret(31)
+        );
         assert!(SigningSecret::new(vec![1u8; 32]).is_ok());
         assert!(!format!("{:?}", SigningSecret::random()).contains('['));
     }
@@ -288,7 +292,13 @@ mod tests {
     fn expired_tokens_are_refused() {
         let svc = service();
         let old = svc
-            .issue_at(&johndoe(), &ScopeSet::empty(), None, unix_now() - 7200, Duration::from_secs(60))
+            .issue_at(
+                &johndoe(),
+                &ScopeSet::empty(),
+                None,
+                unix_now() - 7200,
+                Duration::from_secs(60),
+            )
             .unwrap();
         assert_eq!(svc.verify(&old.access_token), Err(TokenError::Expired));
     }
@@ -325,7 +335,10 @@ mod tests {
             let mut claims = good_claims();
             claims.as_object_mut().unwrap().remove(claim);
             let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
-            assert!(svc.verify(&token).is_err(), "accepted a token without {claim}");
+            assert!(
+                svc.verify(&token).is_err(),
+                "accepted a token without {claim}"
+            );
         }
         let mut claims = good_claims();
         claims["scope"] = "me admin".into();
@@ -361,7 +374,15 @@ mod tests {
     #[test]
     fn garbage_is_malformed_not_a_panic() {
         let svc = service();
-        for junk in ["", "a", "a.b", "a.b.c", "....", "\u{0}\u{1}", &"x".repeat(20_000)] {
+        for junk in [
+            "",
+            "a",
+            "a.b",
+            "a.b.c",
+            "....",
+            "\u{0}\u{1}",
+            &"x".repeat(20_000),
+        ] {
             assert!(svc.verify(junk).is_err(), "{junk:?}");
         }
     }

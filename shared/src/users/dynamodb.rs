@@ -1,11 +1,11 @@
 use std::collections::HashMap;
 
+use aws_sdk_dynamodb::client::Waiters as _;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
     PointInTimeRecoverySpecification, ReturnValue, ScalarAttributeType,
 };
-use aws_sdk_dynamodb::client::Waiters as _;
 use aws_sdk_dynamodb::Client;
 
 use super::{StoreError, User, UserStore, Username};
@@ -38,6 +38,12 @@ impl DynamoUserStore {
             client,
             table: table.into(),
         }
+    }
+
+    /// Connects with the standard AWS configuration (credentials, region, endpoint variables).
+    pub async fn from_env(table: impl Into<String>) -> Self {
+        let aws = aws_config::load_from_env().await;
+        Self::new(Client::new(&aws), table)
     }
 
     pub fn table(&self) -> &str {
@@ -102,7 +108,10 @@ impl DynamoUserStore {
         Ok(())
     }
 
-    fn parse(username: &Username, item: HashMap<String, AttributeValue>) -> Result<User, StoreError> {
+    fn parse(
+        username: &Username,
+        item: HashMap<String, AttributeValue>,
+    ) -> Result<User, StoreError> {
         serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
             username: username.to_string(),
             reason: e.to_string(),

@@ -86,7 +86,11 @@ mod tests {
         );
         assert!(Username::parse(&"a".repeat(64)).is_ok());
         for bad in ["john doe", "john\0", "jöhn", "a/b", "<script>", "a\nb"] {
-            assert_eq!(Username::parse(bad), Err(InvalidUsername::BadCharacter), "{bad:?}");
+            assert_eq!(
+                Username::parse(bad),
+                Err(InvalidUsername::BadCharacter),
+                "{bad:?}"
+            );
         }
     }
 
