@@ -1,0 +1,287 @@
+//! `POST /token` over HTTP: every line of the token endpoint's contract, on every backend.
+
+mod support;
+
+use support::{Backend, TestApp};
+
+for_each_backend!(
+    issues_a_bearer_token_with_the_granted_scopes,
+    answers_with_and_without_trailing_slash,
+    grants_only_the_scopes_the_user_is_allowed,
+    grants_no_scope_when_none_is_asked,
+    refuses_unknown_scopes,
+    refuses_wrong_password_unknown_and_disabled_users_alike,
+    refuses_missing_fields_and_bad_bodies,
+    checks_grant_type_when_present,
+    carries_client_id_into_the_token,
+    locks_an_account_after_repeated_failures,
+    refuses_other_methods_and_paths,
+);
+
+async fn issues_a_bearer_token_with_the_granted_scopes(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app
+        .token("grant_type=password&username=johndoe&password=secret&scope=me+items")
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert_eq!(response.header("pragma"), Some("no-cache"));
+    assert_eq!(response.header("content-type"), Some("application/json"));
+    let body = response.json();
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["expires_in"], 1800);
+    assert_eq!(body["scope"], "me items");
+    let token = body["access_token"].as_str().unwrap();
+    let header = jsonwebtoken::decode_header(token).unwrap();
+    assert_eq!(header.typ.as_deref(), Some("at+jwt"));
+    let claims = app.tokens.verify(token).unwrap();
+    assert_eq!(claims.sub.as_str(), "johndoe");
+    assert_eq!(claims.scope.to_string(), "me items");
+    assert_eq!(claims.iss, support::ISSUER);
+    assert_eq!(claims.aud, support::AUDIENCE);
+    assert_eq!(claims.exp - claims.iat, 1800);
+    assert!(claims.client_id.is_none());
+}
+
+async fn answers_with_and_without_trailing_slash(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app
+        .request(
+            "POST",
+            "/token/",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            "username=johndoe&password=secret",
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+}
+
+async fn grants_only_the_scopes_the_user_is_allowed(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app
+        .token("username=bob&password=bobpassword&scope=me%20items")
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.json()["scope"], "me");
+    let token = response.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.tokens.verify(&token).unwrap().scope.to_string(), "me");
+
+    let response = app
+        .token("username=johndoe&password=secret&scope=items")
+        .await;
+    assert_eq!(response.json()["scope"], "items");
+}
+
+async fn grants_no_scope_when_none_is_asked(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app.token("username=johndoe&password=secret").await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.json()["scope"], "");
+}
+
+async fn refuses_unknown_scopes(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app
+        .token("username=johndoe&password=secret&scope=me+admin")
+        .await;
+    response.assert_error(400, "unknown scope `admin`", Some("invalid_scope"));
+    // Case matters (RFC 6749 §3.3).
+    let response = app.token("username=johndoe&password=secret&scope=ME").await;
+    assert_eq!(response.json()["error"], "invalid_scope");
+}
+
+async fn refuses_wrong_password_unknown_and_disabled_users_alike(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let answers = [
+        app.token("username=johndoe&password=wrong").await,
+        app.token("username=nobody&password=secret").await,
+        app.token("username=alice&password=secretalice").await,
+    ];
+    for response in &answers {
+        response.assert_error(400, "Incorrect username or password", Some("invalid_grant"));
+        assert_eq!(response.header("cache-control"), Some("no-store"));
+    }
+    assert_eq!(answers[0].text, answers[1].text);
+    assert_eq!(answers[1].text, answers[2].text);
+}
+
+async fn refuses_missing_fields_and_bad_bodies(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let form = "application/x-www-form-urlencoded";
+    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, &str)> = vec![
+        (
+            "missing username",
+            vec![("content-type", form)],
+            b"password=secret".to_vec(),
+            "missing required field: username",
+        ),
+        (
+            "missing password",
+            vec![("content-type", form)],
+            b"username=johndoe".to_vec(),
+            "missing required field: password",
+        ),
+        (
+            "empty body",
+            vec![("content-type", form)],
+            Vec::new(),
+            "missing required field: username",
+        ),
+        (
+            "empty password",
+            vec![("content-type", form)],
+            b"username=johndoe&password=".to_vec(),
+            "password must not be empty",
+        ),
+        (
+            "bad username",
+            vec![("content-type", form)],
+            b"username=john%20doe&password=x".to_vec(),
+            "username may only contain letters, digits and . _ @ + -",
+        ),
+        (
+            "json body",
+            vec![("content-type", "application/json")],
+            br#"{"username":"johndoe","password":"secret"}"#.to_vec(),
+            "Content-Type must be application/x-www-form-urlencoded",
+        ),
+        (
+            "no content type",
+            vec![],
+            b"username=johndoe&password=secret".to_vec(),
+            "Content-Type must be application/x-www-form-urlencoded",
+        ),
+        (
+            "not UTF-8",
+            vec![("content-type", form)],
+            b"username=john\xff&password=secret".to_vec(),
+            "request body is not valid UTF-8",
+        ),
+    ];
+    for (name, headers, body, detail) in cases {
+        let response = app.request("POST", "/token", &headers, body).await;
+        assert_eq!(response.status, 400, "{name}: {}", response.text);
+        response.assert_error(400, detail, Some("invalid_request"));
+    }
+
+    let repeated = app
+        .token("username=johndoe&username=alice&password=secret")
+        .await;
+    assert_eq!(
+        repeated.json()["error"],
+        "invalid_request",
+        "{}",
+        repeated.text
+    );
+    assert!(repeated.json()["detail"]
+        .as_str()
+        .unwrap()
+        .contains("duplicate field"));
+
+    let huge = format!("username=johndoe&password={}", "x".repeat(20_000));
+    let response = app.token(&huge).await;
+    response.assert_error(
+        400,
+        "request body must be at most 8192 bytes",
+        Some("invalid_request"),
+    );
+
+    let long_password = format!("username=johndoe&password={}", "x".repeat(1025));
+    let response = app.token(&long_password).await;
+    response.assert_error(
+        400,
+        "password must be at most 1024 bytes",
+        Some("invalid_request"),
+    );
+
+    // Nothing stored was harmed: the user still signs in.
+    app.sign_in("johndoe", "secret", "me").await;
+}
+
+async fn checks_grant_type_when_present(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app
+        .token("grant_type=client_credentials&username=johndoe&password=secret")
+        .await;
+    response.assert_error(
+        400,
+        "grant_type `client_credentials` is not supported; use `password`",
+        Some("unsupported_grant_type"),
+    );
+    let response = app
+        .token("grant_type=&username=johndoe&password=secret")
+        .await;
+    assert_eq!(response.json()["error"], "unsupported_grant_type");
+    let response = app
+        .token("grant_type=password&username=johndoe&password=secret")
+        .await;
+    assert_eq!(response.status, 200);
+}
+
+async fn carries_client_id_into_the_token(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app
+        .token("username=johndoe&password=secret&scope=me&client_id=my-cli")
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let token = response.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.tokens.verify(&token).unwrap().client_id.as_deref(),
+        Some("my-cli")
+    );
+
+    let response = app
+        .token("username=johndoe&password=secret&client_id=has%20space")
+        .await;
+    assert_eq!(response.json()["error"], "invalid_request");
+}
+
+async fn locks_an_account_after_repeated_failures(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    for _ in 0..shared::lockout::FREE_FAILURES {
+        let response = app.token("username=johndoe&password=guess").await;
+        assert_eq!(response.json()["error"], "invalid_grant");
+    }
+    let stored = app
+        .store
+        .get(&support::username("johndoe"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.failed_logins, shared::lockout::FREE_FAILURES);
+
+    // Locked: even the right password gets the same generic refusal, and is not counted.
+    let response = app.token("username=johndoe&password=secret").await;
+    response.assert_error(400, "Incorrect username or password", Some("invalid_grant"));
+    let stored = app
+        .store
+        .get(&support::username("johndoe"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.failed_logins, shared::lockout::FREE_FAILURES);
+
+    // Other accounts are unaffected.
+    app.sign_in("bob", "bobpassword", "me").await;
+
+    // The first lock lasts one second; after it the right password works and resets the count.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    app.sign_in("johndoe", "secret", "me").await;
+    let stored = app
+        .store
+        .get(&support::username("johndoe"))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.failed_logins, 0);
+    assert_eq!(stored.last_failed_login, None);
+}
+
+async fn refuses_other_methods_and_paths(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app.get("/token", None).await;
+    response.assert_error(405, "Method Not Allowed", None);
+    assert_eq!(response.header("allow"), Some("POST"));
+    let response = app.get("/nowhere", None).await;
+    response.assert_error(404, "Not Found", None);
+}

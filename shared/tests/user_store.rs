@@ -1,0 +1,121 @@
+//! The `UserStore` contract, identical for the in-memory store and DynamoDB.
+
+mod support;
+
+use std::sync::Arc;
+
+use shared::scopes::ScopeSet;
+use shared::users::{StoreError, StoredItem, User};
+use support::{empty_store, username, Backend};
+
+for_each_backend!(
+    round_trips_every_field,
+    refuses_to_overwrite_an_existing_user,
+    counts_concurrent_failures_atomically,
+    changes_refuse_missing_users,
+    replaces_the_password_hash,
+);
+
+fn carol() -> User {
+    User {
+        username: username("carol"),
+        email: Some("carol@example.com".into()),
+        full_name: None,
+        disabled: true,
+        password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g".into(),
+        allowed_scopes: ScopeSet::parse("items").unwrap(),
+        items: vec![StoredItem { item_id: "Bar".into() }, StoredItem { item_id: "Baz".into() }],
+        failed_logins: 0,
+        last_failed_login: None,
+    }
+}
+
+async fn round_trips_every_field(backend: Backend) {
+    let store = empty_store(backend).await;
+    assert_eq!(store.get(&username("carol")).await.unwrap(), None);
+    store.insert(&carol()).await.unwrap();
+    assert_eq!(store.get(&username("carol")).await.unwrap(), Some(carol()));
+}
+
+async fn refuses_to_overwrite_an_existing_user(backend: Backend) {
+    let store = empty_store(backend).await;
+    store.insert(&carol()).await.unwrap();
+    let mut impostor = carol();
+    impostor.password_hash = "other".into();
+    impostor.disabled = false;
+    assert!(matches!(
+        store.insert(&impostor).await,
+        Err(StoreError::AlreadyExists(_))
+    ));
+    assert_eq!(store.get(&username("carol")).await.unwrap(), Some(carol()));
+}
+
+async fn counts_concurrent_failures_atomically(backend: Backend) {
+    let store = empty_store(backend).await;
+    store.insert(&carol()).await.unwrap();
+    let tasks: Vec<_> = (0..10)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                store
+                    .record_login_failure(&username("carol"), 1000 + i)
+                    .await
+            })
+        })
+        .collect();
+    let mut counts = Vec::new();
+    for task in tasks {
+        counts.push(task.await.unwrap().unwrap());
+    }
+    counts.sort();
+    assert_eq!(counts, (1..=10).collect::<Vec<u32>>());
+    let stored = store.get(&username("carol")).await.unwrap().unwrap();
+    assert_eq!(stored.failed_logins, 10);
+    assert!(stored.last_failed_login.is_some());
+
+    store
+        .reset_login_failures(&username("carol"))
+        .await
+        .unwrap();
+    let stored = store.get(&username("carol")).await.unwrap().unwrap();
+    assert_eq!((stored.failed_logins, stored.last_failed_login), (0, None));
+    assert_eq!(
+        stored.password_hash,
+        carol().password_hash,
+        "other fields untouched"
+    );
+}
+
+async fn changes_refuse_missing_users(backend: Backend) {
+    let store = empty_store(backend).await;
+    let ghost = username("ghost");
+    assert!(matches!(
+        store.record_login_failure(&ghost, 1).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.reset_login_failures(&ghost).await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store.set_password_hash(&ghost, "x").await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert_eq!(
+        store.get(&ghost).await.unwrap(),
+        None,
+        "no record was created"
+    );
+}
+
+async fn replaces_the_password_hash(backend: Backend) {
+    let store = empty_store(backend).await;
+    store.insert(&carol()).await.unwrap();
+    store
+        .set_password_hash(&username("carol"), "$argon2id$new")
+        .await
+        .unwrap();
+    let stored = store.get(&username("carol")).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, "$argon2id$new");
+    assert_eq!(stored.items, carol().items);
+}
