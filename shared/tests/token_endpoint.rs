@@ -108,7 +108,8 @@ async fn refuses_wrong_password_unknown_and_disabled_users_alike(backend: Backen
 async fn refuses_missing_fields_and_bad_bodies(backend: Backend) {
     let app = TestApp::start(backend).await;
     let form = "application/x-www-form-urlencoded";
-    let cases: Vec<(&str, Vec<(&str, &str)>, Vec<u8>, &str)> = vec![
+    type Case<'a> = (&'a str, Vec<(&'a str, &'a str)>, Vec<u8>, &'a str);
+    let cases: Vec<Case> = vec![
         (
             "missing username",
             vec![("content-type", form)],

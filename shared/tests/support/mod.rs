@@ -242,7 +242,7 @@ macro_rules! for_each_backend {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $scenario() {
-                    super::$scenario(crate::support::Backend::Memory).await
+                    super::$scenario($crate::support::Backend::Memory).await
                 }
             )*
         }
@@ -251,7 +251,7 @@ macro_rules! for_each_backend {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 #[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
                 async fn $scenario() {
-                    super::$scenario(crate::support::Backend::DynamoDb).await
+                    super::$scenario($crate::support::Backend::DynamoDb).await
                 }
             )*
         }
