@@ -1,0 +1,163 @@
+//! Prints speed and memory figures for the hot paths. Not a pass/fail test: run it and read.
+//!
+//!     cargo bench -p shared --bench service
+
+#[path = "../tests/support/mod.rs"]
+mod support;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use shared::passwords;
+use shared::scopes::ScopeSet;
+use shared::users::MemoryUserStore;
+use support::TestApp;
+
+struct Stats {
+    samples: Vec<Duration>,
+}
+
+impl Stats {
+    fn percentile(&self, p: f64) -> Duration {
+        let mut sorted = self.samples.clone();
+        sorted.sort();
+        sorted[((sorted.len() - 1) as f64 * p).round() as usize]
+    }
+
+    fn print(&self, name: &str) {
+        let total: Duration = self.samples.iter().sum();
+        println!(
+            "{name:<44} n={:<6} mean={:>10.3?} p50={:>10.3?} p99={:>10.3?}",
+            self.samples.len(),
+            total / self.samples.len() as u32,
+            self.percentile(0.5),
+            self.percentile(0.99),
+        );
+    }
+}
+
+fn measure(n: usize, mut op: impl FnMut()) -> Stats {
+    op(); // warm-up
+    let samples = (0..n)
+        .map(|_| {
+            let start = Instant::now();
+            op();
+            start.elapsed()
+        })
+        .collect();
+    Stats { samples }
+}
+
+async fn measure_async<F: Future>(n: usize, mut op: impl FnMut() -> F) -> Stats {
+    op().await;
+    let mut samples = Vec::with_capacity(n);
+    for _ in 0..n {
+        let start = Instant::now();
+        op().await;
+        samples.push(start.elapsed());
+    }
+    Stats { samples }
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find(|l| l.starts_with("VmHWM:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()
+}
+
+#[tokio::main(flavor = "multi_thread")]
+async fn main() {
+    println!(
+        "cores: {}",
+        std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1)
+    );
+
+    let hash = passwords::hash_password_blocking("secret").unwrap();
+    measure(20, || {
+        assert!(passwords::verify_password_blocking("secret", Some(&hash)))
+    })
+    .print("argon2id verify (m=19456,t=2,p=1)");
+    measure(20, || {
+        assert!(!passwords::verify_password_blocking("secret", None))
+    })
+    .print("argon2id verify, unknown user (dummy hash)");
+
+    let tokens = support::token_service();
+    let user = support::username("johndoe");
+    let scope = ScopeSet::parse("me items").unwrap();
+    measure(20_000, || {
+        tokens.issue(&user, &scope, None).unwrap();
+    })
+    .print("jwt issue (HS256, at+jwt)");
+    let token = tokens.issue(&user, &scope, None).unwrap().access_token;
+    measure(20_000, || {
+        tokens.verify(&token).unwrap();
+    })
+    .print("jwt verify (all claims)");
+
+    let app =
+        TestApp::start_with(Arc::new(MemoryUserStore::with_users(support::test_users()))).await;
+    measure_async(30, || async {
+        let r = app
+            .token("username=johndoe&password=secret&scope=me+items")
+            .await;
+        assert_eq!(r.status, 200);
+    })
+    .await
+    .print("POST /token over local HTTP, in-memory users");
+    measure_async(30, || async {
+        let r = app.token("username=nobody&password=secret").await;
+        assert_eq!(r.status, 400);
+    })
+    .await
+    .print("POST /token, unknown user (must match above)");
+    let token = app.mint("johndoe", "me items");
+    measure_async(5_000, || async {
+        assert_eq!(app.get("/users/me/", Some(&token)).await.status, 200);
+    })
+    .await
+    .print("GET /users/me/ over local HTTP");
+
+    // Sign-ins one after another, then all at once: with hashing on the blocking pool the
+    // concurrent batch finishes in about sequential / cores.
+    const SIGN_INS: usize = 16;
+    let start = Instant::now();
+    for _ in 0..SIGN_INS {
+        assert_eq!(
+            app.token("username=johndoe&password=secret").await.status,
+            200
+        );
+    }
+    let sequential = start.elapsed();
+    let app = Arc::new(app);
+    let start = Instant::now();
+    let tasks: Vec<_> = (0..SIGN_INS)
+        .map(|_| {
+            let app = Arc::clone(&app);
+            tokio::spawn(async move { app.token("username=johndoe&password=secret").await.status })
+        })
+        .collect();
+    for task in tasks {
+        assert_eq!(task.await.unwrap(), 200);
+    }
+    let concurrent = start.elapsed();
+    println!(
+        "{SIGN_INS} sign-ins: sequential {sequential:.3?}, concurrent {concurrent:.3?} (speed-up {:.2}x)",
+        sequential.as_secs_f64() / concurrent.as_secs_f64()
+    );
+
+    if let Some(kib) = peak_rss_kib() {
+        println!(
+            "peak resident memory of this process: {:.1} MiB",
+            kib as f64 / 1024.0
+        );
+    }
+}
