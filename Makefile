@@ -29,6 +29,10 @@ LAMBDA_DIR := $(CARGO_TARGET_DIR)/lambda
 # Function binaries (package name = binary name) built for the template.
 FUNCTION_BINS := token users-me users-me-items status
 # --arm64 matches `Architectures: [arm64]`; --locked builds exactly Cargo.lock.
+# On top of the workspace's [profile.release], cargo-lambda's release defaults add
+# panic = "abort" (a panic ends the execution environment; Lambda starts a new
+# one) and -C target-cpu=neoverse-n1 (Graviton2 and later). Add
+# --disable-optimizations to drop both.
 CARGO_LAMBDA_FLAGS ?= --release --arm64 --locked
 
 .PHONY: lambdas build-TokenFunction build-UsersMeFunction build-UsersMeItemsFunction build-StatusFunction

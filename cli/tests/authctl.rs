@@ -254,3 +254,23 @@ fn table_commands_then_serve_from_dynamodb() {
     assert_eq!(sign_in(&address, "username=carol&password=other").0, 400);
     assert_eq!(sign_in(&address, "username=johndoe&password=secret").0, 200);
 }
+
+#[test]
+#[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
+fn an_empty_dynamodb_endpoint_variable_counts_as_unset() {
+    // The SAM template declares AWS_ENDPOINT_URL_DYNAMODB="" (so sam local can override it);
+    // the SDK alone would panic on it. Here the generic variable carries the real endpoint.
+    let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run scripts/test.sh");
+    let table = format!("users-empty-endpoint-{}", std::process::id());
+    for args in [
+        ["create-table", "--table", &table],
+        ["seed-demo", "--table", &table],
+    ] {
+        let stderr = run_ok(
+            authctl(&args)
+                .env("AWS_ENDPOINT_URL_DYNAMODB", "")
+                .env("AWS_ENDPOINT_URL", &endpoint),
+        );
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}

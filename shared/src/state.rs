@@ -5,7 +5,7 @@ use std::sync::Arc;
 use crate::config::{Config, SecretSource, StoreChoice};
 use crate::passwords::PasswordError;
 use crate::tokens::{ShortSecret, SigningSecret, TokenService};
-use crate::users::{demo_users, DynamoUserStore, MemoryUserStore, UserStore};
+use crate::users::{demo_users, dynamodb_client, DynamoUserStore, MemoryUserStore, UserStore};
 
 pub struct AppState {
     pub tokens: TokenService,
@@ -52,7 +52,7 @@ impl AppState {
 
         let store: Arc<dyn UserStore> = match config.store {
             StoreChoice::DynamoDb => {
-                let client = aws_sdk_dynamodb::Client::new(aws.as_ref().expect("loaded above"));
+                let client = dynamodb_client(aws.as_ref().expect("loaded above"));
                 Arc::new(DynamoUserStore::new(client, &config.users_table))
             }
             StoreChoice::MemoryDemo => {

@@ -28,6 +28,26 @@ where
     StoreError::Unavailable(DisplayErrorContext(err).to_string())
 }
 
+/// A DynamoDB client for `aws`, honouring `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` like
+/// the SDK does, except that an empty value counts as unset: the SDK would take `""` as the
+/// endpoint and panic at the first call, and the SAM template declares the variable empty so
+/// that `sam local invoke --env-vars` can point it at a local server.
+pub fn client(aws: &aws_config::SdkConfig) -> Client {
+    let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned());
+    let (specific, generic) = (var("AWS_ENDPOINT_URL_DYNAMODB"), var("AWS_ENDPOINT_URL"));
+    let set_but_empty = |v: &Option<String>| v.as_deref() == Some("");
+    if !set_but_empty(&specific) && !set_but_empty(&generic) {
+        return Client::new(aws);
+    }
+    let endpoint = [specific, generic]
+        .into_iter()
+        .flatten()
+        .find(|v| !v.is_empty());
+    let mut config = aws_sdk_dynamodb::config::Builder::from(aws);
+    config.set_endpoint_url(endpoint);
+    Client::from_conf(config.build())
+}
+
 fn key(username: &Username) -> AttributeValue {
     AttributeValue::S(username.to_string())
 }
@@ -43,7 +63,7 @@ impl DynamoUserStore {
     /// Connects with the standard AWS configuration (credentials, region, endpoint variables).
     pub async fn from_env(table: impl Into<String>) -> Self {
         let aws = aws_config::load_from_env().await;
-        Self::new(Client::new(&aws), table)
+        Self::new(client(&aws), table)
     }
 
     pub fn table(&self) -> &str {

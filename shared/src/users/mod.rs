@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 use crate::scopes::ScopeSet;
 
 pub use demo::demo_users;
-pub use dynamodb::DynamoUserStore;
+pub use dynamodb::{client as dynamodb_client, DynamoUserStore};
 pub use memory::MemoryUserStore;
 pub use username::{InvalidUsername, Username};
 
