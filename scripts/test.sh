@@ -45,4 +45,5 @@ export AWS_EC2_METADATA_DISABLED=true
 
 args=()
 if [[ "${1:-}" == "--" ]]; then shift; args=("$@"); fi
-cargo test --workspace --all-targets --locked -- --include-ignored "${args[@]}"
+# Benchmarks are not tests: `cargo bench -p shared` runs them.
+cargo test --workspace --lib --bins --tests --locked -- --include-ignored ${args[@]+"${args[@]}"}

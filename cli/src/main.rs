@@ -72,8 +72,9 @@ enum Command {
         username: String,
         #[arg(long, default_value = "")]
         scopes: String,
-        #[arg(long, default_value_t = 1800)]
-        ttl_seconds: u64,
+        /// Lifetime; ACCESS_TOKEN_TTL_SECONDS (or 1800) when not given. At most 200 years.
+        #[arg(long, value_parser = clap::value_parser!(u64).range(0..=200 * 365 * 24 * 3600))]
+        ttl_seconds: Option<u64>,
     },
 }
 
@@ -111,7 +112,7 @@ async fn main() -> Result<()> {
             password_stdin,
         } => {
             let username = Username::parse(&username)?;
-            let allowed_scopes = ScopeSet::parse(&scopes.replace(',', " "))?;
+            let allowed_scopes = parse_scopes(&scopes)?;
             let password = read_password(password_stdin)?;
             let user = User {
                 username,
@@ -160,10 +161,10 @@ async fn main() -> Result<()> {
                 TokenService::new(secret, &config.issuer, &config.audience, config.token_ttl);
             let issued = tokens.issue_at(
                 &Username::parse(&username)?,
-                &ScopeSet::parse(&scopes.replace(',', " "))?,
+                &parse_scopes(&scopes)?,
                 None,
                 shared::users::unix_now(),
-                Duration::from_secs(ttl_seconds),
+                ttl_seconds.map_or(config.token_ttl, Duration::from_secs),
             )?;
             println!("{}", issued.access_token);
             Ok(())
@@ -181,11 +182,7 @@ async fn serve(port: u16) -> Result<()> {
     let address = listener.local_addr()?;
     eprintln!("OAuth2 token service listening on http://{address}");
     for route in Route::ALL {
-        eprintln!(
-            "  {:<4} http://{address}{}",
-            route.method_name(),
-            route.path()
-        );
+        eprintln!("  {:<4} http://{address}{}", route.method(), route.path());
     }
     eprintln!(
         "users: {:?}; signing secret: {}",
@@ -201,6 +198,11 @@ async fn serve(port: u16) -> Result<()> {
     };
     shared::server::serve(listener, state, shutdown).await?;
     Ok(())
+}
+
+/// Scopes as an operator types them: space- or comma-separated.
+fn parse_scopes(text: &str) -> Result<ScopeSet> {
+    Ok(ScopeSet::parse(&text.replace(',', " "))?)
 }
 
 /// One line from standard input, or a hidden prompt asked twice.

@@ -96,9 +96,12 @@ impl Config {
             },
         };
 
-        let secret = match (get("JWT_SECRET"), get("JWT_SECRET_ARN")) {
-            (Some(value), _) => SecretSource::Value(SigningSecret::new(value.into_bytes())?),
-            (None, Some(arn)) => SecretSource::SecretsManager(arn),
+        // The managed secret wins: a deployed function always has its ARN, so an environment
+        // edit cannot swap in another key. JWT_SECRET serves where there is no ARN (local runs,
+        // `sam local invoke` with events/env.json, which blanks the ARN).
+        let secret = match (get("JWT_SECRET_ARN"), get("JWT_SECRET")) {
+            (Some(arn), _) => SecretSource::SecretsManager(arn),
+            (None, Some(value)) => SecretSource::Value(SigningSecret::new(value.into_bytes())?),
             (None, None) if mode == Mode::Local => SecretSource::Random,
             (None, None) => return Err(ConfigError::MissingSecret),
         };
@@ -182,13 +185,28 @@ mod tests {
     }
 
     #[test]
-    fn an_explicit_secret_wins_over_the_arn() {
+    fn the_managed_secret_wins_over_an_environment_value() {
         let c = config(
             Mode::Function,
             &[("JWT_SECRET", SECRET), ("JWT_SECRET_ARN", "arn")],
         )
         .unwrap();
+        assert!(matches!(c.secret, SecretSource::SecretsManager(_)));
+        let c = config(
+            Mode::Function,
+            &[("JWT_SECRET", SECRET), ("JWT_SECRET_ARN", "")],
+        )
+        .unwrap();
         assert!(matches!(c.secret, SecretSource::Value(_)));
+    }
+
+    #[test]
+    fn debug_output_never_shows_the_secret() {
+        let c = config(Mode::Function, &[("JWT_SECRET", SECRET)]).unwrap();
+        let shown = format!("{c:?}");
+        assert!(!shown.contains(SECRET), "{shown}");
+        assert!(!shown.contains("0123456789abcdef"), "{shown}");
+        assert!(!shown.contains("48, 49, 50"), "{shown}");
     }
 
     #[test]

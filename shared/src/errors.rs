@@ -2,6 +2,7 @@
 //! become status codes, headers and bodies.
 
 use crate::scopes::ScopeSet;
+use crate::users::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -38,4 +39,19 @@ pub enum ApiError {
     /// The user store failed. `reason` is for logs.
     #[error("Service temporarily unavailable")]
     Unavailable { reason: String },
+}
+
+impl ApiError {
+    pub fn body_too_large(limit: usize) -> Self {
+        ApiError::InvalidRequest(format!("request body must be at most {limit} bytes"))
+    }
+}
+
+/// A store failure is never an answer about credentials: it is a 503.
+impl From<StoreError> for ApiError {
+    fn from(err: StoreError) -> Self {
+        ApiError::Unavailable {
+            reason: err.to_string(),
+        }
+    }
 }

@@ -10,23 +10,48 @@ use crate::http::{
     bearer_token, error_response, is_form_urlencoded, json_response, token_response,
 };
 use crate::lockout;
-use crate::passwords::{self, MAX_PASSWORD_BYTES};
+use crate::passwords;
 use crate::router::Route;
 use crate::scopes::ScopeSet;
 use crate::state::AppState;
 use crate::tokens::MAX_CLIENT_ID_LEN;
-use crate::users::{unix_now, StoreError, User, Username};
+use crate::users::{unix_now, User, Username};
 
 /// Largest `/token` body read; a real one is a few hundred bytes.
 pub const MAX_FORM_BYTES: usize = 8 * 1024;
 /// Longest bearer token looked at; ours are well under 1 KiB.
 const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
+/// [`handle`] in the shape `lambda_http::run` takes, for the function serving `route`. A
+/// request for another path (API Gateway's catch-all `$default` route goes to the status
+/// function) gets the JSON 404/405 the local server gives. It never returns `Err`: a failed
+/// request is an error response, not a failed invocation.
+pub async fn handle_lambda(
+    route: Route,
+    state: &AppState,
+    request: Request,
+) -> Result<Response<Body>, lambda_http::Error> {
+    let for_this_route = Route::from_path(request.uri().path()) == Some(route);
+    Ok(if for_this_route {
+        handle(route, state, request).await
+    } else {
+        dispatch(state, request).await
+    })
+}
+
+/// Answers a request for any path: the route it names, or a JSON 404.
+pub async fn dispatch(state: &AppState, request: Request) -> Response<Body> {
+    match Route::from_path(request.uri().path()) {
+        Some(route) => handle(route, state, request).await,
+        None => error_response(&ApiError::NotFound),
+    }
+}
+
 /// Answers one request for `route`. Never fails: every error is a JSON response.
 pub async fn handle(route: Route, state: &AppState, request: Request) -> Response<Body> {
-    let outcome = if request.method() != route.method() {
+    let outcome = if request.method().as_str() != route.method() {
         Err(ApiError::MethodNotAllowed {
-            allow: route.method_name(),
+            allow: route.method(),
         })
     } else {
         match route {
@@ -50,14 +75,6 @@ fn log_refusal(route: Route, err: &ApiError) {
         }
         ApiError::InvalidToken { reason, .. } => tracing::info!(route, %reason, "token refused"),
         other => tracing::info!(route, error = %other, "request refused"),
-    }
-}
-
-impl From<StoreError> for ApiError {
-    fn from(err: StoreError) -> Self {
-        ApiError::Unavailable {
-            reason: err.to_string(),
-        }
     }
 }
 
@@ -92,15 +109,22 @@ fn parse_password_grant(request: &Request) -> Result<PasswordGrant, ApiError> {
     }
     let body: &[u8] = request.body();
     if body.len() > MAX_FORM_BYTES {
-        return Err(invalid_request(format!(
-            "request body must be at most {MAX_FORM_BYTES} bytes"
-        )));
+        return Err(ApiError::body_too_large(MAX_FORM_BYTES));
     }
     if std::str::from_utf8(body).is_err() {
         return Err(invalid_request("request body is not valid UTF-8"));
     }
     let form: TokenForm = serde_urlencoded::from_bytes(body)
         .map_err(|e| invalid_request(format!("unreadable form body: {e}")))?;
+    // RFC 6749 §3.1: a parameter sent without a value is treated as omitted.
+    let given = |value: Option<String>| value.filter(|v| !v.is_empty());
+    let form = TokenForm {
+        grant_type: given(form.grant_type),
+        username: given(form.username),
+        password: given(form.password),
+        scope: given(form.scope),
+        client_id: given(form.client_id),
+    };
 
     match form.grant_type.as_deref() {
         None | Some("password") => {}
@@ -121,16 +145,11 @@ fn parse_password_grant(request: &Request) -> Result<PasswordGrant, ApiError> {
             password
         }
     };
-    debug_assert!(password.len() <= MAX_PASSWORD_BYTES);
     let scope = ScopeSet::parse(form.scope.as_deref().unwrap_or(""))
         .map_err(|e| ApiError::InvalidScope(e.to_string()))?;
     let client_id = match form.client_id {
         None => None,
-        Some(id)
-            if !id.is_empty()
-                && id.len() <= MAX_CLIENT_ID_LEN
-                && id.chars().all(|c| c.is_ascii_graphic()) =>
-        {
+        Some(id) if id.len() <= MAX_CLIENT_ID_LEN && id.chars().all(|c| c.is_ascii_graphic()) => {
             Some(id)
         }
         Some(_) => {
@@ -147,65 +166,76 @@ fn parse_password_grant(request: &Request) -> Result<PasswordGrant, ApiError> {
     })
 }
 
-/// `POST /token`: the password grant. Argon2 runs for every well-formed request, whether the
-/// user exists or not, so the answer's timing does not reveal which usernames exist.
+/// `POST /token`: the password grant. Every well-formed request costs the same work whether
+/// the user exists, is disabled or is locked: one read, one Argon2 verification (against a
+/// dummy hash when there is nothing real to check) and one write (clearing or counting
+/// failures; for an unknown user a conditional write that creates nothing), so neither the
+/// answer nor its timing says which usernames exist.
 async fn token(state: &AppState, request: &Request) -> Result<Response<Body>, ApiError> {
     let grant = parse_password_grant(request)?;
-    let user = state.store.get(&grant.username).await?;
     let now = unix_now();
+    let user = state.store.get(&grant.username).await?;
 
     let locked = user
         .as_ref()
         .is_some_and(|u| lockout::is_locked(u.failed_logins, u.last_failed_login, now));
-    // A locked account still pays for a verification, against the dummy hash, so the lock is
-    // invisible in timing too; the attempt is not counted, so waiting is enough to get back in.
     let stored_hash = user
         .as_ref()
         .filter(|_| !locked)
         .map(|u| u.password_hash.clone());
     let password_ok = passwords::verify_password(grant.password.clone(), stored_hash).await;
 
-    let user = match user {
-        Some(user) if password_ok && !user.disabled => user,
-        Some(user) => {
-            if locked {
-                tracing::warn!(username = %user.username, "sign-in refused: account locked");
-            } else if !password_ok {
-                let failures = state
-                    .store
-                    .record_login_failure(&user.username, now)
-                    .await?;
-                tracing::warn!(username = %user.username, failures, "sign-in failed: wrong password");
-            } else {
-                tracing::warn!(username = %user.username, "sign-in refused: user disabled");
+    match user {
+        Some(user) if password_ok && !user.disabled => {
+            after_successful_sign_in(state, &user, &grant.password).await;
+            let granted = grant.scope.intersection(&user.allowed_scopes);
+            let issued = state
+                .tokens
+                .issue(&user.username, &granted, grant.client_id.as_deref())
+                .map_err(|e| ApiError::Unavailable {
+                    reason: format!("signing failed: {e}"),
+                })?;
+            tracing::info!(username = %user.username, requested = %grant.scope, granted = %granted, "token issued");
+            Ok(token_response(&issued))
+        }
+        user => {
+            let reason = match &user {
+                None => "unknown user",
+                Some(_) if locked => "account locked",
+                Some(_) if password_ok => "user disabled",
+                Some(_) => "wrong password",
+            };
+            // A failed write must not change the answer, or it would tell users apart.
+            let failures = state
+                .store
+                .record_login_failure(&grant.username, now)
+                .await
+                .unwrap_or_else(|err| {
+                    tracing::error!(error = %err, "could not count a failed sign-in");
+                    None
+                });
+            match user {
+                Some(user) => {
+                    tracing::warn!(username = %user.username, failures, reason, "sign-in refused")
+                }
+                // Not the name itself: people type passwords into the username field.
+                None => tracing::warn!(
+                    username_len = grant.username.as_str().len(),
+                    reason,
+                    "sign-in refused"
+                ),
             }
-            return Err(ApiError::InvalidGrant);
+            Err(ApiError::InvalidGrant)
         }
-        None => {
-            tracing::warn!(username = %grant.username, "sign-in failed: unknown user");
-            return Err(ApiError::InvalidGrant);
-        }
-    };
-
-    after_successful_sign_in(state, &user, &grant.password).await;
-    let granted = grant.scope.intersection(&user.allowed_scopes);
-    let issued = state
-        .tokens
-        .issue(&user.username, &granted, grant.client_id.as_deref())
-        .map_err(|e| ApiError::Unavailable {
-            reason: format!("signing failed: {e}"),
-        })?;
-    tracing::info!(username = %user.username, requested = %grant.scope, granted = %granted, "token issued");
-    Ok(token_response(&issued))
+    }
 }
 
-/// Clears the failure count and upgrades a hash made at weaker parameters. Neither may cost the
-/// user their token, so failures are logged, not returned.
+/// Clears the failure count (always, so success costs the same write as failure) and upgrades
+/// a hash made at other parameters. Neither may cost the user their token, so failures are
+/// logged, not returned.
 async fn after_successful_sign_in(state: &AppState, user: &User, password: &str) {
-    if user.failed_logins > 0 {
-        if let Err(err) = state.store.reset_login_failures(&user.username).await {
-            tracing::error!(username = %user.username, error = %err, "could not reset failed sign-ins");
-        }
+    if let Err(err) = state.store.clear_login_failures(&user.username).await {
+        tracing::error!(username = %user.username, error = %err, "could not clear failed sign-ins");
     }
     if passwords::needs_rehash(&user.password_hash) {
         let rehashed = match passwords::hash_password(password.to_owned()).await {
@@ -231,7 +261,7 @@ async fn after_successful_sign_in(state: &AppState, user: &User, password: &str)
 /// user must exist and be enabled, and the route's scopes must be both in the token and still
 /// allowed for the user (a scope withdrawn after issue stops working at once).
 async fn authorize(state: &AppState, request: &Request, route: Route) -> Result<User, ApiError> {
-    let required = route.required_scopes().unwrap_or_default();
+    let required = route.required_scopes();
     let token = bearer_token(request.headers()).ok_or(ApiError::NotAuthenticated)?;
     let invalid = |reason: String| ApiError::InvalidToken {
         required: required.clone(),

@@ -16,20 +16,14 @@ pub mod users;
 
 pub use config::{Config, Mode};
 pub use errors::ApiError;
-pub use handlers::handle;
+pub use handlers::{handle, handle_lambda};
 pub use router::Route;
 pub use state::AppState;
 
-/// Runs one Lambda function for `route`: reads configuration, builds the state once (cold
-/// start), then answers invocations with [`handle`] until the runtime stops.
-pub async fn run_function(route: Route) -> Result<(), lambda_http::Error> {
+/// Cold start of a Lambda function: logging, configuration, then the state every invocation
+/// borrows (signing key fetched, SDK clients built, once).
+pub async fn start_function() -> Result<AppState, lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = Config::from_env(Mode::Function)?;
-    let state = AppState::from_config(&config).await?;
-    tracing::info!(route = route.path(), "function ready");
-    let state = &state;
-    lambda_http::run(lambda_http::service_fn(move |request| async move {
-        Ok::<_, lambda_http::Error>(handle(route, state, request).await)
-    }))
-    .await
+    Ok(AppState::from_config(&config).await?)
 }

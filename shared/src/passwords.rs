@@ -1,10 +1,15 @@
 //! Password hashing: Argon2id at the OWASP minimum (m=19456 KiB, t=2, p=1) in PHC strings.
 //!
-//! Hashing is CPU-bound for tens of milliseconds, so the async entry points run it on tokio's
-//! blocking pool: concurrent sign-ins do not queue behind each other on the async threads.
+//! Hashing is CPU-bound for tens of milliseconds and needs 19 MiB, so the async entry points run
+//! it on tokio's blocking pool (concurrent sign-ins do not queue behind each other on the async
+//! threads) and at most one hash per core at a time: more would not finish sooner, only hold
+//! more memory.
+
+use std::sync::LazyLock;
 
 use argon2::password_hash::phc::PasswordHash;
 use argon2::{Algorithm, Argon2, Params, PasswordHasher as _, PasswordVerifier as _, Version};
+use tokio::sync::Semaphore;
 
 /// OWASP Password Storage Cheat Sheet, Argon2id first option.
 pub const M_COST_KIB: u32 = 19_456;
@@ -75,31 +80,48 @@ pub fn verify_password_blocking(password: &str, stored: Option<&str>) -> bool {
     real && matches
 }
 
+/// One permit per core: the most Argon2 computations worth running at once.
+static HASHING_SLOTS: LazyLock<Semaphore> = LazyLock::new(|| {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    Semaphore::new(cores)
+});
+
+/// Runs `work` on the blocking pool once a hashing slot is free.
+async fn run_hashing<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, PasswordError> {
+    let _slot = HASHING_SLOTS
+        .acquire()
+        .await
+        .map_err(|e| PasswordError::Hashing(e.to_string()))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| PasswordError::Hashing(e.to_string()))
+}
+
 /// Async wrapper of [`hash_password_blocking`] on the blocking pool.
 pub async fn hash_password(password: String) -> Result<String, PasswordError> {
-    tokio::task::spawn_blocking(move || hash_password_blocking(&password))
-        .await
-        .map_err(|e| PasswordError::Hashing(e.to_string()))?
+    run_hashing(move || hash_password_blocking(&password)).await?
 }
 
 /// Async wrapper of [`verify_password_blocking`] on the blocking pool.
 pub async fn verify_password(password: String, stored: Option<String>) -> bool {
-    tokio::task::spawn_blocking(move || verify_password_blocking(&password, stored.as_deref()))
+    run_hashing(move || verify_password_blocking(&password, stored.as_deref()))
         .await
         .unwrap_or(false)
 }
 
-/// True when a stored hash is weaker than (or not) Argon2id at the current parameters, so it
-/// should be replaced at the next successful sign-in.
+/// True when a stored hash is not Argon2id v19 at exactly the current parameters, so it is
+/// replaced at the next successful sign-in: raising the parameters here upgrades every user.
 pub fn needs_rehash(stored: &str) -> bool {
     let Ok(parsed) = PasswordHash::new(stored) else {
         return true;
     };
-    if parsed.algorithm != Algorithm::Argon2id.ident() {
+    if parsed.algorithm != Algorithm::Argon2id.ident() || parsed.version != Some(0x13) {
         return true;
     }
     match Params::try_from(&parsed) {
-        Ok(p) => p.m_cost() < M_COST_KIB || p.t_cost() < T_COST || p.p_cost() < P_COST,
+        Ok(p) => (p.m_cost(), p.t_cost(), p.p_cost()) != (M_COST_KIB, T_COST, P_COST),
         Err(_) => true,
     }
 }

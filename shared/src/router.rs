@@ -1,7 +1,5 @@
 //! The API's routes: what each Lambda function serves, and how the local server dispatches.
 
-use lambda_http::http::Method;
-
 use crate::scopes::{Scope, ScopeSet};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,29 +32,21 @@ impl Route {
         }
     }
 
-    pub fn method(self) -> Method {
-        match self {
-            Route::Token => Method::POST,
-            _ => Method::GET,
-        }
-    }
-
-    /// [`Self::method`] as text, for the `Allow` header.
-    pub fn method_name(self) -> &'static str {
+    /// The one method the route answers (also the `Allow` header of a 405).
+    pub fn method(self) -> &'static str {
         match self {
             Route::Token => "POST",
             _ => "GET",
         }
     }
 
-    /// Scopes a token must carry (and its user must still be allowed) to use the route.
-    /// `None` for the token endpoint, which takes no bearer token.
-    pub fn required_scopes(self) -> Option<ScopeSet> {
+    /// Scopes a token must carry (and its user must still be allowed) to use the route. The
+    /// token endpoint takes no bearer token; its set is empty.
+    pub fn required_scopes(self) -> ScopeSet {
         match self {
-            Route::Token => None,
-            Route::UsersMe => Some(ScopeSet::from([Scope::Me])),
-            Route::UsersMeItems => Some(ScopeSet::from([Scope::Me, Scope::Items])),
-            Route::Status => Some(ScopeSet::empty()),
+            Route::UsersMe => ScopeSet::from([Scope::Me]),
+            Route::UsersMeItems => ScopeSet::from([Scope::Me, Scope::Items]),
+            Route::Token | Route::Status => ScopeSet::empty(),
         }
     }
 

@@ -27,14 +27,6 @@ impl Scope {
             Scope::Items => "items",
         }
     }
-
-    /// Human description, as in the FastAPI tutorial's `scopes` mapping.
-    pub fn description(self) -> &'static str {
-        match self {
-            Scope::Me => "Read information about the current user.",
-            Scope::Items => "Read items.",
-        }
-    }
 }
 
 impl fmt::Display for Scope {
@@ -87,10 +79,6 @@ impl ScopeSet {
             .collect()
     }
 
-    pub fn contains(&self, scope: Scope) -> bool {
-        self.0.contains(&scope)
-    }
-
     /// True when every scope of `required` is in `self`.
     pub fn contains_all(&self, required: &ScopeSet) -> bool {
         required.0.is_subset(&self.0)
@@ -103,10 +91,6 @@ impl ScopeSet {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
-    }
-
-    pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
-        self.0.iter().copied()
     }
 }
 

@@ -15,9 +15,8 @@ use lambda_http::Body;
 use tokio::net::TcpListener;
 
 use crate::errors::ApiError;
-use crate::handlers::{handle, MAX_FORM_BYTES};
+use crate::handlers::{dispatch, MAX_FORM_BYTES};
 use crate::http::error_response;
-use crate::router::Route;
 use crate::state::AppState;
 
 /// Serves until `shutdown` completes. Each connection runs on its own task; password hashing
@@ -37,7 +36,7 @@ pub async fn serve(
         tokio::spawn(async move {
             let service = service_fn(move |request| {
                 let state = Arc::clone(&state);
-                async move { Ok::<_, Infallible>(dispatch(&state, request).await) }
+                async move { Ok::<_, Infallible>(answer(&state, request).await) }
             });
             if let Err(err) = http1::Builder::new()
                 .serve_connection(TokioIo::new(stream), service)
@@ -49,15 +48,13 @@ pub async fn serve(
     }
 }
 
-async fn dispatch(
+async fn answer(
     state: &AppState,
     request: hyper::Request<Incoming>,
 ) -> hyper::Response<Full<Bytes>> {
     let (parts, body) = request.into_parts();
     let response = match Limited::new(body, MAX_FORM_BYTES).collect().await {
-        Err(_) => error_response(&ApiError::InvalidRequest(format!(
-            "request body must be at most {MAX_FORM_BYTES} bytes"
-        ))),
+        Err(_) => error_response(&ApiError::body_too_large(MAX_FORM_BYTES)),
         Ok(collected) => {
             let bytes = collected.to_bytes();
             let body = if bytes.is_empty() {
@@ -65,11 +62,7 @@ async fn dispatch(
             } else {
                 Body::Binary(bytes.to_vec())
             };
-            let request = lambda_http::Request::from_parts(parts, body);
-            match Route::from_path(request.uri().path()) {
-                Some(route) => handle(route, state, request).await,
-                None => error_response(&ApiError::NotFound),
-            }
+            dispatch(state, lambda_http::Request::from_parts(parts, body)).await
         }
     };
     let (parts, body) = response.into_parts();

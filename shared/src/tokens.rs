@@ -124,10 +124,6 @@ impl TokenService {
         }
     }
 
-    pub fn ttl(&self) -> Duration {
-        self.ttl
-    }
-
     /// Signs a token for `subject` carrying exactly `scope`.
     pub fn issue(
         &self,
@@ -153,7 +149,7 @@ impl TokenService {
             sub: subject.clone(),
             aud: self.audience.clone(),
             iat: issued_at,
-            exp: issued_at.saturating_add(ttl.as_secs() as i64),
+            exp: issued_at.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
             jti: uuid::Uuid::new_v4().to_string(),
             scope: scope.clone(),
             client_id: client_id.map(str::to_owned),

@@ -15,6 +15,8 @@ for_each_backend!(
     checks_grant_type_when_present,
     carries_client_id_into_the_token,
     locks_an_account_after_repeated_failures,
+    failures_of_unknown_users_create_nothing,
+    upgrades_old_password_hashes_at_sign_in,
     refuses_other_methods_and_paths,
 );
 
@@ -132,7 +134,13 @@ async fn refuses_missing_fields_and_bad_bodies(backend: Backend) {
             "empty password",
             vec![("content-type", form)],
             b"username=johndoe&password=".to_vec(),
-            "password must not be empty",
+            "missing required field: password",
+        ),
+        (
+            "empty username",
+            vec![("content-type", form)],
+            b"username=&password=secret".to_vec(),
+            "missing required field: username",
         ),
         (
             "bad username",
@@ -209,10 +217,11 @@ async fn checks_grant_type_when_present(backend: Backend) {
         "grant_type `client_credentials` is not supported; use `password`",
         Some("unsupported_grant_type"),
     );
+    // RFC 6749 §3.1: a parameter without a value counts as omitted.
     let response = app
-        .token("grant_type=&username=johndoe&password=secret")
+        .token("grant_type=&username=johndoe&password=secret&client_id=")
         .await;
-    assert_eq!(response.json()["error"], "unsupported_grant_type");
+    assert_eq!(response.status, 200, "{}", response.text);
     let response = app
         .token("grant_type=password&username=johndoe&password=secret")
         .await;
@@ -239,43 +248,65 @@ async fn carries_client_id_into_the_token(backend: Backend) {
 
 async fn locks_an_account_after_repeated_failures(backend: Backend) {
     let app = TestApp::start(backend).await;
+    let johndoe = support::username("johndoe");
     for _ in 0..shared::lockout::FREE_FAILURES {
         let response = app.token("username=johndoe&password=guess").await;
         assert_eq!(response.json()["error"], "invalid_grant");
     }
-    let stored = app
-        .store
-        .get(&support::username("johndoe"))
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.store.get(&johndoe).await.unwrap().unwrap();
     assert_eq!(stored.failed_logins, shared::lockout::FREE_FAILURES);
 
-    // Locked: even the right password gets the same generic refusal, and is not counted.
+    // Locked: even the right password gets the same generic refusal, and counts as a failure.
     let response = app.token("username=johndoe&password=secret").await;
     response.assert_error(400, "Incorrect username or password", Some("invalid_grant"));
-    let stored = app
-        .store
-        .get(&support::username("johndoe"))
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(stored.failed_logins, shared::lockout::FREE_FAILURES);
+    let stored = app.store.get(&johndoe).await.unwrap().unwrap();
+    assert_eq!(stored.failed_logins, shared::lockout::FREE_FAILURES + 1);
 
     // Other accounts are unaffected.
     app.sign_in("bob", "bobpassword", "me").await;
 
-    // The first lock lasts one second; after it the right password works and resets the count.
-    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    // Six failures lock for two seconds from the last one; after that the right password
+    // works and clears the count.
+    tokio::time::sleep(std::time::Duration::from_millis(3100)).await;
     app.sign_in("johndoe", "secret", "me").await;
-    let stored = app
-        .store
-        .get(&support::username("johndoe"))
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.store.get(&johndoe).await.unwrap().unwrap();
     assert_eq!(stored.failed_logins, 0);
     assert_eq!(stored.last_failed_login, None);
+}
+
+async fn failures_of_unknown_users_create_nothing(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app.token("username=ghost&password=secret").await;
+    response.assert_error(400, "Incorrect username or password", Some("invalid_grant"));
+    assert_eq!(
+        app.store.get(&support::username("ghost")).await.unwrap(),
+        None
+    );
+}
+
+async fn upgrades_old_password_hashes_at_sign_in(backend: Backend) {
+    use argon2::password_hash::PasswordHasher as _;
+    let app = TestApp::start(backend).await;
+    let weak = argon2::Argon2::new(
+        argon2::Algorithm::Argon2id,
+        argon2::Version::V0x13,
+        argon2::Params::new(8192, 1, 1, None).unwrap(),
+    )
+    .hash_password(b"bobpassword")
+    .unwrap()
+    .to_string();
+    let bob = support::username("bob");
+    app.store.set_password_hash(&bob, &weak).await.unwrap();
+
+    app.sign_in("bob", "bobpassword", "me").await;
+    let upgraded = app.store.get(&bob).await.unwrap().unwrap().password_hash;
+    assert!(
+        upgraded.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{upgraded}"
+    );
+    assert!(!shared::passwords::needs_rehash(&upgraded));
+    app.sign_in("bob", "bobpassword", "me").await;
+    assert_eq!(app.token("username=bob&password=wrong").await.status, 400);
 }
 
 async fn refuses_other_methods_and_paths(backend: Backend) {

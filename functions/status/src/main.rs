@@ -1,6 +1,13 @@
-//! Lambda function for `GET /status/`: all behaviour lives in the `shared` crate.
+//! Lambda function for `GET /status/`. All behaviour lives in the `shared` crate; this only wires it.
+
+use lambda_http::{run, service_fn, Error};
+use shared::{handle_lambda, start_function, Route};
 
 #[tokio::main]
-async fn main() -> Result<(), lambda_http::Error> {
-    shared::run_function(shared::Route::Status).await
+async fn main() -> Result<(), Error> {
+    let state = start_function().await?;
+    run(service_fn(|request| {
+        handle_lambda(Route::Status, &state, request)
+    }))
+    .await
 }

@@ -66,10 +66,6 @@ impl DynamoUserStore {
         Self::new(client(&aws), table)
     }
 
-    pub fn table(&self) -> &str {
-        &self.table
-    }
-
     /// Creates the table as the SAM template defines it (on-demand, point-in-time recovery).
     /// For local and test servers: in AWS the template owns the table.
     pub async fn create_table(&self) -> Result<(), StoreError> {
@@ -190,13 +186,18 @@ impl UserStore for DynamoUserStore {
             username,
             "SET password_hash = :hash",
             [(":hash", AttributeValue::S(hash.to_owned()))],
+            ReturnValue::None,
         )
         .await
         .map(drop)
     }
 
-    async fn record_login_failure(&self, username: &Username, at: i64) -> Result<u32, StoreError> {
-        let attributes = self
+    async fn record_login_failure(
+        &self,
+        username: &Username,
+        at: i64,
+    ) -> Result<Option<u32>, StoreError> {
+        let counted = self
             .update(
                 username,
                 "ADD failed_logins :one SET last_failed_login = :at",
@@ -204,24 +205,31 @@ impl UserStore for DynamoUserStore {
                     (":one", AttributeValue::N("1".into())),
                     (":at", AttributeValue::N(at.to_string())),
                 ],
+                ReturnValue::UpdatedNew,
             )
-            .await?;
-        let count = attributes
+            .await;
+        let attributes = match counted {
+            Ok(attributes) => attributes,
+            Err(StoreError::NotFound(_)) => return Ok(None),
+            Err(err) => return Err(err),
+        };
+        attributes
             .get("failed_logins")
             .and_then(|v| v.as_n().ok())
             .and_then(|n| n.parse().ok())
+            .map(Some)
             .ok_or_else(|| StoreError::Corrupt {
                 username: username.to_string(),
                 reason: "failed_logins is not a number".into(),
-            })?;
-        Ok(count)
+            })
     }
 
-    async fn reset_login_failures(&self, username: &Username) -> Result<(), StoreError> {
+    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
         self.update(
             username,
             "SET failed_logins = :zero REMOVE last_failed_login",
             [(":zero", AttributeValue::N("0".into()))],
+            ReturnValue::None,
         )
         .await
         .map(drop)
@@ -229,12 +237,13 @@ impl UserStore for DynamoUserStore {
 }
 
 impl DynamoUserStore {
-    /// One conditional UpdateItem on an existing user; returns the updated attributes.
+    /// One UpdateItem on an existing user (never creates one); returns what `returning` asks.
     async fn update<const N: usize>(
         &self,
         username: &Username,
         expression: &str,
         values: [(&str, AttributeValue); N],
+        returning: ReturnValue,
     ) -> Result<HashMap<String, AttributeValue>, StoreError> {
         let mut request = self
             .client
@@ -244,7 +253,7 @@ impl DynamoUserStore {
             .update_expression(expression)
             .condition_expression("attribute_exists(#k)")
             .expression_attribute_names("#k", KEY)
-            .return_values(ReturnValue::UpdatedNew);
+            .return_values(returning);
         for (name, value) in values {
             request = request.expression_attribute_values(name, value);
         }

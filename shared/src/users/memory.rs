@@ -57,15 +57,24 @@ impl UserStore for MemoryUserStore {
         self.update(username, |user| user.password_hash = hash.to_owned())
     }
 
-    async fn record_login_failure(&self, username: &Username, at: i64) -> Result<u32, StoreError> {
-        self.update(username, |user| {
+    async fn record_login_failure(
+        &self,
+        username: &Username,
+        at: i64,
+    ) -> Result<Option<u32>, StoreError> {
+        let counted = self.update(username, |user| {
             user.failed_logins = user.failed_logins.saturating_add(1);
             user.last_failed_login = Some(at);
             user.failed_logins
-        })
+        });
+        match counted {
+            Ok(count) => Ok(Some(count)),
+            Err(StoreError::NotFound(_)) => Ok(None),
+            Err(err) => Err(err),
+        }
     }
 
-    async fn reset_login_failures(&self, username: &Username) -> Result<(), StoreError> {
+    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
         self.update(username, |user| {
             user.failed_logins = 0;
             user.last_failed_login = None;

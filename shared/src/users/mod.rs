@@ -107,11 +107,16 @@ pub trait UserStore: Send + Sync {
     /// Replaces the password hash (operators' resets and re-hashing at stronger parameters).
     async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError>;
 
-    /// Counts one failed sign-in atomically and returns the new count.
-    async fn record_login_failure(&self, username: &Username, at: i64) -> Result<u32, StoreError>;
+    /// Counts one failed sign-in atomically and returns the new count; `None` when there is no
+    /// such user (nothing is created), so unknown users cost the same write as known ones.
+    async fn record_login_failure(
+        &self,
+        username: &Username,
+        at: i64,
+    ) -> Result<Option<u32>, StoreError>;
 
     /// Clears the failure count after a successful sign-in.
-    async fn reset_login_failures(&self, username: &Username) -> Result<(), StoreError>;
+    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError>;
 }
 
 /// Seconds since the Unix epoch, the unit of JWT times and of the lockout fields.
