@@ -36,12 +36,13 @@ def token(user, scopes, ttl=CENTURY):
     return out.stdout.strip()
 
 
-def event(function, headers=None, body=None, base64_body=False):
-    method, path = ROUTES[function]
+def event(function, headers=None, body=None, base64_body=False, method=None, path=None, route_key=None):
+    method = method or ROUTES[function][0]
+    path = path or ROUTES[function][1]
     headers = {"accept": "application/json", "host": "localhost", "user-agent": "sample-event", **(headers or {})}
     if body is not None:
         headers["content-length"] = str(len(body.encode()))
-    route_key = f"{method} {path.rstrip('/')}" if function == "token" else f"{method} {path}"
+    route_key = route_key or (f"{method} {path.rstrip('/')}" if function == "token" else f"{method} {path}")
     ev = {
         "version": "2.0",
         "routeKey": route_key,
@@ -100,6 +101,9 @@ def main():
         "status-success": event("status", bearer(token("johndoe", ""))),
         "status-invalid-token": event("status", bearer("not-a-jwt")),
         "status-inactive-user": event("status", bearer(token("alice", "me"))),
+        # What API Gateway's catch-all `$default` route hands the status function.
+        "status-default-route-unknown-path": event("status", method="GET", path="/nowhere", route_key="$default"),
+        "status-default-route-wrong-method": event("status", method="GET", path="/token", route_key="$default"),
     }
     for name, ev in events.items():
         (EVENTS / f"{name}.json").write_text(json.dumps(ev, indent=2) + "\n")

@@ -3,7 +3,8 @@
 # production path (with and without the trailing slash), and `cargo lambda invoke --data-file`
 # answers every sample event in events/ with the status its name promises:
 #   *-success* -> 200, *-insufficient-scope -> 403, *-no-token / *-expired-token /
-#   *-invalid-token / *-inactive-user -> 401, any other token-* -> 400.
+#   *-invalid-token / *-inactive-user -> 401, *-unknown-path -> 404, *-wrong-method -> 405,
+#   any other token-* -> 400.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -54,6 +55,8 @@ for file in events/*.json; do
     *-success*) want=200 ;;
     *-insufficient-scope) want=403 ;;
     *-no-token|*-expired-token|*-invalid-token|*-inactive-user) want=401 ;;
+    *-unknown-path) want=404 ;;
+    *-wrong-method) want=405 ;;
     token-*) want=400 ;;
   esac
   got="$(cargo lambda invoke "$fn" --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \

@@ -274,3 +274,15 @@ fn an_empty_dynamodb_endpoint_variable_counts_as_unset() {
         assert!(!stderr.contains("panicked"), "{stderr}");
     }
 }
+
+#[test]
+fn passwords_are_never_taken_from_arguments() {
+    for flag in ["--password", "--password=secret"] {
+        let output = authctl(&["add-user", "carol", flag, "secret"])
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{flag} was accepted");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("unexpected argument"), "{stderr}");
+    }
+}

@@ -1,0 +1,89 @@
+//! The routes deployed by `template.yaml` and served by `cargo lambda watch` (Cargo.toml's
+//! router) are the ones the code answers: every path with and without its trailing slash, on
+//! the function that serves it, plus the catch-all that gives JSON 404/405s. cfn-lint cannot
+//! know that a route is missing; this test does.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use shared::Route;
+
+fn read(file: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file)).unwrap()
+}
+
+/// The function (package and binary name) serving each route.
+fn function_of(route: Route) -> (&'static str, &'static str) {
+    match route {
+        Route::Token => ("TokenFunction", "token"),
+        Route::UsersMe => ("UsersMeFunction", "users-me"),
+        Route::UsersMeItems => ("UsersMeItemsFunction", "users-me-items"),
+        Route::Status => ("StatusFunction", "status"),
+    }
+}
+
+fn both_forms(route: Route) -> [String; 2] {
+    let bare = route.path().trim_end_matches('/').to_owned();
+    [bare.clone(), format!("{bare}/")]
+}
+
+/// (resource, method, path) of every HttpApi event in the template.
+fn template_routes() -> BTreeSet<(String, String, String)> {
+    let mut routes = BTreeSet::new();
+    let (mut resource, mut method) = (String::new(), String::new());
+    for line in read("template.yaml").lines() {
+        let indent = line.len() - line.trim_start().len();
+        let line = line.trim();
+        if indent == 2 && line.ends_with(':') && !line.starts_with('#') {
+            resource = line.trim_end_matches(':').to_owned();
+        } else if let Some(m) = line.strip_prefix("Method: ") {
+            method = m.trim().to_owned();
+        } else if let Some(p) = line.strip_prefix("Path: ") {
+            routes.insert((resource.clone(), method.clone(), p.trim().to_owned()));
+        }
+    }
+    routes
+}
+
+#[test]
+fn the_template_routes_every_path_to_its_function() {
+    let routes = template_routes();
+    let mut expected = BTreeSet::new();
+    for route in Route::ALL {
+        for path in both_forms(route) {
+            expected.insert((
+                function_of(route).0.to_owned(),
+                route.method().to_owned(),
+                path,
+            ));
+        }
+    }
+    expected.insert(("StatusFunction".into(), "ANY".into(), "$default".into()));
+    assert_eq!(routes, expected);
+}
+
+#[test]
+fn the_token_routes_have_their_tighter_throttle() {
+    let template = read("template.yaml");
+    for path in both_forms(Route::Token) {
+        assert!(
+            template.contains(&format!("\"POST {path}\":")),
+            "no RouteSettings for POST {path}"
+        );
+    }
+}
+
+#[test]
+fn cargo_lambda_watch_serves_every_production_path() {
+    let manifest = read("Cargo.toml");
+    for route in Route::ALL {
+        for path in both_forms(route) {
+            let entry = format!(
+                "\"{path}\" = [{{ function = \"{}\", method = \"{}\" }}]",
+                function_of(route).1,
+                route.method()
+            );
+            assert!(manifest.contains(&entry), "Cargo.toml router lacks {entry}");
+        }
+    }
+}
