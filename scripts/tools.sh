@@ -41,9 +41,12 @@ log() { echo "tools.sh: $*" >&2; }
 export SAM_CLI_TELEMETRY=0
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# GNU coreutils has sha256sum; macOS has shasum.
+sha256() { if command -v sha256sum >/dev/null 2>&1; then sha256sum "$@"; else shasum -a 256 "$@"; fi; }
+
 want_stamp() {
   # Requirements + interpreter version: a new Python needs a fresh venv anyway.
-  { sha256sum "$REQ" | cut -d' ' -f1; "$1" -c 'import sys; print(sys.version)'; } | sha256sum | cut -d' ' -f1
+  { sha256 "$REQ" | cut -d' ' -f1; "$1" -c 'import sys; print(sys.version)'; } | sha256 | cut -d' ' -f1
 }
 
 venv_ok() {
