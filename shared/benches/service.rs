@@ -94,6 +94,31 @@ async fn main() {
     })
     .print("argon2id verify, unknown user (dummy hash)");
 
+    // The machine's own ceiling for parallel Argon2 (memory-bound: shared caches and memory
+    // bandwidth, or vCPUs that are hyper-threads of one core, cap it below the core count).
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let per_thread = 8;
+    let start = Instant::now();
+    for _ in 0..per_thread * cores {
+        passwords::verify_password_blocking("secret", Some(&hash));
+    }
+    let one_thread = start.elapsed();
+    let start = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..cores {
+            scope.spawn(|| {
+                for _ in 0..per_thread {
+                    passwords::verify_password_blocking("secret", Some(&hash));
+                }
+            });
+        }
+    });
+    let all_threads = start.elapsed();
+    println!(
+        "{} argon2id verifications: 1 thread {one_thread:.3?}, {cores} threads {all_threads:.3?} (machine ceiling {:.2}x)",
+        per_thread * cores,
+        one_thread.as_secs_f64() / all_threads.as_secs_f64()
+    );
     println!(
         "resident memory after the Argon2 runs: {:.1} MiB",
         status_kib("VmRSS:").unwrap_or(0) as f64 / 1024.0
