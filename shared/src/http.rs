@@ -78,30 +78,24 @@ fn bearer_challenge(error: Option<&str>, required: &ScopeSet) -> String {
 pub fn error_response(err: &ApiError) -> Response<Body> {
     let detail = err.to_string();
     let (status, code, description, challenge) = match err {
-        ApiError::InvalidRequest(_) => (
-            StatusCode::BAD_REQUEST,
-            Some("invalid_request"),
-            Some(detail.clone()),
-            None,
-        ),
-        ApiError::InvalidGrant => (
-            StatusCode::BAD_REQUEST,
-            Some("invalid_grant"),
-            Some(detail.clone()),
-            None,
-        ),
-        ApiError::InvalidScope(_) => (
-            StatusCode::BAD_REQUEST,
-            Some("invalid_scope"),
-            Some(detail.clone()),
-            None,
-        ),
-        ApiError::UnsupportedGrantType(_) => (
-            StatusCode::BAD_REQUEST,
-            Some("unsupported_grant_type"),
-            Some(detail.clone()),
-            None,
-        ),
+        // RFC 6749 §5.2: the token endpoint's errors are all 400s, told apart by `error`.
+        ApiError::InvalidRequest(_)
+        | ApiError::InvalidGrant
+        | ApiError::InvalidScope(_)
+        | ApiError::UnsupportedGrantType(_) => {
+            let code = match err {
+                ApiError::InvalidRequest(_) => "invalid_request",
+                ApiError::InvalidGrant => "invalid_grant",
+                ApiError::InvalidScope(_) => "invalid_scope",
+                _ => "unsupported_grant_type",
+            };
+            (
+                StatusCode::BAD_REQUEST,
+                Some(code),
+                Some(detail.clone()),
+                None,
+            )
+        }
         ApiError::NotAuthenticated => (
             StatusCode::UNAUTHORIZED,
             None,
