@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use crate::tokens::{ShortSecret, SigningSecret};
+use crate::tokens::{ShortSecret, SigningSecret, TokenSettings};
 
 pub const DEFAULT_ISSUER: &str = "urn:oauth2-scopes:issuer";
 pub const DEFAULT_AUDIENCE: &str = "urn:oauth2-scopes:api";
@@ -39,9 +39,7 @@ pub enum SecretSource {
 
 #[derive(Debug, Clone)]
 pub struct Config {
-    pub issuer: String,
-    pub audience: String,
-    pub token_ttl: Duration,
+    pub tokens: TokenSettings,
     pub users_table: String,
     pub store: StoreChoice,
     pub secret: SecretSource,
@@ -120,9 +118,11 @@ impl Config {
         };
 
         Ok(Config {
-            issuer: get("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
-            audience: get("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
-            token_ttl: Duration::from_secs(token_ttl),
+            tokens: TokenSettings {
+                issuer: get("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+                audience: get("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
+                ttl: Duration::from_secs(token_ttl),
+            },
             users_table: get("USERS_TABLE").unwrap_or_else(|| DEFAULT_TABLE.to_owned()),
             store,
             secret,
@@ -178,9 +178,9 @@ mod tests {
         assert!(
             matches!(c.secret, SecretSource::SecretsManager(ref arn) if arn == "arn:aws:secretsmanager:x")
         );
-        assert_eq!(c.token_ttl, Duration::from_secs(1800));
-        assert_eq!(c.issuer, DEFAULT_ISSUER);
-        assert_eq!(c.audience, DEFAULT_AUDIENCE);
+        assert_eq!(c.tokens.ttl, Duration::from_secs(1800));
+        assert_eq!(c.tokens.issuer, DEFAULT_ISSUER);
+        assert_eq!(c.tokens.audience, DEFAULT_AUDIENCE);
         assert_eq!(c.users_table, "users");
     }
 
@@ -240,6 +240,6 @@ mod tests {
             );
         }
         let c = config(Mode::Local, &[("ACCESS_TOKEN_TTL_SECONDS", "60")]).unwrap();
-        assert_eq!(c.token_ttl, Duration::from_secs(60));
+        assert_eq!(c.tokens.ttl, Duration::from_secs(60));
     }
 }

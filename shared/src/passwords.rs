@@ -6,11 +6,13 @@
 //! more memory.
 
 use std::cell::RefCell;
+use std::fmt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, LazyLock};
 
 use argon2::password_hash::phc::{Output, PasswordHash};
 use argon2::{Algorithm, Argon2, Block, Params, PasswordHasher as _, Version};
+use secrecy::{ExposeSecret as _, SecretString};
 use tokio::sync::Semaphore;
 
 /// OWASP Password Storage Cheat Sheet, Argon2id first option.
@@ -37,13 +39,37 @@ pub enum PasswordError {
     Hashing(String),
 }
 
+/// A password as a client or operator typed it: non-empty, at most [`MAX_PASSWORD_BYTES`].
+/// Its `Debug` never shows it, it has no `Display`, and its memory is zeroed when dropped.
+#[derive(Clone)]
+pub struct Password(SecretString);
+
+impl Password {
+    pub fn parse(password: impl Into<String>) -> Result<Self, PasswordError> {
+        let password = SecretString::from(password.into());
+        check_password_rules(password.expose_secret())?;
+        Ok(Self(password))
+    }
+
+    /// The password itself, for hashing. Never for logs.
+    pub fn expose(&self) -> &str {
+        self.0.expose_secret()
+    }
+}
+
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(redacted)")
+    }
+}
+
 fn argon2() -> Argon2<'static> {
     let params = Params::new(M_COST_KIB, T_COST, P_COST, None).expect("OWASP parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
 /// Checks the length rules every stored password must meet.
-pub fn check_password_rules(password: &str) -> Result<(), PasswordError> {
+fn check_password_rules(password: &str) -> Result<(), PasswordError> {
     if password.is_empty() {
         return Err(PasswordError::Empty);
     }
@@ -54,19 +80,11 @@ pub fn check_password_rules(password: &str) -> Result<(), PasswordError> {
 }
 
 /// Hashes a new password with a fresh random salt (blocking: call from a blocking context).
-pub fn hash_password_blocking(password: &str) -> Result<String, PasswordError> {
-    check_password_rules(password)?;
+pub fn hash_password_blocking(password: &Password) -> Result<String, PasswordError> {
     argon2()
-        .hash_password(password.as_bytes())
+        .hash_password(password.expose().as_bytes())
         .map(|hash| hash.to_string())
         .map_err(|e| PasswordError::Hashing(e.to_string()))
-}
-
-/// Argon2 verifications run by this process: lets tests prove that every sign-in pays for one.
-static VERIFICATIONS: AtomicU64 = AtomicU64::new(0);
-
-pub fn verifications_so_far() -> u64 {
-    VERIFICATIONS.load(Ordering::Relaxed)
 }
 
 thread_local! {
@@ -113,7 +131,6 @@ fn matches_phc(password: &str, phc: &str) -> Option<bool> {
 /// stored one, so both paths cost the same. A malformed stored hash verifies as false (after
 /// the same work).
 pub fn verify_password_blocking(password: &str, stored: Option<&str>) -> bool {
-    VERIFICATIONS.fetch_add(1, Ordering::Relaxed);
     let (phc, real) = match stored {
         Some(phc) => (phc, true),
         None => (DUMMY_HASH, false),
@@ -152,16 +169,38 @@ async fn run_hashing<T: Send + 'static>(
     .map_err(|e| PasswordError::Hashing(e.to_string()))
 }
 
-/// Async wrapper of [`hash_password_blocking`] on the blocking pool.
-pub async fn hash_password(password: String) -> Result<String, PasswordError> {
-    run_hashing(move || hash_password_blocking(&password)).await?
+/// Argon2 for request handling: on the blocking pool, at most one hash per core, and counted,
+/// so tests can prove that every sign-in pays for exactly one verification.
+#[derive(Debug, Default)]
+pub struct PasswordHasher {
+    verifications: AtomicU64,
 }
 
-/// Async wrapper of [`verify_password_blocking`] on the blocking pool.
-pub async fn verify_password(password: String, stored: Option<String>) -> bool {
-    run_hashing(move || verify_password_blocking(&password, stored.as_deref()))
-        .await
-        .unwrap_or(false)
+impl PasswordHasher {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// [`hash_password_blocking`] on the blocking pool.
+    pub async fn hash(&self, password: &Password) -> Result<String, PasswordError> {
+        let password = password.clone();
+        run_hashing(move || hash_password_blocking(&password)).await?
+    }
+
+    /// [`verify_password_blocking`] on the blocking pool. A failure to run counts as a
+    /// mismatch: it can only refuse a sign-in, never allow one.
+    pub async fn verify(&self, password: &Password, stored: Option<String>) -> bool {
+        self.verifications.fetch_add(1, Ordering::Relaxed);
+        let password = password.clone();
+        run_hashing(move || verify_password_blocking(password.expose(), stored.as_deref()))
+            .await
+            .unwrap_or(false)
+    }
+
+    /// Verifications started through this hasher.
+    pub fn verifications(&self) -> u64 {
+        self.verifications.load(Ordering::Relaxed)
+    }
 }
 
 /// True when a stored hash is not Argon2id v19 at exactly the current parameters, so it is
@@ -183,9 +222,13 @@ pub fn needs_rehash(stored: &str) -> bool {
 mod tests {
     use super::*;
 
+    fn pw(text: &str) -> Password {
+        Password::parse(text).unwrap()
+    }
+
     #[test]
     fn hashes_are_argon2id_phc_strings_at_owasp_parameters() {
-        let hash = hash_password_blocking("correct horse").unwrap();
+        let hash = hash_password_blocking(&pw("correct horse")).unwrap();
         assert!(
             hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
             "{hash}"
@@ -195,14 +238,14 @@ mod tests {
 
     #[test]
     fn salts_differ_between_hashes_of_one_password() {
-        let a = hash_password_blocking("same").unwrap();
-        let b = hash_password_blocking("same").unwrap();
+        let a = hash_password_blocking(&pw("same")).unwrap();
+        let b = hash_password_blocking(&pw("same")).unwrap();
         assert_ne!(a, b);
     }
 
     #[test]
     fn verifies_the_right_password_only() {
-        let hash = hash_password_blocking("secret").unwrap();
+        let hash = hash_password_blocking(&pw("secret")).unwrap();
         assert!(verify_password_blocking("secret", Some(&hash)));
         assert!(!verify_password_blocking("Secret", Some(&hash)));
         assert!(!verify_password_blocking("", Some(&hash)));
@@ -284,5 +327,24 @@ mod tests {
             Err(PasswordError::TooLong)
         ));
         assert!(check_password_rules(&"x".repeat(MAX_PASSWORD_BYTES)).is_ok());
+        assert!(matches!(Password::parse(""), Err(PasswordError::Empty)));
+    }
+
+    #[test]
+    fn passwords_never_show_in_debug_output() {
+        let password = pw("hunter2-is-my-password");
+        let shown = format!("{password:?} {:?}", Some(&password));
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert_eq!(password.expose(), "hunter2-is-my-password");
+    }
+
+    #[tokio::test]
+    async fn the_hasher_counts_its_verifications() {
+        let hasher = PasswordHasher::new();
+        let hash = hasher.hash(&pw("secret")).await.unwrap();
+        assert!(hasher.verify(&pw("secret"), Some(hash.clone())).await);
+        assert!(!hasher.verify(&pw("other"), Some(hash)).await);
+        assert!(!hasher.verify(&pw("secret"), None).await);
+        assert_eq!(hasher.verifications(), 3);
     }
 }

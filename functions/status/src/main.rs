@@ -1,13 +1,7 @@
-//! Lambda function for `GET /status/`. All behaviour lives in the `shared` crate; this only wires it.
-
-use lambda_http::{run, service_fn, Error};
-use shared::{handle_lambda, start_function, Route};
+//! Lambda function for `GET /status/`, and for API Gateway's catch-all `$default` route:
+//! the router of that one endpoint, so any other path or method gets the JSON 404/405.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    let state = start_function().await?;
-    run(service_fn(|request| {
-        handle_lambda(Route::Status, &state, request)
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    token_service::run_function(token_service::Endpoint::Status).await
 }

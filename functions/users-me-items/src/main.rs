@@ -1,13 +1,7 @@
-//! Lambda function for `GET /users/me/items/`. All behaviour lives in the `shared` crate; this only wires it.
-
-use lambda_http::{run, service_fn, Error};
-use shared::{handle_lambda, start_function, Route};
+//! Lambda function for `GET /users/me/items/`: the router of that one endpoint, run by
+//! `lambda_http`.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    let state = start_function().await?;
-    run(service_fn(|request| {
-        handle_lambda(Route::UsersMeItems, &state, request)
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    token_service::run_function(token_service::Endpoint::UsersMeItems).await
 }

@@ -1,13 +1,6 @@
-//! Lambda function for `GET /users/me/`. All behaviour lives in the `shared` crate; this only wires it.
-
-use lambda_http::{run, service_fn, Error};
-use shared::{handle_lambda, start_function, Route};
+//! Lambda function for `GET /users/me/`: the router of that one endpoint, run by `lambda_http`.
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    let state = start_function().await?;
-    run(service_fn(|request| {
-        handle_lambda(Route::UsersMe, &state, request)
-    }))
-    .await
+async fn main() -> Result<(), lambda_http::Error> {
+    token_service::run_function(token_service::Endpoint::UsersMe).await
 }

@@ -1,79 +1,28 @@
 //! JWT access tokens per RFC 9068, signed with HS256.
 //!
 //! Keys and the `Validation` are built once per process (cold start); verification pins the
-//! algorithm, requires every claim, and checks `typ`, `iss`, `aud`, `exp` and `iat`.
+//! algorithm, requires every claim, and checks `typ`, `iss`, `aud`, `exp` and `iat`. The time
+//! is always a parameter: this module never reads a clock.
+
+mod claims;
+mod secret;
 
 use std::time::Duration;
 
 use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use serde::{Deserialize, Serialize};
 
-use crate::scopes::ScopeSet;
-use crate::users::{unix_now, Username};
+use crate::clock::UnixSeconds;
+use crate::domain::{ScopeSet, Username};
+
+pub use claims::{AccessClaims, IssuedToken};
+pub use secret::{ShortSecret, SigningSecret};
 
 /// The JOSE `typ` of access tokens (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 /// Allowed clock difference when checking `exp` and `iat`.
-const LEEWAY_SECONDS: u64 = 5;
+const LEEWAY_SECONDS: i64 = 5;
 /// Longest `client_id` carried into a token.
 pub const MAX_CLIENT_ID_LEN: usize = 128;
-
-/// HS256 key material. At least 32 bytes (RFC 8725 §3.5, RFC 7518 §3.2); never printed.
-#[derive(Clone)]
-pub struct SigningSecret(Vec<u8>);
-
-impl SigningSecret {
-    pub const MIN_BYTES: usize = 32;
-
-    pub fn new(bytes: impl Into<Vec<u8>>) -> Result<Self, ShortSecret> {
-        let bytes = bytes.into();
-        if bytes.len() < Self::MIN_BYTES {
-            return Err(ShortSecret(bytes.len()));
-        }
-        Ok(SigningSecret(bytes))
-    }
-
-    /// A fresh random secret, for the zero-setup local run (tokens die with the process).
-    pub fn random() -> Self {
-        let mut bytes = Vec::with_capacity(64);
-        for _ in 0..4 {
-            bytes.extend_from_slice(uuid::Uuid::new_v4().as_bytes());
-        }
-        SigningSecret(bytes)
-    }
-}
-
-impl std::fmt::Debug for SigningSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "SigningSecret({} bytes, redacted)", self.0.len())
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the JWT signing secret has {0} bytes; at least {min} are required", min = SigningSecret::MIN_BYTES)]
-pub struct ShortSecret(pub usize);
-
-/// The claims of an access token (RFC 9068 §2.2).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AccessClaims {
-    pub iss: String,
-    pub sub: Username,
-    pub aud: String,
-    pub exp: i64,
-    pub iat: i64,
-    pub jti: String,
-    pub scope: ScopeSet,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub client_id: Option<String>,
-}
-
-/// What the token endpoint hands back.
-#[derive(Debug, Clone)]
-pub struct IssuedToken {
-    pub access_token: String,
-    pub expires_in: u64,
-    pub scope: ScopeSet,
-}
 
 /// Why a presented token was refused. Callers answer all of these with `invalid_token`;
 /// the variants exist for logs and tests.
@@ -97,57 +46,69 @@ pub enum TokenError {
     WrongAlgorithm,
 }
 
+/// What every token says besides its subject and scopes: read from configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenSettings {
+    pub issuer: String,
+    pub audience: String,
+    /// Lifetime of an access token.
+    pub ttl: Duration,
+}
+
 /// Issues and verifies access tokens with one key and one fixed set of expectations.
 pub struct TokenService {
     encoding: EncodingKey,
     decoding: DecodingKey,
     validation: Validation,
-    issuer: String,
-    audience: String,
-    ttl: Duration,
+    settings: TokenSettings,
 }
 
 impl TokenService {
-    pub fn new(secret: &SigningSecret, issuer: &str, audience: &str, ttl: Duration) -> Self {
+    /// The one constructor: configuration's settings and the key it names.
+    pub fn new(settings: &TokenSettings, secret: &SigningSecret) -> Self {
         let mut validation = Validation::new(Algorithm::HS256);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.set_issuer(&[issuer]);
-        validation.set_audience(&[audience]);
-        validation.leeway = LEEWAY_SECONDS;
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        // Times are checked below against the caller's `now`, not the library's wall clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
         Self {
-            encoding: EncodingKey::from_secret(&secret.0),
-            decoding: DecodingKey::from_secret(&secret.0),
+            encoding: EncodingKey::from_secret(secret.expose()),
+            decoding: DecodingKey::from_secret(secret.expose()),
             validation,
-            issuer: issuer.to_owned(),
-            audience: audience.to_owned(),
-            ttl,
+            settings: settings.clone(),
         }
     }
 
-    /// Signs a token for `subject` carrying exactly `scope`.
+    pub fn settings(&self) -> &TokenSettings {
+        &self.settings
+    }
+
+    /// Signs a token for `subject` carrying exactly `scope`, issued at `now`.
     pub fn issue(
         &self,
         subject: &Username,
         scope: &ScopeSet,
         client_id: Option<&str>,
+        now: UnixSeconds,
     ) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
-        let now = unix_now();
-        self.issue_at(subject, scope, client_id, now, self.ttl)
+        self.issue_with_ttl(subject, scope, client_id, now, self.settings.ttl)
     }
 
-    /// [`Self::issue`] with explicit times, for fixtures and tests of expiry.
-    pub fn issue_at(
+    /// [`Self::issue`] with another lifetime, for fixtures and operators.
+    pub fn issue_with_ttl(
         &self,
         subject: &Username,
         scope: &ScopeSet,
         client_id: Option<&str>,
-        issued_at: i64,
+        issued_at: UnixSeconds,
         ttl: Duration,
     ) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
         let claims = AccessClaims {
-            iss: self.issuer.clone(),
+            iss: self.settings.issuer.clone(),
             sub: subject.clone(),
-            aud: self.audience.clone(),
+            aud: self.settings.audience.clone(),
             iat: issued_at,
             exp: issued_at.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
             jti: uuid::Uuid::new_v4().to_string(),
@@ -165,20 +126,23 @@ impl TokenService {
         })
     }
 
-    /// Verifies signature, algorithm, type, issuer, audience and times; returns the claims.
-    pub fn verify(&self, token: &str) -> Result<AccessClaims, TokenError> {
+    /// Verifies signature, algorithm, type, issuer, audience, and the times against `now`;
+    /// returns the claims.
+    pub fn verify(&self, token: &str, now: UnixSeconds) -> Result<AccessClaims, TokenError> {
         use jsonwebtoken::errors::ErrorKind;
         let data =
             decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|e| match e
                 .kind()
             {
-                ErrorKind::ExpiredSignature => TokenError::Expired,
                 ErrorKind::InvalidSignature => TokenError::BadSignature,
                 ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
                 ErrorKind::InvalidAudience => TokenError::WrongAudience,
                 ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
                 other => TokenError::Malformed(format!("{other:?}")),
             })?;
+        if data.claims.exp < now.saturating_sub(LEEWAY_SECONDS) {
+            return Err(TokenError::Expired);
+        }
         let typ_ok = data.header.typ.as_deref().is_some_and(|typ| {
             typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
                 || typ.eq_ignore_ascii_case("application/at+jwt")
@@ -186,7 +150,7 @@ impl TokenService {
         if !typ_ok {
             return Err(TokenError::WrongType);
         }
-        if data.claims.iat > unix_now() + LEEWAY_SECONDS as i64 {
+        if data.claims.iat > now.saturating_add(LEEWAY_SECONDS) {
             return Err(TokenError::IssuedInFuture);
         }
         Ok(data.claims)
@@ -196,18 +160,20 @@ impl TokenService {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::scopes::Scope;
+    use crate::domain::Scope;
 
     const ISS: &str = "urn:test:issuer";
     const AUD: &str = "urn:test:api";
+    /// The tests' "now": a fixed instant, so no result depends on the wall clock.
+    const NOW: UnixSeconds = 1_800_000_000;
 
     fn service() -> TokenService {
-        TokenService::new(
-            &SigningSecret::new(vec![7u8; 32]).unwrap(),
-            ISS,
-            AUD,
-            Duration::from_secs(1800),
-        )
+        let settings = TokenSettings {
+            issuer: ISS.into(),
+            audience: AUD.into(),
+            ttl: Duration::from_secs(1800),
+        };
+        TokenService::new(&settings, &SigningSecret::new(vec![7u8; 32]).unwrap())
     }
 
     fn johndoe() -> Username {
@@ -226,7 +192,7 @@ mod tests {
     }
 
     fn good_claims() -> serde_json::Value {
-        let now = unix_now();
+        let now = NOW;
         serde_json::json!({
             "iss": ISS, "sub": "johndoe", "aud": AUD, "iat": now, "exp": now + 600,
             "jti": "1", "scope": "me"
@@ -251,12 +217,12 @@ mod tests {
     fn issued_tokens_round_trip_with_rfc9068_header_and_claims() {
         let svc = service();
         let scope = ScopeSet::from([Scope::Me, Scope::Items]);
-        let issued = svc.issue(&johndoe(), &scope, Some("cli")).unwrap();
+        let issued = svc.issue(&johndoe(), &scope, Some("cli"), NOW).unwrap();
         assert_eq!(issued.expires_in, 1800);
         let header = jsonwebtoken::decode_header(&issued.access_token).unwrap();
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
         assert_eq!(header.alg, Algorithm::HS256);
-        let claims = svc.verify(&issued.access_token).unwrap();
+        let claims = svc.verify(&issued.access_token, NOW).unwrap();
         assert_eq!(claims.sub, johndoe());
         assert_eq!(claims.scope, scope);
         assert_eq!(claims.iss, ISS);
@@ -269,11 +235,11 @@ mod tests {
     #[test]
     fn each_token_gets_a_new_jti() {
         let svc = service();
-        let a = svc.issue(&johndoe(), &ScopeSet::empty(), None).unwrap();
-        let b = svc.issue(&johndoe(), &ScopeSet::empty(), None).unwrap();
+        let a = svc.issue(&johndoe(), &ScopeSet::empty(), None, NOW).unwrap();
+        let b = svc.issue(&johndoe(), &ScopeSet::empty(), None, NOW).unwrap();
         assert_ne!(
-            svc.verify(&a.access_token).unwrap().jti,
-            svc.verify(&b.access_token).unwrap().jti
+            svc.verify(&a.access_token, NOW).unwrap().jti,
+            svc.verify(&b.access_token, NOW).unwrap().jti
         );
     }
 
@@ -281,47 +247,58 @@ mod tests {
     fn forged_token_with_good_shape_verifies() {
         // Sanity check of the forging helper, so the near misses below fail for their own reason.
         let token = sign_raw(at_jwt_header(), good_claims(), &[7u8; 32]);
-        assert!(service().verify(&token).is_ok());
+        assert!(service().verify(&token, NOW).is_ok());
     }
 
     #[test]
     fn expired_tokens_are_refused() {
         let svc = service();
         let old = svc
-            .issue_at(
+            .issue_with_ttl(
                 &johndoe(),
                 &ScopeSet::empty(),
                 None,
-                unix_now() - 7200,
+                NOW - 7200,
                 Duration::from_secs(60),
             )
             .unwrap();
-        assert_eq!(svc.verify(&old.access_token), Err(TokenError::Expired));
+        assert_eq!(svc.verify(&old.access_token, NOW), Err(TokenError::Expired));
+
+        // Expiry is exact to the leeway, whatever the wall clock says.
+        let token = svc
+            .issue_with_ttl(&johndoe(), &ScopeSet::empty(), None, NOW, Duration::from_secs(60))
+            .unwrap()
+            .access_token;
+        assert!(svc.verify(&token, NOW + 60 + LEEWAY_SECONDS).is_ok());
+        assert_eq!(
+            svc.verify(&token, NOW + 61 + LEEWAY_SECONDS),
+            Err(TokenError::Expired)
+        );
     }
 
     #[test]
     fn other_keys_issuers_audiences_and_types_are_refused() {
         let svc = service();
         let wrong_key = sign_raw(at_jwt_header(), good_claims(), &[8u8; 32]);
-        assert_eq!(svc.verify(&wrong_key), Err(TokenError::BadSignature));
+        assert_eq!(svc.verify(&wrong_key, NOW), Err(TokenError::BadSignature));
 
         let mut claims = good_claims();
         claims["iss"] = "urn:someone:else".into();
         let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
-        assert_eq!(svc.verify(&token), Err(TokenError::WrongIssuer));
+        assert_eq!(svc.verify(&token, NOW), Err(TokenError::WrongIssuer));
 
         let mut claims = good_claims();
         claims["aud"] = "urn:other:api".into();
         let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
-        assert_eq!(svc.verify(&token), Err(TokenError::WrongAudience));
+        assert_eq!(svc.verify(&token, NOW), Err(TokenError::WrongAudience));
 
         let plain_jwt = serde_json::json!({"alg": "HS256", "typ": "JWT"});
         let token = sign_raw(plain_jwt, good_claims(), &[7u8; 32]);
-        assert_eq!(svc.verify(&token), Err(TokenError::WrongType));
+        assert_eq!(svc.verify(&token, NOW), Err(TokenError::WrongType));
 
         let no_typ = serde_json::json!({"alg": "HS256"});
         let token = sign_raw(no_typ, good_claims(), &[7u8; 32]);
-        assert_eq!(svc.verify(&token), Err(TokenError::WrongType));
+        assert_eq!(svc.verify(&token, NOW), Err(TokenError::WrongType));
     }
 
     #[test]
@@ -332,20 +309,20 @@ mod tests {
             claims.as_object_mut().unwrap().remove(claim);
             let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
             assert!(
-                svc.verify(&token).is_err(),
+                svc.verify(&token, NOW).is_err(),
                 "accepted a token without {claim}"
             );
         }
         let mut claims = good_claims();
         claims["scope"] = "me admin".into();
         let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
-        assert!(matches!(svc.verify(&token), Err(TokenError::Malformed(_))));
+        assert!(matches!(svc.verify(&token, NOW), Err(TokenError::Malformed(_))));
 
         let mut claims = good_claims();
-        claims["iat"] = (unix_now() + 3600).into();
-        claims["exp"] = (unix_now() + 7200).into();
+        claims["iat"] = (NOW + 3600).into();
+        claims["exp"] = (NOW + 7200).into();
         let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
-        assert_eq!(svc.verify(&token), Err(TokenError::IssuedInFuture));
+        assert_eq!(svc.verify(&token, NOW), Err(TokenError::IssuedInFuture));
     }
 
     #[test]
@@ -353,7 +330,7 @@ mod tests {
         let svc = service();
         let header = b64(&serde_json::json!({"alg": "none", "typ": "at+jwt"}));
         let unsigned = format!("{header}.{}.", b64(&good_claims()));
-        assert!(svc.verify(&unsigned).is_err());
+        assert!(svc.verify(&unsigned, NOW).is_err());
 
         let hs512 = jsonwebtoken::encode(
             &Header {
@@ -364,7 +341,7 @@ mod tests {
             &EncodingKey::from_secret(&[7u8; 32]),
         )
         .unwrap();
-        assert_eq!(svc.verify(&hs512), Err(TokenError::WrongAlgorithm));
+        assert_eq!(svc.verify(&hs512, NOW), Err(TokenError::WrongAlgorithm));
     }
 
     #[test]
@@ -379,7 +356,7 @@ mod tests {
             "\u{0}\u{1}",
             &"x".repeat(20_000),
         ] {
-            assert!(svc.verify(junk).is_err(), "{junk:?}");
+            assert!(svc.verify(junk, NOW).is_err(), "{junk:?}");
         }
     }
 }

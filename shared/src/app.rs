@@ -1,15 +1,21 @@
-//! Everything a handler borrows: built once per process (cold start), shared by invocations.
+//! The service's state: built once per process (cold start) from configuration, then shared
+//! by every request. Nothing here knows HTTP.
 
 use std::sync::Arc;
 
+use crate::clock::{Clock, SystemClock, UnixSeconds};
 use crate::config::{Config, SecretSource, StoreChoice};
-use crate::passwords::PasswordError;
+use crate::passwords::{PasswordError, PasswordHasher};
+use crate::store::{demo_users, dynamodb_client, DynamoUserStore, MemoryUserStore, UserStore};
 use crate::tokens::{ShortSecret, SigningSecret, TokenService};
-use crate::users::{demo_users, dynamodb_client, DynamoUserStore, MemoryUserStore, UserStore};
 
+/// Everything a request borrows. Cloning is cheap: every part is shared.
+#[derive(Clone)]
 pub struct AppState {
-    pub tokens: TokenService,
+    pub tokens: Arc<TokenService>,
     pub store: Arc<dyn UserStore>,
+    pub passwords: Arc<PasswordHasher>,
+    pub clock: Arc<dyn Clock>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -25,8 +31,24 @@ pub enum StartupError {
 }
 
 impl AppState {
+    /// State over the machine's clock.
     pub fn new(tokens: TokenService, store: Arc<dyn UserStore>) -> Self {
-        Self { tokens, store }
+        Self {
+            tokens: Arc::new(tokens),
+            store,
+            passwords: Arc::new(PasswordHasher::new()),
+            clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The same state reading time from `clock` (tests of expiry and lockout).
+    pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
+        Self { clock, ..self }
+    }
+
+    /// The time a request is judged at: read once per request.
+    pub fn now(&self) -> UnixSeconds {
+        self.clock.now()
     }
 
     /// Builds the state `config` describes: loads the AWS configuration at most once, fetches
@@ -39,20 +61,14 @@ impl AppState {
         } else {
             None
         };
-
-        let secret = match &config.secret {
-            SecretSource::Value(secret) => secret.clone(),
-            SecretSource::Random => SigningSecret::random(),
-            SecretSource::SecretsManager(arn) => {
-                let client =
-                    aws_sdk_secretsmanager::Client::new(aws.as_ref().expect("loaded above"));
-                fetch_secret(&client, arn).await?
-            }
-        };
+        let tokens = token_service(config, aws.as_ref()).await?;
 
         let store: Arc<dyn UserStore> = match config.store {
             StoreChoice::DynamoDb => {
-                let client = dynamodb_client(aws.as_ref().expect("loaded above"));
+                let client = match &aws {
+                    Some(aws) => dynamodb_client(aws),
+                    None => dynamodb_client(&aws_config::load_from_env().await),
+                };
                 Arc::new(DynamoUserStore::new(client, &config.users_table))
             }
             StoreChoice::MemoryDemo => {
@@ -65,10 +81,32 @@ impl AppState {
                 Arc::new(MemoryUserStore::with_users(users))
             }
         };
-
-        let tokens = TokenService::new(&secret, &config.issuer, &config.audience, config.token_ttl);
         Ok(Self::new(tokens, store))
     }
+}
+
+/// The token service `config` describes, with its key from wherever `config` says. The one
+/// place a [`TokenService`] is built from configuration.
+pub async fn token_service(
+    config: &Config,
+    aws: Option<&aws_config::SdkConfig>,
+) -> Result<TokenService, StartupError> {
+    let secret = match &config.secret {
+        SecretSource::Value(secret) => secret.clone(),
+        SecretSource::Random => SigningSecret::random(),
+        SecretSource::SecretsManager(arn) => {
+            let loaded;
+            let aws = match aws {
+                Some(aws) => aws,
+                None => {
+                    loaded = aws_config::load_from_env().await;
+                    &loaded
+                }
+            };
+            fetch_secret(&aws_sdk_secretsmanager::Client::new(aws), arn).await?
+        }
+    };
+    Ok(TokenService::new(&config.tokens, &secret))
 }
 
 async fn fetch_secret(

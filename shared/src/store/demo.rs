@@ -1,6 +1,7 @@
-use super::{StoredItem, User, Username};
-use crate::passwords::{hash_password_blocking, PasswordError};
-use crate::scopes::{Scope, ScopeSet};
+//! The FastAPI tutorial's demo users, for the zero-setup local run and `authctl seed-demo`.
+
+use crate::domain::{Scope, ScopeSet, StoredItem, User, Username};
+use crate::passwords::{hash_password_blocking, Password, PasswordError};
 
 /// The FastAPI tutorial's users: johndoe/secret (allowed `me items`, owns item Foo) and the
 /// disabled alice/secretalice. Passwords are hashed here, so no hash is committed anywhere.
@@ -11,7 +12,7 @@ pub fn demo_users() -> Result<Vec<User>, PasswordError> {
             email: Some(email.to_owned()),
             full_name: Some(full_name.to_owned()),
             disabled: false,
-            password_hash: hash_password_blocking(password)?,
+            password_hash: hash_password_blocking(&Password::parse(password)?)?,
             allowed_scopes: ScopeSet::empty(),
             items: Vec::new(),
             failed_logins: 0,

@@ -1,3 +1,5 @@
+//! Users in a DynamoDB table.
+
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::client::Waiters as _;
@@ -8,7 +10,9 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{StoreError, User, UserStore, Username};
+use super::{StoreError, UserStore};
+use crate::clock::UnixSeconds;
+use crate::domain::{User, Username};
 
 const KEY: &str = "username";
 
@@ -195,7 +199,7 @@ impl UserStore for DynamoUserStore {
     async fn record_login_failure(
         &self,
         username: &Username,
-        at: i64,
+        at: UnixSeconds,
     ) -> Result<Option<u32>, StoreError> {
         let counted = self
             .update(

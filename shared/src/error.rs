@@ -1,8 +1,8 @@
-//! Every way a request can fail, as one type. `http::error_response` is the only place these
-//! become status codes, headers and bodies.
+//! Every way a request can fail, as one type. `http::error` is the only place these become
+//! status codes, headers and bodies.
 
-use crate::scopes::ScopeSet;
-use crate::users::StoreError;
+use crate::domain::ScopeSet;
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiError {
@@ -32,16 +32,22 @@ pub enum ApiError {
     /// RFC 6750 `insufficient_scope`.
     #[error("Not enough permissions")]
     InsufficientScope { required: ScopeSet },
+    /// No route for the path, or a route this function does not serve.
     #[error("Not Found")]
     NotFound,
+    /// The path exists but not with this method; the router adds `Allow`.
     #[error("Method Not Allowed")]
-    MethodNotAllowed { allow: &'static str },
-    /// The user store failed. `reason` is for logs.
+    MethodNotAllowed,
+    /// The user store (or the signer) failed. `reason` is for logs.
     #[error("Service temporarily unavailable")]
     Unavailable { reason: String },
 }
 
 impl ApiError {
+    pub fn invalid_request(message: impl Into<String>) -> Self {
+        ApiError::InvalidRequest(message.into())
+    }
+
     pub fn body_too_large(limit: usize) -> Self {
         ApiError::InvalidRequest(format!("request body must be at most {limit} bytes"))
     }

@@ -1,7 +1,11 @@
+//! Users in a process-local map.
+
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use super::{StoreError, User, UserStore, Username};
+use super::{StoreError, UserStore};
+use crate::clock::UnixSeconds;
+use crate::domain::{User, Username};
 
 /// Users in a process-local map: unit tests, benchmarks and the zero-setup local run.
 #[derive(Default)]
@@ -60,7 +64,7 @@ impl UserStore for MemoryUserStore {
     async fn record_login_failure(
         &self,
         username: &Username,
-        at: i64,
+        at: UnixSeconds,
     ) -> Result<Option<u32>, StoreError> {
         let counted = self.update(username, |user| {
             user.failed_logins = user.failed_logins.saturating_add(1);

@@ -1,3 +1,5 @@
+//! Usernames, parsed once where they enter the service.
+
 use std::fmt;
 use std::str::FromStr;
 

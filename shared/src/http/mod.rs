@@ -1,0 +1,186 @@
+//! The only code that knows HTTP: one axum [`Router`] for every runtime. A Lambda function
+//! hands the router of its one endpoint to `lambda_http::run`; `authctl serve` and the tests
+//! serve the router of all endpoints. Both slash forms of every path, the JSON 404 and 405
+//! (with `Allow`) and the body limit all come from here.
+
+mod bearer;
+mod error;
+mod form;
+mod response;
+mod status;
+mod token;
+mod users_me;
+mod users_me_items;
+
+use std::future::Future;
+
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::header::{HeaderValue, ALLOW};
+use axum::http::{Method, Uri};
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::MethodRouter;
+use axum::Router;
+
+use crate::app::AppState;
+use crate::domain::{Scope, ScopeSet};
+use crate::error::ApiError;
+
+pub use bearer::bearer_token;
+pub use error::error_response;
+pub use form::{parse_urlencoded, FormFields};
+pub use response::json_response;
+
+/// Largest request body read; a real `/token` form is a few hundred bytes.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+
+/// An endpoint of the API: one Lambda function each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Endpoint {
+    /// `POST /token`
+    Token,
+    /// `GET /users/me/`
+    UsersMe,
+    /// `GET /users/me/items/`
+    UsersMeItems,
+    /// `GET /status/`
+    Status,
+}
+
+const POST: &[Method] = &[Method::POST];
+const GET: &[Method] = &[Method::GET];
+
+impl Endpoint {
+    pub const ALL: [Endpoint; 4] = [
+        Endpoint::Token,
+        Endpoint::UsersMe,
+        Endpoint::UsersMeItems,
+        Endpoint::Status,
+    ];
+
+    /// The path as the FastAPI tutorial spells it.
+    pub fn path(self) -> &'static str {
+        self.paths()[0]
+    }
+
+    /// Both forms of the path, with and without the trailing slash; the first is canonical.
+    pub fn paths(self) -> [&'static str; 2] {
+        match self {
+            Endpoint::Token => ["/token", "/token/"],
+            Endpoint::UsersMe => ["/users/me/", "/users/me"],
+            Endpoint::UsersMeItems => ["/users/me/items/", "/users/me/items"],
+            Endpoint::Status => ["/status/", "/status"],
+        }
+    }
+
+    /// The methods the endpoint answers (the `Allow` of its 405s). A unit test holds this
+    /// list to the routes the endpoint's file registers.
+    pub fn methods(self) -> &'static [Method] {
+        match self {
+            Endpoint::Token => POST,
+            Endpoint::UsersMe | Endpoint::UsersMeItems | Endpoint::Status => GET,
+        }
+    }
+
+    /// Scopes a bearer token must carry (and its user must still be allowed) to use the
+    /// endpoint. The token endpoint takes no bearer token; its set is empty.
+    pub fn required_scopes(self) -> ScopeSet {
+        match self {
+            Endpoint::UsersMe => ScopeSet::from([Scope::Me]),
+            Endpoint::UsersMeItems => ScopeSet::from([Scope::Me, Scope::Items]),
+            Endpoint::Token | Endpoint::Status => ScopeSet::empty(),
+        }
+    }
+
+    /// The endpoint at `path` (either form), if any.
+    pub fn for_path(path: &str) -> Option<Endpoint> {
+        Endpoint::ALL
+            .into_iter()
+            .find(|endpoint| endpoint.paths().contains(&path))
+    }
+
+    /// The `Allow` header of the endpoint's 405s.
+    fn allow(self) -> HeaderValue {
+        let methods: Vec<&str> = self.methods().iter().map(Method::as_str).collect();
+        HeaderValue::from_str(&methods.join(", ")).expect("method names are tokens")
+    }
+
+    /// The endpoint's handlers, by method.
+    fn routes(self) -> MethodRouter<AppState> {
+        match self {
+            Endpoint::Token => token::routes(),
+            Endpoint::UsersMe => users_me::routes(),
+            Endpoint::UsersMeItems => users_me_items::routes(),
+            Endpoint::Status => status::routes(),
+        }
+    }
+}
+
+/// The router of a process that serves the endpoints in `served`.
+///
+/// Every endpoint's paths are registered, so a wrong method on any API path gets the 405 the
+/// API as a whole gives (API Gateway's catch-all `$default` route sends such requests to the
+/// status function). A request that matches an endpoint this process does not serve gets a
+/// 404 from a layer in front of that endpoint's handlers: its code never runs here.
+pub fn router(state: AppState, served: &[Endpoint]) -> Router {
+    let mut router = Router::new();
+    for endpoint in Endpoint::ALL {
+        let mut routes = endpoint.routes();
+        if !served.contains(&endpoint) {
+            routes = routes.route_layer(middleware::from_fn(not_served_here));
+        }
+        // axum would run a GET handler for HEAD; API Gateway routes only the listed methods
+        // to a function, so HEAD gets the 405 here that it gets deployed.
+        if !endpoint.methods().contains(&Method::HEAD) {
+            routes = routes.head(method_not_allowed);
+        }
+        for path in endpoint.paths() {
+            router = router.route(path, routes.clone());
+        }
+    }
+    router
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .with_state(state)
+}
+
+/// The router of all endpoints: `authctl serve` and the tests.
+pub fn router_of_all(state: AppState) -> Router {
+    router(state, &Endpoint::ALL)
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound
+}
+
+/// The JSON 405, with the `Allow` of the endpoint at the path (axum would list `HEAD` for
+/// every GET route; the endpoint table says what the API really answers).
+async fn method_not_allowed(uri: Uri) -> Response {
+    let mut response = error_response(&ApiError::MethodNotAllowed);
+    if let Some(endpoint) = Endpoint::for_path(uri.path()) {
+        response.headers_mut().insert(ALLOW, endpoint.allow());
+    }
+    response
+}
+
+/// Stands in front of the handlers of an endpoint this process does not serve.
+async fn not_served_here(_request: Request, _next: Next) -> Response {
+    error_response(&ApiError::NotFound)
+}
+
+/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
+/// flight (graceful shutdown). Sign-ins hash on the blocking pool, so slow ones never stall
+/// other requests.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+#[cfg(test)]
+mod tests;

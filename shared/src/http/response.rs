@@ -1,0 +1,43 @@
+//! Success bodies: JSON that no cache may keep, since every answer here is about credentials
+//! or a user.
+
+use axum::body::Body;
+use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Serialize;
+
+use crate::tokens::IssuedToken;
+
+/// A JSON response with `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
+pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
+    let bytes = serde_json::to_vec(body).expect("response bodies are plain data and serialize");
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// RFC 6749 §5.1 success body.
+#[derive(Debug, Serialize)]
+struct TokenBody<'a> {
+    access_token: &'a str,
+    token_type: &'static str,
+    expires_in: u64,
+    scope: String,
+}
+
+pub fn token_response(issued: &IssuedToken) -> Response {
+    json_response(
+        StatusCode::OK,
+        &TokenBody {
+            access_token: &issued.access_token,
+            token_type: "bearer",
+            expires_in: issued.expires_in,
+            scope: issued.scope.to_string(),
+        },
+    )
+}

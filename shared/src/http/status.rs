@@ -1,0 +1,26 @@
+//! `GET /status/` (any valid token): a liveness check that also proves the token works.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{get, MethodRouter};
+
+use super::bearer::authorized_user;
+use super::{json_response, Endpoint};
+use crate::app::AppState;
+use crate::error::ApiError;
+
+pub(super) fn routes() -> MethodRouter<AppState> {
+    get(report_status)
+}
+
+async fn report_status(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    authorized_user(&state, &headers, Endpoint::Status).await?;
+    Ok(json_response(
+        StatusCode::OK,
+        &serde_json::json!({"status": "ok"}),
+    ))
+}

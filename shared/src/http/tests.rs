@@ -1,0 +1,115 @@
+//! The router's own rules, called without a socket.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use http_body_util::BodyExt as _;
+use tower::ServiceExt as _;
+
+use super::*;
+use crate::store::MemoryUserStore;
+use crate::tokens::{SigningSecret, TokenService, TokenSettings};
+
+fn state() -> AppState {
+    let settings = TokenSettings {
+        issuer: "urn:test:issuer".into(),
+        audience: "urn:test:api".into(),
+        ttl: Duration::from_secs(60),
+    };
+    let tokens = TokenService::new(&settings, &SigningSecret::new(vec![1u8; 32]).unwrap());
+    AppState::new(tokens, Arc::new(MemoryUserStore::new()))
+}
+
+async fn send(router: &Router, method: &Method, path: &str, body: &str) -> (StatusCode, Option<String>, serde_json::Value) {
+    let request = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status();
+    let allow = response
+        .headers()
+        .get("allow")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    if method == Method::HEAD {
+        assert!(bytes.is_empty(), "HEAD {path}: a body");
+        return (status, allow, serde_json::json!({"detail": "Method Not Allowed"}));
+    }
+    let json = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {bytes:?}"));
+    (status, allow, json)
+}
+
+const METHODS: [Method; 6] = [
+    Method::GET,
+    Method::POST,
+    Method::PUT,
+    Method::DELETE,
+    Method::PATCH,
+    Method::HEAD,
+];
+
+fn allow_of(endpoint: Endpoint) -> String {
+    let names: Vec<&str> = endpoint.methods().iter().map(Method::as_str).collect();
+    names.join(",")
+}
+
+#[tokio::test]
+async fn each_endpoint_answers_exactly_its_methods_on_both_paths() {
+    let router = router_of_all(state());
+    for endpoint in Endpoint::ALL {
+        for path in endpoint.paths() {
+            for method in &METHODS {
+                let (status, allow, body) = send(&router, method, path, "").await;
+                if endpoint.methods().contains(method) {
+                    assert_ne!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+                    assert_ne!(status, StatusCode::NOT_FOUND, "{method} {path}");
+                } else {
+                    assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
+                    assert_eq!(body["detail"], "Method Not Allowed", "{method} {path}");
+                    let allow = allow.unwrap_or_else(|| panic!("{method} {path}: no Allow"));
+                    assert_eq!(allow.replace(' ', ""), allow_of(endpoint), "{method} {path}");
+                }
+            }
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_function_answers_other_endpoints_with_404_and_wrong_methods_with_405() {
+    for served in Endpoint::ALL {
+        let router = router(state(), &[served]);
+        for other in Endpoint::ALL.into_iter().filter(|e| *e != served) {
+            for path in other.paths() {
+                let method = &other.methods()[0];
+                let (status, _, body) = send(&router, method, path, "username=a&password=b").await;
+                assert_eq!(status, StatusCode::NOT_FOUND, "{served:?}: {method} {path}");
+                assert_eq!(body, serde_json::json!({"detail": "Not Found"}));
+                let wrong = if *method == Method::GET { Method::POST } else { Method::GET };
+                let (status, allow, _) = send(&router, &wrong, path, "").await;
+                assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{served:?}: {wrong} {path}");
+                assert_eq!(allow.unwrap().replace(' ', ""), allow_of(other));
+            }
+        }
+        for path in ["/", "/nowhere", "/users", "/token/x", "/STATUS", "/users/me//"] {
+            let (status, _, body) = send(&router, &Method::GET, path, "").await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{served:?}: {path}");
+            assert_eq!(body["detail"], "Not Found");
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_router_limits_the_body() {
+    let router = router(state(), &[Endpoint::Token]);
+    let huge = format!("username=a&password={}", "x".repeat(MAX_BODY_BYTES));
+    let (status, _, body) = send(&router, &Method::POST, "/token", &huge).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(body["error"], "invalid_request");
+    assert_eq!(body["detail"], "request body must be at most 8192 bytes");
+}

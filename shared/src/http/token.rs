@@ -1,0 +1,38 @@
+//! `POST /token`: the password grant (RFC 6749 §4.3) over HTTP.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use axum::routing::{post, MethodRouter};
+use secrecy::SecretString;
+
+use super::form::{form_body, parse_urlencoded};
+use super::response::token_response;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::oauth::password_grant::{sign_in, PasswordGrant, TokenRequest};
+
+pub(super) fn routes() -> MethodRouter<AppState> {
+    post(issue_token)
+}
+
+async fn issue_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = form_body(&headers, body)?;
+    let mut fields = parse_urlencoded(&body, &TokenRequest::PARAMETERS)?;
+    let request = TokenRequest {
+        grant_type: fields.take("grant_type"),
+        username: fields.take("username"),
+        password: fields.take("password").map(SecretString::from),
+        scope: fields.take("scope"),
+        client_id: fields.take("client_id"),
+    };
+    let grant = PasswordGrant::parse(request)?;
+    let issued = sign_in(&state, &grant, state.now()).await?;
+    Ok(token_response(&issued))
+}

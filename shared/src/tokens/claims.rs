@@ -1,0 +1,28 @@
+//! What an access token says (RFC 9068 §2.2), and what the token endpoint hands back.
+
+use serde::{Deserialize, Serialize};
+
+use crate::clock::UnixSeconds;
+use crate::domain::{ScopeSet, Username};
+
+/// The claims of an access token (RFC 9068 §2.2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccessClaims {
+    pub iss: String,
+    pub sub: Username,
+    pub aud: String,
+    pub exp: UnixSeconds,
+    pub iat: UnixSeconds,
+    pub jti: String,
+    pub scope: ScopeSet,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
+}
+
+/// What the token endpoint hands back.
+#[derive(Debug, Clone)]
+pub struct IssuedToken {
+    pub access_token: String,
+    pub expires_in: u64,
+    pub scope: ScopeSet,
+}
