@@ -47,5 +47,5 @@ export AWS_EC2_METADATA_DISABLED=true
 
 args=()
 if [[ "${1:-}" == "--" ]]; then shift; args=("$@"); fi
-# Benchmarks are not tests: `cargo bench -p shared` runs them.
+# Benchmarks are not tests: `cargo bench -p token-service` runs them.
 cargo test --workspace --lib --bins --tests --locked -- --include-ignored ${args[@]+"${args[@]}"}

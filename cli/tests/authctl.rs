@@ -126,6 +126,33 @@ fn serve_runs_the_whole_api_with_no_setup() {
 }
 
 #[test]
+fn serve_stops_gracefully_on_sigterm() {
+    let mut command = authctl(&["serve", "--port", "0"]);
+    command
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null());
+    let mut child = Running(command.spawn().unwrap());
+    let mut lines = BufReader::new(child.0.stderr.take().unwrap()).lines();
+    let address = loop {
+        let line = lines.next().expect("an address line").unwrap();
+        if let Some(rest) = line.split("listening on http://").nth(1) {
+            break rest.trim().to_owned();
+        }
+    };
+    assert_eq!(sign_in(&address, "username=johndoe&password=secret").0, 200);
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.0.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let rest: Vec<String> = lines.map(Result::unwrap).collect();
+    let status = child.0.wait().unwrap();
+    assert!(status.success(), "exit status {status:?}: {rest:?}");
+    assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
+}
+
+#[test]
 fn serve_takes_its_port_from_the_environment() {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()

@@ -1,18 +1,18 @@
 //! Prints speed and memory figures for the hot paths. Not a pass/fail test: run it and read.
 //!
-//!     cargo bench -p shared --bench service
+//!     cargo bench -p token-service --bench service
 
-#[path = "../tests/support/mod.rs"]
+#[path = "../tests/service/support.rs"]
 mod support;
 
 use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use shared::passwords;
-use shared::scopes::ScopeSet;
-use shared::users::MemoryUserStore;
-use support::TestApp;
+use support::{TestApp, NOW};
+use token_service::domain::ScopeSet;
+use token_service::passwords;
+use token_service::store::MemoryUserStore;
 
 struct Stats {
     samples: Vec<Duration>,
@@ -84,7 +84,7 @@ async fn main() {
             .unwrap_or(1)
     );
 
-    let hash = passwords::hash_password_blocking("secret").unwrap();
+    let hash = passwords::hash_password_blocking(&support::password("secret")).unwrap();
     measure(20, || {
         assert!(passwords::verify_password_blocking("secret", Some(&hash)))
     })
@@ -127,17 +127,20 @@ async fn main() {
     let user = support::username("johndoe");
     let scope = ScopeSet::parse("me items").unwrap();
     measure(20_000, || {
-        tokens.issue(&user, &scope, None).unwrap();
+        tokens.issue(&user, &scope, None, NOW).unwrap();
     })
     .print("jwt issue (HS256, at+jwt)");
-    let token = tokens.issue(&user, &scope, None).unwrap().access_token;
+    let token = tokens.issue(&user, &scope, None, NOW).unwrap().access_token;
     measure(20_000, || {
-        tokens.verify(&token).unwrap();
+        tokens.verify(&token, NOW).unwrap();
     })
     .print("jwt verify (all claims)");
 
-    let app =
-        TestApp::start_with(Arc::new(MemoryUserStore::with_users(support::test_users()))).await;
+    let app = TestApp::start_with(
+        Arc::new(MemoryUserStore::with_users(support::test_users())),
+        true,
+    )
+    .await;
     measure_async(30, || async {
         let r = app
             .token("username=johndoe&password=secret&scope=me+items")

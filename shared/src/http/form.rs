@@ -4,10 +4,10 @@
 
 use std::collections::HashMap;
 
+use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, FailedToBufferBody};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::HeaderMap;
-use axum::body::Bytes;
 
 use super::MAX_BODY_BYTES;
 use crate::error::ApiError;
@@ -127,8 +127,7 @@ mod tests {
     #[test]
     fn decodes_known_fields_and_ignores_others() {
         let mut fields =
-            parse_urlencoded(b"username=john%20doe&other=1&other=2&scope=me+items", KNOWN)
-                .unwrap();
+            parse_urlencoded(b"username=john%20doe&other=1&other=2&scope=me+items", KNOWN).unwrap();
         assert_eq!(fields.take("username").as_deref(), Some("john doe"));
         assert_eq!(fields.take("scope").as_deref(), Some("me items"));
         assert_eq!(fields.take("password"), None);
@@ -144,8 +143,13 @@ mod tests {
 
     #[test]
     fn refuses_repeats_bad_utf8_and_oversized_bodies() {
-        let err = parse_urlencoded(b"username=a&username=b", KNOWN).err().unwrap();
-        assert!(err.to_string().contains("duplicate field `username`"), "{err}");
+        let err = parse_urlencoded(b"username=a&username=b", KNOWN)
+            .err()
+            .unwrap();
+        assert!(
+            err.to_string().contains("duplicate field `username`"),
+            "{err}"
+        );
         let err = parse_urlencoded(b"username=\xff", KNOWN).err().unwrap();
         assert_eq!(err.to_string(), "request body is not valid UTF-8");
         let huge = vec![b'a'; MAX_BODY_BYTES + 1];

@@ -22,7 +22,12 @@ fn state() -> AppState {
     AppState::new(tokens, Arc::new(MemoryUserStore::new()))
 }
 
-async fn send(router: &Router, method: &Method, path: &str, body: &str) -> (StatusCode, Option<String>, serde_json::Value) {
+async fn send(
+    router: &Router,
+    method: &Method,
+    path: &str,
+    body: &str,
+) -> (StatusCode, Option<String>, serde_json::Value) {
     let request = Request::builder()
         .method(method)
         .uri(path)
@@ -38,7 +43,11 @@ async fn send(router: &Router, method: &Method, path: &str, body: &str) -> (Stat
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     if method == Method::HEAD {
         assert!(bytes.is_empty(), "HEAD {path}: a body");
-        return (status, allow, serde_json::json!({"detail": "Method Not Allowed"}));
+        return (
+            status,
+            allow,
+            serde_json::json!({"detail": "Method Not Allowed"}),
+        );
     }
     let json = serde_json::from_slice(&bytes)
         .unwrap_or_else(|e| panic!("{method} {path}: not JSON ({e}): {bytes:?}"));
@@ -73,7 +82,11 @@ async fn each_endpoint_answers_exactly_its_methods_on_both_paths() {
                     assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{method} {path}");
                     assert_eq!(body["detail"], "Method Not Allowed", "{method} {path}");
                     let allow = allow.unwrap_or_else(|| panic!("{method} {path}: no Allow"));
-                    assert_eq!(allow.replace(' ', ""), allow_of(endpoint), "{method} {path}");
+                    assert_eq!(
+                        allow.replace(' ', ""),
+                        allow_of(endpoint),
+                        "{method} {path}"
+                    );
                 }
             }
         }
@@ -90,13 +103,28 @@ async fn a_function_answers_other_endpoints_with_404_and_wrong_methods_with_405(
                 let (status, _, body) = send(&router, method, path, "username=a&password=b").await;
                 assert_eq!(status, StatusCode::NOT_FOUND, "{served:?}: {method} {path}");
                 assert_eq!(body, serde_json::json!({"detail": "Not Found"}));
-                let wrong = if *method == Method::GET { Method::POST } else { Method::GET };
+                let wrong = if *method == Method::GET {
+                    Method::POST
+                } else {
+                    Method::GET
+                };
                 let (status, allow, _) = send(&router, &wrong, path, "").await;
-                assert_eq!(status, StatusCode::METHOD_NOT_ALLOWED, "{served:?}: {wrong} {path}");
+                assert_eq!(
+                    status,
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    "{served:?}: {wrong} {path}"
+                );
                 assert_eq!(allow.unwrap().replace(' ', ""), allow_of(other));
             }
         }
-        for path in ["/", "/nowhere", "/users", "/token/x", "/STATUS", "/users/me//"] {
+        for path in [
+            "/",
+            "/nowhere",
+            "/users",
+            "/token/x",
+            "/STATUS",
+            "/users/me//",
+        ] {
             let (status, _, body) = send(&router, &Method::GET, path, "").await;
             assert_eq!(status, StatusCode::NOT_FOUND, "{served:?}: {path}");
             assert_eq!(body["detail"], "Not Found");

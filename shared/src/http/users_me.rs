@@ -14,7 +14,10 @@ pub(super) fn routes() -> MethodRouter<AppState> {
     get(read_profile)
 }
 
-async fn read_profile(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn read_profile(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let user = authorized_user(&state, &headers, Endpoint::UsersMe).await?;
     Ok(json_response(StatusCode::OK, &user.profile()))
 }

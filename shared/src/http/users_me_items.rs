@@ -14,7 +14,10 @@ pub(super) fn routes() -> MethodRouter<AppState> {
     get(list_items)
 }
 
-async fn list_items(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, ApiError> {
+async fn list_items(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let user = authorized_user(&state, &headers, Endpoint::UsersMeItems).await?;
     Ok(json_response(StatusCode::OK, &user.owned_items()))
 }

@@ -49,13 +49,21 @@ impl PasswordGrant {
             }
         }
         let username = match given(request.username) {
-            None => return Err(ApiError::invalid_request("missing required field: username")),
+            None => {
+                return Err(ApiError::invalid_request(
+                    "missing required field: username",
+                ))
+            }
             Some(name) => {
                 Username::parse(&name).map_err(|e| ApiError::invalid_request(e.to_string()))?
             }
         };
         let password = match request.password.filter(|p| !p.expose_secret().is_empty()) {
-            None => return Err(ApiError::invalid_request("missing required field: password")),
+            None => {
+                return Err(ApiError::invalid_request(
+                    "missing required field: password",
+                ))
+            }
             Some(password) => Password::parse(password.expose_secret())
                 .map_err(|e| ApiError::invalid_request(e.to_string()))?,
         };

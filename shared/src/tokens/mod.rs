@@ -235,8 +235,12 @@ mod tests {
     #[test]
     fn each_token_gets_a_new_jti() {
         let svc = service();
-        let a = svc.issue(&johndoe(), &ScopeSet::empty(), None, NOW).unwrap();
-        let b = svc.issue(&johndoe(), &ScopeSet::empty(), None, NOW).unwrap();
+        let a = svc
+            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
+            .unwrap();
+        let b = svc
+            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
+            .unwrap();
         assert_ne!(
             svc.verify(&a.access_token, NOW).unwrap().jti,
             svc.verify(&b.access_token, NOW).unwrap().jti
@@ -266,7 +270,13 @@ mod tests {
 
         // Expiry is exact to the leeway, whatever the wall clock says.
         let token = svc
-            .issue_with_ttl(&johndoe(), &ScopeSet::empty(), None, NOW, Duration::from_secs(60))
+            .issue_with_ttl(
+                &johndoe(),
+                &ScopeSet::empty(),
+                None,
+                NOW,
+                Duration::from_secs(60),
+            )
             .unwrap()
             .access_token;
         assert!(svc.verify(&token, NOW + 60 + LEEWAY_SECONDS).is_ok());
@@ -316,7 +326,10 @@ mod tests {
         let mut claims = good_claims();
         claims["scope"] = "me admin".into();
         let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
-        assert!(matches!(svc.verify(&token, NOW), Err(TokenError::Malformed(_))));
+        assert!(matches!(
+            svc.verify(&token, NOW),
+            Err(TokenError::Malformed(_))
+        ));
 
         let mut claims = good_claims();
         claims["iat"] = (NOW + 3600).into();

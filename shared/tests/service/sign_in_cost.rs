@@ -1,15 +1,16 @@
 //! Every sign-in outcome costs the same work: one read, one Argon2 verification and one write.
 //! Anything less for one outcome (say, skipping the hash for unknown users) would let response
-//! times tell which usernames exist. Alone in its binary, so the process-wide Argon2 counter
-//! sees only this test.
-
-mod support;
+//! times tell which usernames exist. The Argon2 counter is the app's own, so tests running
+//! beside this one do not disturb it.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
-use shared::users::{MemoryUserStore, StoreError, User, UserStore, Username};
-use support::TestApp;
+use token_service::clock::UnixSeconds;
+use token_service::domain::{lockout, User, Username};
+use token_service::store::{MemoryUserStore, StoreError, UserStore};
+
+use crate::support::{self, TestApp};
 
 /// A store that counts reads and writes on the way through to a real one.
 struct CountingStore {
@@ -44,7 +45,7 @@ impl UserStore for CountingStore {
     async fn record_login_failure(
         &self,
         username: &Username,
-        at: i64,
+        at: UnixSeconds,
     ) -> Result<Option<u32>, StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.record_login_failure(username, at).await
@@ -62,7 +63,8 @@ async fn every_sign_in_outcome_costs_one_read_one_hash_and_one_write() {
         reads: AtomicU32::new(0),
         writes: AtomicU32::new(0),
     });
-    let app = TestApp::start_with(store.clone()).await;
+    let app = TestApp::start_with(store.clone(), false).await;
+    let hashes_so_far = || app.state.passwords.verifications();
 
     let mut outcomes = vec![
         ("success", "username=johndoe&password=secret", 200),
@@ -71,18 +73,18 @@ async fn every_sign_in_outcome_costs_one_read_one_hash_and_one_write() {
         ("disabled user", "username=alice&password=secretalice", 400),
     ];
     // Lock bob, then try his right password.
-    for _ in 0..shared::lockout::FREE_FAILURES {
+    for _ in 0..lockout::FREE_FAILURES {
         app.token("username=bob&password=guess").await;
     }
     outcomes.push(("locked account", "username=bob&password=bobpassword", 400));
 
     for (name, form, status) in outcomes {
         store.take();
-        let hashes_before = shared::passwords::verifications_so_far();
+        let hashes_before = hashes_so_far();
         let response = app.token(form).await;
         assert_eq!(response.status, status, "{name}: {}", response.text);
         assert_eq!(
-            shared::passwords::verifications_so_far() - hashes_before,
+            hashes_so_far() - hashes_before,
             1,
             "{name}: Argon2 verifications"
         );
@@ -91,8 +93,8 @@ async fn every_sign_in_outcome_costs_one_read_one_hash_and_one_write() {
 
     // Requests refused before any credential check cost nothing.
     store.take();
-    let hashes_before = shared::passwords::verifications_so_far();
+    let hashes_before = hashes_so_far();
     assert_eq!(app.token("username=johndoe").await.status, 400);
-    assert_eq!(shared::passwords::verifications_so_far(), hashes_before);
+    assert_eq!(hashes_so_far(), hashes_before);
     assert_eq!(store.take(), (0, 0));
 }

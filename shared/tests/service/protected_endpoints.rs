@@ -1,15 +1,15 @@
 //! `GET /users/me/`, `/users/me/items/` and `/status/` over HTTP: RFC 6750 behaviour, scopes,
 //! and bodies, on every backend.
 
-mod support;
-
 use std::time::Duration;
 
+use crate::for_each_backend;
+use crate::support::{self, Backend, TestApp};
 use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::json;
-use support::{Backend, TestApp};
 
 for_each_backend!(
+    over_socket:
     users_me_returns_the_profile_without_the_hash,
     users_me_items_returns_the_users_items,
     status_accepts_any_valid_token,
@@ -107,7 +107,7 @@ fn forge(claims: serde_json::Value, typ: Option<&str>, key: &[u8]) -> String {
 }
 
 fn claims(overrides: serde_json::Value) -> serde_json::Value {
-    let now = shared::users::unix_now();
+    let now = support::NOW;
     let mut claims = json!({
         "iss": support::ISSUER, "aud": support::AUDIENCE, "sub": "johndoe",
         "iat": now, "exp": now + 600, "jti": "x", "scope": "me items"
@@ -124,12 +124,12 @@ fn claims(overrides: serde_json::Value) -> serde_json::Value {
 
 async fn invalid_tokens_are_refused_with_invalid_token(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let now = shared::users::unix_now();
+    let now = app.now();
     let expired = app
         .tokens
-        .issue_at(
+        .issue_with_ttl(
             &support::username("johndoe"),
-            &shared::scopes::ScopeSet::parse("me items").unwrap(),
+            &token_service::domain::ScopeSet::parse("me items").unwrap(),
             None,
             now - 3600,
             Duration::from_secs(60),

@@ -3,10 +3,10 @@
 
 use std::collections::HashMap;
 
-use shared::config::{Config, Mode, SecretSource};
-use shared::state::StartupError;
-use shared::users::Username;
-use shared::AppState;
+use token_service::app::StartupError;
+use token_service::config::{Config, Mode, SecretSource};
+use token_service::domain::Username;
+use token_service::AppState;
 
 async fn secret_arn(value: &str) -> String {
     assert!(
@@ -51,12 +51,12 @@ async fn functions_sign_with_the_key_from_secrets_manager() {
     let johndoe = Username::parse("johndoe").unwrap();
     let issued = state
         .tokens
-        .issue(&johndoe, &Default::default(), None)
+        .issue(&johndoe, &Default::default(), None, state.now())
         .unwrap();
     // The token verifies with the managed key, and only with it.
     let validation = {
         let mut v = jsonwebtoken::Validation::new(jsonwebtoken::Algorithm::HS256);
-        v.set_audience(&[&config.audience]);
+        v.set_audience(&[&config.tokens.audience]);
         v
     };
     let decode = |secret: &[u8]| {

@@ -1,12 +1,12 @@
 //! The `UserStore` contract, identical for the in-memory store and DynamoDB.
 
-mod support;
-
 use std::sync::Arc;
 
-use shared::scopes::ScopeSet;
-use shared::users::{StoreError, StoredItem, User};
-use support::{empty_store, username, Backend};
+use token_service::domain::{ScopeSet, StoredItem, User};
+use token_service::store::StoreError;
+
+use crate::for_each_backend;
+use crate::support::{empty_store, username, Backend};
 
 for_each_backend!(
     round_trips_every_field,

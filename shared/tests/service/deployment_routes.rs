@@ -6,25 +6,36 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use shared::Route;
+use token_service::Endpoint;
 
 fn read(file: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file)).unwrap()
 }
 
-/// The function (package and binary name) serving each route.
-fn function_of(route: Route) -> (&'static str, &'static str) {
-    match route {
-        Route::Token => ("TokenFunction", "token"),
-        Route::UsersMe => ("UsersMeFunction", "users-me"),
-        Route::UsersMeItems => ("UsersMeItemsFunction", "users-me-items"),
-        Route::Status => ("StatusFunction", "status"),
+/// The function (template resource and binary name) serving each endpoint.
+pub fn function_of(endpoint: Endpoint) -> (&'static str, &'static str) {
+    match endpoint {
+        Endpoint::Token => ("TokenFunction", "token"),
+        Endpoint::UsersMe => ("UsersMeFunction", "users-me"),
+        Endpoint::UsersMeItems => ("UsersMeItemsFunction", "users-me-items"),
+        Endpoint::Status => ("StatusFunction", "status"),
     }
 }
 
-fn both_forms(route: Route) -> [String; 2] {
-    let bare = route.path().trim_end_matches('/').to_owned();
+fn both_forms(endpoint: Endpoint) -> [String; 2] {
+    let bare = endpoint.path().trim_end_matches('/').to_owned();
     [bare.clone(), format!("{bare}/")]
+}
+
+#[test]
+fn every_endpoint_is_routed_on_both_forms_of_its_path() {
+    for endpoint in Endpoint::ALL {
+        let mut registered = endpoint.paths().map(str::to_owned);
+        registered.sort();
+        let mut expected = both_forms(endpoint);
+        expected.sort();
+        assert_eq!(registered, expected, "{endpoint:?}");
+    }
 }
 
 /// (resource, method, path) of every HttpApi event in the template.
@@ -49,13 +60,15 @@ fn template_routes() -> BTreeSet<(String, String, String)> {
 fn the_template_routes_every_path_to_its_function() {
     let routes = template_routes();
     let mut expected = BTreeSet::new();
-    for route in Route::ALL {
-        for path in both_forms(route) {
-            expected.insert((
-                function_of(route).0.to_owned(),
-                route.method().to_owned(),
-                path,
-            ));
+    for endpoint in Endpoint::ALL {
+        for path in both_forms(endpoint) {
+            for method in endpoint.methods() {
+                expected.insert((
+                    function_of(endpoint).0.to_owned(),
+                    method.to_string(),
+                    path.clone(),
+                ));
+            }
         }
     }
     expected.insert(("StatusFunction".into(), "ANY".into(), "$default".into()));
@@ -65,7 +78,7 @@ fn the_template_routes_every_path_to_its_function() {
 #[test]
 fn the_token_routes_have_their_tighter_throttle() {
     let template = read("template.yaml");
-    for path in both_forms(Route::Token) {
+    for path in both_forms(Endpoint::Token) {
         assert!(
             template.contains(&format!("\"POST {path}\":")),
             "no RouteSettings for POST {path}"
@@ -76,14 +89,15 @@ fn the_token_routes_have_their_tighter_throttle() {
 #[test]
 fn cargo_lambda_watch_serves_every_production_path() {
     let manifest = read("Cargo.toml");
-    for route in Route::ALL {
-        for path in both_forms(route) {
-            let entry = format!(
-                "\"{path}\" = [{{ function = \"{}\", method = \"{}\" }}]",
-                function_of(route).1,
-                route.method()
-            );
-            assert!(manifest.contains(&entry), "Cargo.toml router lacks {entry}");
+    for endpoint in Endpoint::ALL {
+        for path in both_forms(endpoint) {
+            for method in endpoint.methods() {
+                let entry = format!(
+                    "\"{path}\" = [{{ function = \"{}\", method = \"{method}\" }}]",
+                    function_of(endpoint).1,
+                );
+                assert!(manifest.contains(&entry), "Cargo.toml router lacks {entry}");
+            }
         }
     }
 }

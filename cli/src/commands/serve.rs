@@ -1,0 +1,69 @@
+//! `authctl serve`: the router of every endpoint on 127.0.0.1, with graceful shutdown.
+
+use std::net::{Ipv4Addr, SocketAddr};
+
+use anyhow::{Context, Result};
+use token_service::config::{Config, Mode, SecretSource};
+use token_service::http::{self, Endpoint};
+use token_service::AppState;
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// Port to listen on (0 picks a free one).
+    #[arg(long, env = "PORT", default_value_t = 8000)]
+    port: u16,
+}
+
+pub async fn run(args: Args) -> Result<()> {
+    let config = Config::from_env(Mode::Local)?;
+    let random_secret = matches!(config.secret, SecretSource::Random);
+    let state = AppState::from_config(&config).await?;
+    let port = args.port;
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
+        .await
+        .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
+    let address = listener.local_addr()?;
+    eprintln!("OAuth2 token service listening on http://{address}");
+    for endpoint in Endpoint::ALL {
+        let methods: Vec<&str> = endpoint.methods().iter().map(|m| m.as_str()).collect();
+        eprintln!(
+            "  {:<4} http://{address}{}",
+            methods.join(","),
+            endpoint.path()
+        );
+    }
+    eprintln!(
+        "users: {:?}; signing secret: {}",
+        config.store,
+        if random_secret {
+            "random (tokens end with this process)"
+        } else {
+            "from the environment"
+        }
+    );
+    http::serve(listener, http::router_of_all(state), shutdown_signal()).await?;
+    eprintln!("stopped");
+    Ok(())
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight, exit.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,14 @@
+//! Every integration test of the library, in one binary (each extra test binary would link
+//! the whole AWS SDK again). Behaviour tests run on the in-memory store and on DynamoDB
+//! through a real DynamoDB-compatible server (moto, started by `scripts/test.sh`); the HTTP
+//! ones also run once through a real local server on a random port.
+
+mod support;
+
+mod deployment_routes;
+mod protected_endpoints;
+mod sample_events;
+mod sign_in_cost;
+mod signing_secret;
+mod token_endpoint;
+mod user_store;

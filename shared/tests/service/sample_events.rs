@@ -1,0 +1,390 @@
+//! Every file in `events/` parsed by `lambda_http` and fed to the router of the function it
+//! is for, exactly as the function's `main` hands it to `lambda_http::run`, as
+//! `sam local invoke -e` and `cargo lambda invoke --data-file` would, configured by
+//! `events/env.json`. And every event fed to every other function, which must answer with
+//! the JSON 404/405 without running any endpoint's code.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use axum::http::Method;
+use http_body_util::BodyExt as _;
+use serde_json::{json, Value};
+use token_service::clock::UnixSeconds;
+use token_service::config::{Config, Mode, SecretSource};
+use token_service::domain::{User, Username};
+use token_service::store::{demo_users, MemoryUserStore, StoreError, UserStore};
+use token_service::{http, AppState, Endpoint};
+use tower::ServiceExt as _;
+
+use crate::support;
+
+fn events_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
+}
+
+/// `events/env.json` as sam's `--env-vars` file gives it to every function.
+fn env_vars() -> HashMap<String, String> {
+    let text = std::fs::read_to_string(events_dir().join("env.json")).unwrap();
+    let file: Value = serde_json::from_str(&text).unwrap();
+    file["Parameters"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.as_str().unwrap().to_owned()))
+        .collect()
+}
+
+fn config() -> Config {
+    let vars = env_vars();
+    Config::from_lookup(Mode::Function, |name| vars.get(name).cloned()).unwrap()
+}
+
+/// What each sample event must produce: status, and the body or its `detail`.
+fn expectations() -> HashMap<&'static str, (u16, Value)> {
+    let invalid_grant = json!({"detail": "Incorrect username or password"});
+    HashMap::from([
+        (
+            "token-success",
+            (
+                200,
+                json!({"token_type": "bearer", "scope": "me items", "expires_in": 1800}),
+            ),
+        ),
+        (
+            "token-success-base64",
+            (200, json!({"token_type": "bearer", "scope": "me"})),
+        ),
+        (
+            "token-wrong-password",
+            (400, json!({"error": "invalid_grant"})),
+        ),
+        ("token-disabled-user", (400, invalid_grant)),
+        (
+            "token-invalid-scope",
+            (400, json!({"error": "invalid_scope"})),
+        ),
+        (
+            "token-unsupported-grant-type",
+            (400, json!({"error": "unsupported_grant_type"})),
+        ),
+        (
+            "token-missing-password",
+            (
+                400,
+                json!({"error": "invalid_request", "detail": "missing required field: password"}),
+            ),
+        ),
+        (
+            "token-json-body",
+            (400, json!({"error": "invalid_request"})),
+        ),
+        (
+            "users-me-success",
+            (
+                200,
+                json!({"username": "johndoe", "email": "johndoe@example.com", "full_name": "John Doe", "disabled": false}),
+            ),
+        ),
+        (
+            "users-me-no-token",
+            (401, json!({"detail": "Not authenticated"})),
+        ),
+        (
+            "users-me-expired-token",
+            (
+                401,
+                json!({"detail": "Could not validate credentials", "error": "invalid_token"}),
+            ),
+        ),
+        (
+            "users-me-insufficient-scope",
+            (
+                403,
+                json!({"detail": "Not enough permissions", "error": "insufficient_scope"}),
+            ),
+        ),
+        (
+            "users-me-items-success",
+            (200, json!([{"item_id": "Foo", "owner": "johndoe"}])),
+        ),
+        (
+            "users-me-items-insufficient-scope",
+            (403, json!({"detail": "Not enough permissions"})),
+        ),
+        ("status-success", (200, json!({"status": "ok"}))),
+        (
+            "status-invalid-token",
+            (401, json!({"detail": "Could not validate credentials"})),
+        ),
+        (
+            "status-inactive-user",
+            (
+                401,
+                json!({"detail": "Inactive user", "error": "invalid_token"}),
+            ),
+        ),
+        (
+            "status-default-route-unknown-path",
+            (404, json!({"detail": "Not Found"})),
+        ),
+        (
+            "status-default-route-wrong-method",
+            (405, json!({"detail": "Method Not Allowed"})),
+        ),
+    ])
+}
+
+/// The function a sample event is for, from its file name (`<function>-<case>.json`).
+fn endpoint_for(name: &str) -> Endpoint {
+    [
+        ("users-me-items-", Endpoint::UsersMeItems),
+        ("users-me-", Endpoint::UsersMe),
+        ("status-", Endpoint::Status),
+        ("token-", Endpoint::Token),
+    ]
+    .into_iter()
+    .find(|(prefix, _)| name.starts_with(prefix))
+    .unwrap_or_else(|| panic!("{name}: no function for this event name"))
+    .1
+}
+
+/// Objects must contain `expected`'s fields; anything else must equal it.
+fn assert_matches(name: &str, actual: &Value, expected: &Value) {
+    match expected.as_object() {
+        Some(fields) => {
+            for (key, value) in fields {
+                assert_eq!(&actual[key], value, "{name}: field {key} of {actual}");
+            }
+        }
+        None => assert_eq!(actual, expected, "{name}"),
+    }
+}
+
+/// The sample events, sorted, as (name, file text).
+fn sample_events() -> Vec<(String, String)> {
+    let mut files: Vec<_> = std::fs::read_dir(events_dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "json"))
+        .filter(|path| {
+            !path
+                .file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("env")
+        })
+        .collect();
+    files.sort();
+    files
+        .into_iter()
+        .map(|path| {
+            let name = path.file_stem().unwrap().to_str().unwrap().to_owned();
+            (name, std::fs::read_to_string(&path).unwrap())
+        })
+        .collect()
+}
+
+/// What `lambda_http::run` does with one event: parse it, call the function's router.
+async fn invoke(
+    state: &AppState,
+    endpoint: Endpoint,
+    name: &str,
+    event: &str,
+) -> (u16, Option<String>, Value) {
+    let request = lambda_http::request::from_str(event)
+        .unwrap_or_else(|e| panic!("{name}: not an API Gateway event: {e}"));
+    let response = http::router(state.clone(), &[endpoint])
+        .oneshot(request)
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let allow = response
+        .headers()
+        .get("allow")
+        .map(|v| v.to_str().unwrap().to_owned());
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body = serde_json::from_slice(&bytes)
+        .unwrap_or_else(|e| panic!("{name} on {endpoint:?}: not JSON ({e}): {bytes:?}"));
+    (status, allow, body)
+}
+
+async fn run_every_event(state: &AppState) {
+    let expectations = expectations();
+    let mut seen = 0;
+    for (name, text) in sample_events() {
+        let (status, body) = expectations
+            .get(name.as_str())
+            .unwrap_or_else(|| panic!("events/{name}.json has no expectation in this test"));
+        let endpoint = endpoint_for(&name);
+        let event: Value = serde_json::from_str(&text).unwrap();
+        if event["routeKey"] != "$default" {
+            let request = lambda_http::request::from_str(&text).unwrap();
+            let path = request.uri().path();
+            assert_eq!(Endpoint::for_path(path), Some(endpoint), "{name}: path");
+            assert!(
+                endpoint.methods().contains(request.method()),
+                "{name}: method"
+            );
+        }
+
+        let (actual_status, _, actual) = invoke(state, endpoint, &name, &text).await;
+        assert_eq!(actual_status, *status, "{name}: {actual}");
+        assert_matches(&name, &actual, body);
+        if *status == 200 && endpoint == Endpoint::Token {
+            let token = actual["access_token"].as_str().unwrap();
+            assert!(
+                state.tokens.verify(token, state.now()).is_ok(),
+                "{name}: issued token verifies"
+            );
+        }
+        seen += 1;
+    }
+    assert_eq!(
+        seen,
+        expectations.len(),
+        "every expectation has its event file"
+    );
+}
+
+#[tokio::test]
+async fn every_sample_event_gets_its_answer_from_the_in_memory_demo_store() {
+    let config = config();
+    assert!(matches!(config.secret, SecretSource::Value(_)));
+    let state = AppState::from_config(&config).await.unwrap();
+    run_every_event(&state).await;
+}
+
+#[tokio::test]
+#[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
+async fn every_sample_event_gets_its_answer_from_dynamodb() {
+    let config = config();
+    assert!(matches!(config.secret, SecretSource::Value(_)));
+    let store = Arc::new(support::dynamodb_store().await);
+    for user in tokio::task::spawn_blocking(demo_users)
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        store.insert(&user).await.unwrap();
+    }
+    let tokens = token_service::app::token_service(&config, None)
+        .await
+        .unwrap();
+    run_every_event(&AppState::new(tokens, store)).await;
+}
+
+/// A store that counts every call, to show a function did no work for a foreign event.
+struct CountingStore {
+    inner: MemoryUserStore,
+    calls: AtomicU32,
+}
+
+impl CountingStore {
+    fn count(&self) {
+        self.calls.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+#[async_trait::async_trait]
+impl UserStore for CountingStore {
+    async fn get(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        self.count();
+        self.inner.get(username).await
+    }
+    async fn insert(&self, user: &User) -> Result<(), StoreError> {
+        self.count();
+        self.inner.insert(user).await
+    }
+    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
+        self.count();
+        self.inner.set_password_hash(username, hash).await
+    }
+    async fn record_login_failure(
+        &self,
+        username: &Username,
+        at: UnixSeconds,
+    ) -> Result<Option<u32>, StoreError> {
+        self.count();
+        self.inner.record_login_failure(username, at).await
+    }
+    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
+        self.count();
+        self.inner.clear_login_failures(username).await
+    }
+}
+
+/// The answer a function that does not serve the event's route owes it: the API's 405 when
+/// the path is an endpoint's and the method is not one of its, otherwise a 404.
+fn foreign_answer(event: &str) -> (u16, Option<String>) {
+    let request = lambda_http::request::from_str(event).unwrap();
+    match Endpoint::for_path(request.uri().path()) {
+        Some(owner) if !owner.methods().contains(request.method()) => {
+            let allow: Vec<&str> = owner.methods().iter().map(Method::as_str).collect();
+            (405, Some(allow.join(", ")))
+        }
+        _ => (404, None),
+    }
+}
+
+#[tokio::test]
+async fn every_function_answers_only_its_own_events() {
+    let config = config();
+    let store = Arc::new(CountingStore {
+        inner: MemoryUserStore::with_users(
+            tokio::task::spawn_blocking(demo_users)
+                .await
+                .unwrap()
+                .unwrap(),
+        ),
+        calls: AtomicU32::new(0),
+    });
+    let tokens = token_service::app::token_service(&config, None)
+        .await
+        .unwrap();
+    let state = AppState::new(tokens, store.clone());
+    let expectations = expectations();
+    let mut foreign = 0;
+    for (name, text) in sample_events() {
+        for endpoint in Endpoint::ALL {
+            let (calls, hashes) = (
+                store.calls.load(Ordering::SeqCst),
+                state.passwords.verifications(),
+            );
+            let (status, allow, body) = invoke(&state, endpoint, &name, &text).await;
+            if endpoint == endpoint_for(&name) {
+                assert_eq!(
+                    status,
+                    expectations[name.as_str()].0,
+                    "{name} on its own function: {body}"
+                );
+                continue;
+            }
+            foreign += 1;
+            let (want_status, want_allow) = foreign_answer(&text);
+            let detail = if want_status == 404 {
+                "Not Found"
+            } else {
+                "Method Not Allowed"
+            };
+            assert_eq!(
+                (status, allow, body),
+                (want_status, want_allow, json!({"detail": detail})),
+                "{name} on the {endpoint:?} function"
+            );
+            assert_eq!(
+                (
+                    store.calls.load(Ordering::SeqCst),
+                    state.passwords.verifications()
+                ),
+                (calls, hashes),
+                "{name} on the {endpoint:?} function touched the store or hashed a password"
+            );
+        }
+    }
+    // 19 events, each foreign to three functions; a test that saw none would prove nothing.
+    assert!(foreign >= 3 * 19, "{foreign}");
+}

@@ -1,0 +1,345 @@
+//! Test support: the real router over a real user store, called directly (`oneshot`) or
+//! through a real local server on a random port, plus what a test needs to forge tokens and
+//! move time. Backends: the in-memory store, and DynamoDB through the server named by
+//! `AWS_ENDPOINT_URL_DYNAMODB` (started by `scripts/test.sh`), one fresh table per test.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::body::Body;
+use axum::Router;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use serde_json::Value;
+use token_service::clock::{Clock as _, ManualClock, UnixSeconds};
+use token_service::domain::{Scope, ScopeSet, User, Username};
+use token_service::passwords::{hash_password_blocking, Password};
+use token_service::store::{demo_users, DynamoUserStore, MemoryUserStore, UserStore};
+use token_service::tokens::{SigningSecret, TokenService, TokenSettings};
+use token_service::{http, AppState};
+use tower::ServiceExt as _;
+
+pub const ISSUER: &str = "urn:test:issuer";
+pub const AUDIENCE: &str = "urn:test:api";
+pub const SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
+/// Where every test app's clock starts: a fixed instant, so no test depends on the wall clock.
+pub const NOW: UnixSeconds = 1_800_000_000;
+
+/// Which user store a scenario runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// The in-memory store; requests go straight into the router.
+    Memory,
+    /// DynamoDB (moto); requests go straight into the router.
+    DynamoDb,
+    /// The in-memory store behind a real local server (`http::serve`) on a random port.
+    MemoryOverSocket,
+}
+
+/// How requests reach the router.
+enum Transport {
+    Router(Router),
+    Socket {
+        address: SocketAddr,
+        client: Box<Client<hyper_util::client::legacy::connect::HttpConnector, Full<Bytes>>>,
+        shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    },
+}
+
+/// A running app and what a test needs to talk to it, forge tokens for it and move its time.
+pub struct TestApp {
+    pub state: AppState,
+    pub store: Arc<dyn UserStore>,
+    pub tokens: Arc<TokenService>,
+    pub clock: Arc<ManualClock>,
+    transport: Transport,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Transport::Socket { shutdown, .. } = &mut self.transport {
+            if let Some(tx) = shutdown.take() {
+                let _ = tx.send(());
+            }
+        }
+    }
+}
+
+pub fn token_settings() -> TokenSettings {
+    TokenSettings {
+        issuer: ISSUER.into(),
+        audience: AUDIENCE.into(),
+        ttl: Duration::from_secs(1800),
+    }
+}
+
+pub fn token_service() -> TokenService {
+    TokenService::new(
+        &token_settings(),
+        &SigningSecret::new(SECRET.to_vec()).unwrap(),
+    )
+}
+
+pub fn username(name: &str) -> Username {
+    Username::parse(name).unwrap()
+}
+
+pub fn password(text: &str) -> Password {
+    Password::parse(text).unwrap()
+}
+
+/// The demo users plus `bob`/`bobpassword`, who may only be granted `me`.
+pub fn test_users() -> Vec<User> {
+    let mut users = demo_users().unwrap();
+    let mut bob = users[0].clone();
+    bob.username = username("bob");
+    bob.full_name = Some("Bob".into());
+    bob.email = None;
+    bob.allowed_scopes = ScopeSet::from([Scope::Me]);
+    bob.items = Vec::new();
+    bob.password_hash = hash_password_blocking(&password("bobpassword")).unwrap();
+    users.push(bob);
+    users
+}
+
+/// A fresh DynamoDB table with a unique name on the test server.
+pub async fn dynamodb_store() -> DynamoUserStore {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "DynamoDB tests need a DynamoDB-compatible server: run scripts/test.sh"
+    );
+    let table = format!("users-test-{}", uuid::Uuid::new_v4());
+    let store = DynamoUserStore::from_env(table).await;
+    store.create_table().await.expect("create test table");
+    store
+}
+
+/// An empty store of the given kind.
+pub async fn empty_store(backend: Backend) -> Arc<dyn UserStore> {
+    match backend {
+        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemoryUserStore::new()),
+        Backend::DynamoDb => Arc::new(dynamodb_store().await),
+    }
+}
+
+impl TestApp {
+    /// The app of all endpoints over `backend`, holding the test users.
+    pub async fn start(backend: Backend) -> TestApp {
+        let store = empty_store(backend).await;
+        let users = tokio::task::spawn_blocking(test_users).await.unwrap();
+        for user in &users {
+            store.insert(user).await.unwrap();
+        }
+        Self::start_with(store, backend == Backend::MemoryOverSocket).await
+    }
+
+    /// The app of all endpoints over `store`, called directly or through a local server.
+    pub async fn start_with(store: Arc<dyn UserStore>, over_socket: bool) -> TestApp {
+        let clock = Arc::new(ManualClock::at(NOW));
+        let state = AppState::new(token_service(), Arc::clone(&store)).with_clock(clock.clone());
+        let router = http::router_of_all(state.clone());
+        let transport = if over_socket {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let address = listener.local_addr().unwrap();
+            let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+            tokio::spawn(http::serve(listener, router, async {
+                let _ = rx.await;
+            }));
+            Transport::Socket {
+                address,
+                client: Box::new(Client::builder(TokioExecutor::new()).build_http()),
+                shutdown: Some(tx),
+            }
+        } else {
+            Transport::Router(router)
+        };
+        TestApp {
+            tokens: Arc::clone(&state.tokens),
+            state,
+            store,
+            clock,
+            transport,
+        }
+    }
+
+    /// The app's current time.
+    pub fn now(&self) -> UnixSeconds {
+        self.clock.now()
+    }
+
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> TestResponse {
+        let mut builder = hyper::Request::builder().method(method);
+        for (name, value) in headers {
+            builder = builder.header(*name, *value);
+        }
+        let (status, headers, bytes) = match &self.transport {
+            Transport::Router(router) => {
+                let request = builder.uri(path).body(Body::from(body.into())).unwrap();
+                let response =
+                    tokio::time::timeout(Duration::from_secs(30), router.clone().oneshot(request))
+                        .await
+                        .expect("the router answered within 30 s")
+                        .expect("the router is infallible");
+                let (parts, body) = response.into_parts();
+                (
+                    parts.status,
+                    parts.headers,
+                    body.collect().await.unwrap().to_bytes(),
+                )
+            }
+            Transport::Socket {
+                address, client, ..
+            } => {
+                let request = builder
+                    .uri(format!("http://{address}{path}"))
+                    .body(Full::new(body.into()))
+                    .unwrap();
+                let response =
+                    tokio::time::timeout(Duration::from_secs(30), client.request(request))
+                        .await
+                        .expect("the server answered within 30 s")
+                        .expect("the request went through");
+                let (parts, body) = response.into_parts();
+                (
+                    parts.status,
+                    parts.headers,
+                    body.collect().await.unwrap().to_bytes(),
+                )
+            }
+        };
+        TestResponse {
+            status: status.as_u16(),
+            headers,
+            text: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
+        }
+    }
+
+    /// `POST /token` with a form body.
+    pub async fn token(&self, form: &str) -> TestResponse {
+        self.request(
+            "POST",
+            "/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            form.to_owned(),
+        )
+        .await
+    }
+
+    /// Signs in and returns the access token, asserting success.
+    pub async fn sign_in(&self, user: &str, password: &str, scope: &str) -> String {
+        let response = self
+            .token(&format!(
+                "username={user}&password={password}&scope={scope}"
+            ))
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn get(&self, path: &str, bearer: Option<&str>) -> TestResponse {
+        let auth = bearer.map(|token| format!("Bearer {token}"));
+        let headers: Vec<(&str, &str)> = auth
+            .as_deref()
+            .map(|value| vec![("authorization", value)])
+            .unwrap_or_default();
+        self.request("GET", path, &headers, Bytes::new()).await
+    }
+
+    /// A valid token for `user` with `scope`, issued now, without signing in.
+    pub fn mint(&self, user: &str, scope: &str) -> String {
+        self.tokens
+            .issue(
+                &username(user),
+                &ScopeSet::parse(scope).unwrap(),
+                None,
+                self.now(),
+            )
+            .unwrap()
+            .access_token
+    }
+
+    /// Verifies a token the app issued, at the app's time.
+    pub fn verify(&self, token: &str) -> token_service::tokens::AccessClaims {
+        self.tokens.verify(token, self.now()).unwrap()
+    }
+}
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub text: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    /// Asserts a JSON error body with this status, `detail` and (optionally) RFC `error`.
+    pub fn assert_error(&self, status: u16, detail: &str, error: Option<&str>) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        let body = self.json();
+        assert_eq!(body["detail"], detail, "{}", self.text);
+        match error {
+            Some(code) => {
+                assert_eq!(body["error"], code, "{}", self.text);
+                assert!(body["error_description"].is_string(), "{}", self.text);
+            }
+            None => assert!(body.get("error").is_none(), "{}", self.text),
+        }
+    }
+}
+
+/// Runs each scenario on every backend: `memory::name` always, `dynamodb::name` when ignored
+/// tests are included (scripts/test.sh starts the server they need). With `over_socket:` in
+/// front, also `over_socket::name`: the memory store behind a real local server.
+#[macro_export]
+macro_rules! for_each_backend {
+    (over_socket: $($scenario:ident),* $(,)?) => {
+        $crate::for_each_backend!($($scenario),*);
+        mod over_socket {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario($crate::support::Backend::MemoryOverSocket).await
+                }
+            )*
+        }
+    };
+    ($($scenario:ident),* $(,)?) => {
+        mod memory {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $scenario() {
+                    super::$scenario($crate::support::Backend::Memory).await
+                }
+            )*
+        }
+        mod dynamodb {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
+                async fn $scenario() {
+                    super::$scenario($crate::support::Backend::DynamoDb).await
+                }
+            )*
+        }
+    };
+}
