@@ -64,6 +64,16 @@ for file in events/*.json; do
   check "invoke $fn < $file" "$want" "$got"
 done
 
-total=$(( $(ls events/*.json | grep -vc '/env') + 7 ))
+# A function serves only its own endpoint: every other function's event sent to the status
+# function (API Gateway's catch-all target) gets the JSON 404, without running that code.
+foreign=0
+for file in events/token-*.json events/users-me-*.json; do
+  got="$(cargo lambda invoke status --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
+    | python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["statusCode"], json.loads(r["body"])["detail"])' 2>/dev/null || echo error)"
+  check "invoke status < $file" "404 Not Found" "$got"
+  foreign=$((foreign + 1))
+done
+
+total=$(( $(ls events/*.json | grep -vc '/env') + 7 + foreign ))
 echo "smoke: $((total - failures)) passed, $failures failed"
 (( failures == 0 ))

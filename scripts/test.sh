@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs every test: unit tests, the sample events through the real handlers, the HTTP contract
+# Runs every test: unit tests, the sample events through the real function routers, the HTTP contract
 # tests, and the same behaviour tests against DynamoDB through a real DynamoDB-compatible
 # server (moto), which this script installs (scripts/tools.sh), starts on 127.0.0.1 and stops.
 #
@@ -48,4 +48,4 @@ export AWS_EC2_METADATA_DISABLED=true
 args=()
 if [[ "${1:-}" == "--" ]]; then shift; args=("$@"); fi
 # Benchmarks are not tests: `cargo bench -p token-service` runs them.
-cargo test --workspace --lib --bins --tests --locked -- --include-ignored ${args[@]+"${args[@]}"}
+cargo test --workspace --tests --locked -- --include-ignored ${args[@]+"${args[@]}"}
