@@ -6,20 +6,17 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use axum::http::Method;
 use http_body_util::BodyExt as _;
 use serde_json::{json, Value};
-use token_service::clock::UnixSeconds;
 use token_service::config::{Config, Mode, SecretSource};
-use token_service::domain::{User, Username};
-use token_service::store::{demo_users, MemoryUserStore, StoreError, UserStore};
+use token_service::store::{demo_users, MemoryUserStore, UserStore as _};
 use token_service::{http, AppState, Endpoint};
 use tower::ServiceExt as _;
 
-use crate::support;
+use crate::support::{self, CountingStore};
 
 fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -277,46 +274,6 @@ async fn every_sample_event_gets_its_answer_from_dynamodb() {
     run_every_event(&AppState::new(tokens, store)).await;
 }
 
-/// A store that counts every call, to show a function did no work for a foreign event.
-struct CountingStore {
-    inner: MemoryUserStore,
-    calls: AtomicU32,
-}
-
-impl CountingStore {
-    fn count(&self) {
-        self.calls.fetch_add(1, Ordering::SeqCst);
-    }
-}
-
-#[async_trait::async_trait]
-impl UserStore for CountingStore {
-    async fn get(&self, username: &Username) -> Result<Option<User>, StoreError> {
-        self.count();
-        self.inner.get(username).await
-    }
-    async fn insert(&self, user: &User) -> Result<(), StoreError> {
-        self.count();
-        self.inner.insert(user).await
-    }
-    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
-        self.count();
-        self.inner.set_password_hash(username, hash).await
-    }
-    async fn record_login_failure(
-        &self,
-        username: &Username,
-        at: UnixSeconds,
-    ) -> Result<Option<u32>, StoreError> {
-        self.count();
-        self.inner.record_login_failure(username, at).await
-    }
-    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
-        self.count();
-        self.inner.clear_login_failures(username).await
-    }
-}
-
 /// The answer a function that does not serve the event's route owes it: the API's 405 when
 /// the path is an endpoint's and the method is not one of its, otherwise a 404.
 fn foreign_answer(event: &str) -> (u16, Option<String>) {
@@ -333,15 +290,11 @@ fn foreign_answer(event: &str) -> (u16, Option<String>) {
 #[tokio::test]
 async fn every_function_answers_only_its_own_events() {
     let config = config();
-    let store = Arc::new(CountingStore {
-        inner: MemoryUserStore::with_users(
-            tokio::task::spawn_blocking(demo_users)
-                .await
-                .unwrap()
-                .unwrap(),
-        ),
-        calls: AtomicU32::new(0),
-    });
+    let users = tokio::task::spawn_blocking(demo_users)
+        .await
+        .unwrap()
+        .unwrap();
+    let store = Arc::new(CountingStore::new(MemoryUserStore::with_users(users)));
     let tokens = token_service::app::token_service(&config, None)
         .await
         .unwrap();
@@ -350,10 +303,8 @@ async fn every_function_answers_only_its_own_events() {
     let mut foreign = 0;
     for (name, text) in sample_events() {
         for endpoint in Endpoint::ALL {
-            let (calls, hashes) = (
-                store.calls.load(Ordering::SeqCst),
-                state.passwords.verifications(),
-            );
+            store.take();
+            let hashes = state.passwords.verifications();
             let (status, allow, body) = invoke(&state, endpoint, &name, &text).await;
             if endpoint == endpoint_for(&name) {
                 assert_eq!(
@@ -376,11 +327,8 @@ async fn every_function_answers_only_its_own_events() {
                 "{name} on the {endpoint:?} function"
             );
             assert_eq!(
-                (
-                    store.calls.load(Ordering::SeqCst),
-                    state.passwords.verifications()
-                ),
-                (calls, hashes),
+                (store.take(), state.passwords.verifications()),
+                ((0, 0), hashes),
                 "{name} on the {endpoint:?} function touched the store or hashed a password"
             );
         }

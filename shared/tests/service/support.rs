@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,7 +19,7 @@ use serde_json::Value;
 use token_service::clock::{Clock as _, ManualClock, UnixSeconds};
 use token_service::domain::{Scope, ScopeSet, User, Username};
 use token_service::passwords::{hash_password_blocking, Password};
-use token_service::store::{demo_users, DynamoUserStore, MemoryUserStore, UserStore};
+use token_service::store::{demo_users, DynamoUserStore, MemoryUserStore, StoreError, UserStore};
 use token_service::tokens::{SigningSecret, TokenService, TokenSettings};
 use token_service::{http, AppState};
 use tower::ServiceExt as _;
@@ -28,6 +29,59 @@ pub const AUDIENCE: &str = "urn:test:api";
 pub const SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
 /// Where every test app's clock starts: a fixed instant, so no test depends on the wall clock.
 pub const NOW: UnixSeconds = 1_800_000_000;
+
+/// A store that counts reads and writes on the way through to a real one.
+pub struct CountingStore {
+    inner: MemoryUserStore,
+    reads: AtomicU32,
+    writes: AtomicU32,
+}
+
+impl CountingStore {
+    pub fn new(inner: MemoryUserStore) -> Self {
+        Self {
+            inner,
+            reads: AtomicU32::new(0),
+            writes: AtomicU32::new(0),
+        }
+    }
+
+    /// (reads, writes) since the last call.
+    pub fn take(&self) -> (u32, u32) {
+        (
+            self.reads.swap(0, Ordering::SeqCst),
+            self.writes.swap(0, Ordering::SeqCst),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl UserStore for CountingStore {
+    async fn get(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(username).await
+    }
+    async fn insert(&self, user: &User) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.insert(user).await
+    }
+    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.set_password_hash(username, hash).await
+    }
+    async fn record_login_failure(
+        &self,
+        username: &Username,
+        at: UnixSeconds,
+    ) -> Result<Option<u32>, StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.record_login_failure(username, at).await
+    }
+    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.clear_login_failures(username).await
+    }
+}
 
 /// Which user store a scenario runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
