@@ -8,7 +8,7 @@
 //! - [`passwords`]: Argon2id hashing and the secret [`passwords::Password`] type.
 //! - [`store`]: the user store trait, in memory and in DynamoDB.
 //! - [`http`]: the only code that knows HTTP: the axum router, one file per endpoint, the
-//!   error-to-response mapping, our form and Bearer parsers.
+//!   error-to-response mapping, our form and Bearer parsers, the Lambda entry point.
 //! - [`app`] builds the shared state from [`config`]; [`clock`] is the injected time.
 
 pub mod app;
@@ -25,19 +25,5 @@ pub mod tokens;
 pub use app::AppState;
 pub use config::{Config, Mode};
 pub use error::ApiError;
+pub use http::lambda::run_function;
 pub use http::Endpoint;
-
-/// Cold start of a Lambda function: logging, configuration, then the state every invocation
-/// borrows (signing key fetched, SDK clients built, once).
-pub async fn start_function() -> Result<AppState, lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
-    let config = Config::from_env(Mode::Function)?;
-    Ok(AppState::from_config(&config).await?)
-}
-
-/// A Lambda function serving `endpoint`: start, then answer invocations with the router of
-/// that one endpoint until the runtime stops.
-pub async fn run_function(endpoint: Endpoint) -> Result<(), lambda_http::Error> {
-    let state = start_function().await?;
-    lambda_http::run(http::router(state, &[endpoint])).await
-}

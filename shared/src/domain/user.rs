@@ -6,7 +6,8 @@ use super::scopes::ScopeSet;
 use super::username::Username;
 
 /// A user as stored: profile, credentials, permissions, items and sign-in failure state.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// Its `Debug` leaves the password hash out.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
     pub username: Username,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -27,6 +28,22 @@ pub struct User {
     /// Unix seconds of the last failed sign-in; with `failed_logins` it decides a lockout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_failed_login: Option<i64>,
+}
+
+impl std::fmt::Debug for User {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("User")
+            .field("username", &self.username)
+            .field("email", &self.email)
+            .field("full_name", &self.full_name)
+            .field("disabled", &self.disabled)
+            .field("password_hash", &"<redacted>")
+            .field("allowed_scopes", &self.allowed_scopes)
+            .field("items", &self.items)
+            .field("failed_logins", &self.failed_logins)
+            .field("last_failed_login", &self.last_failed_login)
+            .finish()
+    }
 }
 
 impl User {
@@ -70,4 +87,27 @@ pub struct UserProfile {
 pub struct OwnedItem {
     pub item_id: String,
     pub owner: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_leaves_the_hash_out() {
+        let user = User {
+            username: Username::parse("carol").unwrap(),
+            email: None,
+            full_name: None,
+            disabled: false,
+            password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
+            allowed_scopes: ScopeSet::empty(),
+            items: Vec::new(),
+            failed_logins: 0,
+            last_failed_login: None,
+        };
+        let shown = format!("{user:?}");
+        assert!(!shown.contains("argon2"), "{shown}");
+        assert!(shown.contains("carol"), "{shown}");
+    }
 }

@@ -6,6 +6,7 @@
 mod bearer;
 mod error;
 mod form;
+pub mod lambda;
 mod response;
 mod status;
 mod token;
@@ -13,14 +14,17 @@ mod users_me;
 mod users_me_items;
 
 use std::future::Future;
+use std::time::Duration;
 
+use axum::body::HttpBody as _;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::header::{HeaderValue, ALLOW};
+use axum::http::header::{HeaderValue, ALLOW, CONTENT_LENGTH};
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use axum::routing::MethodRouter;
 use axum::Router;
+use tracing::Instrument as _;
 
 use crate::app::AppState;
 use crate::domain::{Scope, ScopeSet};
@@ -33,6 +37,8 @@ pub use response::json_response;
 
 /// Largest request body read; a real `/token` form is a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
+/// How long `serve` lets requests in flight finish after the shutdown signal.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// An endpoint of the API: one Lambda function each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,6 +148,8 @@ pub fn router(state: AppState, served: &[Endpoint]) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(limit_declared_body))
+        .layer(middleware::from_fn(request_span))
         .with_state(state)
 }
 
@@ -150,14 +158,41 @@ pub fn router_of_all(state: AppState) -> Router {
     router(state, &Endpoint::ALL)
 }
 
-async fn not_found() -> ApiError {
-    ApiError::NotFound
+async fn not_found() -> Response {
+    ApiError::NotFound.into_response()
+}
+
+/// A body known to be too large (by its `Content-Length`, or by its size as Lambda hands it
+/// over) is refused on every route before any handler runs; a body of unknown size (chunked)
+/// is cut off by [`DefaultBodyLimit`] where it is read.
+async fn limit_declared_body(request: Request, next: Next) -> Response {
+    let declared = request
+        .headers()
+        .get(CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(0);
+    let known = request.body().size_hint().lower();
+    if declared.max(known) > MAX_BODY_BYTES as u64 {
+        return ApiError::body_too_large(MAX_BODY_BYTES).into_response();
+    }
+    next.run(request).await
+}
+
+/// Every log line of a request carries its method and path (never headers or body).
+async fn request_span(request: Request, next: Next) -> Response {
+    let span = tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+    );
+    next.run(request).instrument(span).await
 }
 
 /// The JSON 405, with the `Allow` of the endpoint at the path (axum would list `HEAD` for
 /// every GET route; the endpoint table says what the API really answers).
 async fn method_not_allowed(uri: Uri) -> Response {
-    let mut response = error_response(&ApiError::MethodNotAllowed);
+    let mut response = ApiError::MethodNotAllowed.into_response();
     if let Some(endpoint) = Endpoint::for_path(uri.path()) {
         response.headers_mut().insert(ALLOW, endpoint.allow());
     }
@@ -166,20 +201,34 @@ async fn method_not_allowed(uri: Uri) -> Response {
 
 /// Stands in front of the handlers of an endpoint this process does not serve.
 async fn not_served_here(_request: Request, _next: Next) -> Response {
-    error_response(&ApiError::NotFound)
+    ApiError::NotFound.into_response()
 }
 
-/// Serves `router` on `listener` until `shutdown` completes, then finishes the requests in
-/// flight (graceful shutdown). Sign-ins hash on the blocking pool, so slow ones never stall
-/// other requests.
+/// Serves `router` on `listener` until `shutdown` completes, then lets the requests in flight
+/// finish for at most [`SHUTDOWN_GRACE`] (a slow client cannot hold the process open).
+/// Sign-ins hash on the blocking pool, so slow ones never stall other requests.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let (signalled, mut on_signal) = tokio::sync::watch::channel(false);
+    let signal = async move {
+        shutdown.await;
+        let _ = signalled.send(true);
+    };
+    let server = axum::serve(listener, router).with_graceful_shutdown(signal);
+    let deadline = async move {
+        let _ = on_signal.wait_for(|stopping| *stopping).await;
+        tokio::time::sleep(SHUTDOWN_GRACE).await;
+    };
+    tokio::select! {
+        served = server => served,
+        () = deadline => {
+            tracing::warn!("requests still open {SHUTDOWN_GRACE:?} after shutdown: stopping anyway");
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]

@@ -133,11 +133,35 @@ async fn a_function_answers_other_endpoints_with_404_and_wrong_methods_with_405(
 }
 
 #[tokio::test]
-async fn the_router_limits_the_body() {
-    let router = router(state(), &[Endpoint::Token]);
+async fn the_router_limits_the_body_on_every_route() {
+    let router = router_of_all(state());
     let huge = format!("username=a&password={}", "x".repeat(MAX_BODY_BYTES));
-    let (status, _, body) = send(&router, &Method::POST, "/token", &huge).await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
-    assert_eq!(body["error"], "invalid_request");
+    for (method, path) in [
+        (Method::POST, "/token"),
+        (Method::GET, "/users/me/"),
+        (Method::GET, "/status"),
+        (Method::GET, "/nowhere"),
+    ] {
+        // Declared: refused before any handler runs.
+        let (status, _, body) = send(&router, &method, path, &huge).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{method} {path}");
+        assert_eq!(body["error"], "invalid_request");
+        assert_eq!(body["detail"], "request body must be at most 8192 bytes");
+    }
+    // Streamed without a length: cut off where the token endpoint reads it.
+    let chunks: Vec<Result<axum::body::Bytes, std::io::Error>> = (0..3)
+        .map(|_| Ok(axum::body::Bytes::from(vec![b'x'; MAX_BODY_BYTES / 2])))
+        .collect();
+    let request = Request::builder()
+        .method(Method::POST)
+        .uri("/token")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Body::from_stream(futures_util::stream::iter(chunks)))
+        .unwrap();
+    assert!(request.headers().get("content-length").is_none());
+    let response = router.clone().oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(body["detail"], "request body must be at most 8192 bytes");
 }

@@ -11,14 +11,28 @@ use crate::passwords::Password;
 use crate::tokens::{IssuedToken, MAX_CLIENT_ID_LEN};
 
 /// The parameters of a token request (RFC 6749 §4.3.2), as the client sent them. A parameter
-/// sent without a value counts as omitted (§3.1). The password never shows in `Debug`.
-#[derive(Debug, Default)]
+/// sent without a value counts as omitted (§3.1). `Debug` shows neither the password nor the
+/// unchecked username (people type passwords into the username field).
+#[derive(Default)]
 pub struct TokenRequest {
     pub grant_type: Option<String>,
     pub username: Option<String>,
     pub password: Option<SecretString>,
     pub scope: Option<String>,
     pub client_id: Option<String>,
+}
+
+impl std::fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let given = |value: &Option<String>| value.as_ref().map(|_| "<given>");
+        f.debug_struct("TokenRequest")
+            .field("grant_type", &self.grant_type)
+            .field("username", &given(&self.username))
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
+            .field("scope", &self.scope)
+            .field("client_id", &self.client_id)
+            .finish()
+    }
 }
 
 impl TokenRequest {
@@ -258,8 +272,12 @@ mod tests {
 
     #[test]
     fn debug_output_never_shows_the_password() {
+        let raw = request(&[
+            ("username", "hunter2-typed-here"),
+            ("password", "hunter2-secret"),
+        ]);
+        assert!(!format!("{raw:?}").contains("hunter2"), "{raw:?}");
         let raw = request(&[("username", "johndoe"), ("password", "hunter2-secret")]);
-        assert!(!format!("{raw:?}").contains("hunter2"));
         let grant = PasswordGrant::parse(raw).unwrap();
         assert!(!format!("{grant:?}").contains("hunter2"));
     }

@@ -20,9 +20,20 @@ pub struct AccessClaims {
 }
 
 /// What the token endpoint hands back.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IssuedToken {
     pub access_token: String,
     pub expires_in: u64,
     pub scope: ScopeSet,
+}
+
+/// The token itself stays out of `Debug` output: it is a credential.
+impl std::fmt::Debug for IssuedToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IssuedToken")
+            .field("access_token", &"<redacted>")
+            .field("expires_in", &self.expires_in)
+            .field("scope", &self.scope)
+            .finish()
+    }
 }

@@ -230,6 +230,7 @@ mod tests {
         assert_eq!(claims.exp - claims.iat, 1800);
         assert_eq!(claims.client_id.as_deref(), Some("cli"));
         assert_eq!(claims.jti.len(), 36);
+        assert!(!format!("{issued:?}").contains(&issued.access_token));
     }
 
     #[test]
