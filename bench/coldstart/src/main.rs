@@ -256,12 +256,17 @@ fn arg(args: &[String], name: &str) -> Option<String> {
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    // By default, the binaries built beside this one (same profile, same target directory).
+    let built_here = std::env::current_exe()?
+        .parent()
+        .context("the probe's own directory")?
+        .to_path_buf();
     let bin_dir = arg(&args, "--bin-dir")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/release"));
+        .unwrap_or_else(|| built_here.clone());
     let hello = arg(&args, "--hello")
         .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target/release/hello-lambda"));
+        .unwrap_or_else(|| built_here.join("hello-lambda"));
     let runs: usize = arg(&args, "--runs").map_or(Ok(20), |n| n.parse())?;
     let events = root.join("events");
 
