@@ -9,7 +9,7 @@ mod commands;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 
-use commands::{add_user, create_table, issue_token, seed_demo, serve};
+use commands::{add_user, create_table, issue_token, key, seed_demo, serve};
 
 #[derive(Parser)]
 #[command(
@@ -35,8 +35,12 @@ enum Command {
     AddUser(add_user::Args),
     /// Add the FastAPI tutorial's demo users: johndoe/secret and the disabled alice/secretalice.
     SeedDemo(commands::TableArgs),
-    /// Print an access token signed with JWT_SECRET, without a password (fixtures, debugging).
+    /// Print an access token without a password (fixtures, debugging), signed by the local
+    /// signer the environment names (SIGNING_KEY_FILE, or TOKEN_SIGNER=hs256 with JWT_SECRET).
     IssueToken(issue_token::Args),
+    /// The signing key set: list, rotate, retire, print the JWKS.
+    #[command(subcommand)]
+    Key(key::Command),
 }
 
 #[tokio::main]
@@ -48,5 +52,6 @@ async fn main() -> Result<()> {
         Command::AddUser(args) => add_user::run(args).await,
         Command::SeedDemo(table) => seed_demo::run(table).await,
         Command::IssueToken(args) => issue_token::run(args).await,
+        Command::Key(command) => key::run(command).await,
     }
 }

@@ -1,40 +1,70 @@
 //! The service's state: built once per process (cold start) from configuration, then shared
 //! by every request. Nothing here knows HTTP.
+//!
+//! Building it makes no network call in a verifying function: the key set is read on first
+//! use. Only a process that issues tokens gets a signer.
 
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock, UnixSeconds};
-use crate::config::{Config, SecretSource, StoreChoice};
+use crate::config::{Config, KeySetChoice, SignerChoice, StoreChoice};
+use crate::keys::store::{
+    update_key_set, DynamoKeySetStore, FileKeySetStore, MemoryKeySetStore, UpdateError,
+};
+use crate::keys::{CachePolicy, KeyLocation, KeyRecord, KeySetCache, KeySetStore, KeyStoreError};
 use crate::passwords::{PasswordError, PasswordHasher};
 use crate::store::{demo_users, dynamodb_client, DynamoUserStore, MemoryUserStore, UserStore};
-use crate::tokens::{ShortSecret, SigningSecret, TokenService};
+use crate::tokens::signer::LocalKeyError;
+use crate::tokens::{
+    Hs256Signer, KmsSigner, LocalRsaSigner, Signer, TokenIssuer, TokenVerifier, LEEWAY_SECONDS,
+};
 
 /// Everything a request borrows. Cloning is cheap: every part is shared.
 #[derive(Clone)]
 pub struct AppState {
-    pub tokens: Arc<TokenService>,
+    /// Present only where tokens are issued (the token function, `authctl serve`).
+    pub issuer: Option<Arc<TokenIssuer>>,
+    pub verifier: Arc<TokenVerifier>,
+    /// The published key set (the JWKS endpoint's source, and the verifier's).
+    pub keys: Arc<KeySetCache>,
     pub store: Arc<dyn UserStore>,
     pub passwords: Arc<PasswordHasher>,
     pub clock: Arc<dyn Clock>,
+}
+
+/// What a process does with tokens, which decides whether it gets a signer at all.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    /// The token function and `authctl serve`.
+    IssueAndVerify,
+    /// Every other function: public keys only, no signing path.
+    VerifyOnly,
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
-    #[error("could not read the JWT signing secret from Secrets Manager: {0}")]
-    SecretFetch(String),
-    #[error("the JWT signing secret in Secrets Manager is unusable: {0}")]
-    SecretUnusable(#[from] ShortSecret),
+    #[error(transparent)]
+    LocalKey(#[from] LocalKeyError),
+    #[error("could not publish the local signing key: {0}")]
+    PublishKey(#[from] KeyStoreError),
     #[error("could not prepare the demo users: {0}")]
     DemoUsers(#[from] PasswordError),
 }
 
 impl AppState {
     /// State over the machine's clock.
-    pub fn new(tokens: TokenService, store: Arc<dyn UserStore>) -> Self {
+    pub fn new(
+        issuer: Option<TokenIssuer>,
+        verifier: TokenVerifier,
+        keys: Arc<KeySetCache>,
+        store: Arc<dyn UserStore>,
+    ) -> Self {
         Self {
-            tokens: Arc::new(tokens),
+            issuer: issuer.map(Arc::new),
+            verifier: Arc::new(verifier),
+            keys,
             store,
             passwords: Arc::new(PasswordHasher::new()),
             clock: Arc::new(SystemClock),
@@ -51,27 +81,38 @@ impl AppState {
         self.clock.now()
     }
 
-    /// Builds the state `config` describes: loads the AWS configuration at most once, fetches
-    /// the signing secret, and connects the store.
-    pub async fn from_config(config: &Config) -> Result<Self, StartupError> {
+    /// Builds the state `config` describes for a process with `duty`: connects the stores,
+    /// and builds a signer only if the process issues tokens.
+    pub async fn from_config(config: &Config, duty: Duty) -> Result<Self, StartupError> {
+        let signs = duty == Duty::IssueAndVerify;
         let needs_aws = config.store == StoreChoice::DynamoDb
-            || matches!(config.secret, SecretSource::SecretsManager(_));
+            || matches!(config.key_set, KeySetChoice::DynamoDb { .. })
+            || (signs && matches!(config.signer, SignerChoice::Kms { .. }));
         let aws = if needs_aws {
             Some(aws_config::load_from_env().await)
         } else {
             None
         };
-        let tokens = token_service(config, aws.as_ref()).await?;
+        let clock: Arc<dyn Clock> = Arc::new(SystemClock);
+        let now = clock.now();
 
-        let store: Arc<dyn UserStore> = match config.store {
-            StoreChoice::DynamoDb => {
-                let client = match &aws {
-                    Some(aws) => dynamodb_client(aws),
-                    None => dynamodb_client(&aws_config::load_from_env().await),
-                };
-                Arc::new(DynamoUserStore::new(client, &config.users_table))
-            }
-            StoreChoice::MemoryDemo => {
+        let keys = key_set(config, aws.as_ref(), now).await?;
+        let verifier = match &config.signer {
+            SignerChoice::Hs256(secret) => TokenVerifier::shared_secret(&config.tokens, secret),
+            _ => TokenVerifier::published(&config.tokens, keys.clone()),
+        };
+        let issuer = if signs {
+            Some(token_issuer(config, aws.as_ref(), &keys, now).await?)
+        } else {
+            None
+        };
+
+        let store: Arc<dyn UserStore> = match (config.store, &aws) {
+            (StoreChoice::DynamoDb, Some(aws)) => Arc::new(DynamoUserStore::new(
+                dynamodb_client(aws),
+                &config.users_table,
+            )),
+            _ => {
                 tracing::warn!(
                     "using the in-memory demo users (johndoe, alice): not for production"
                 );
@@ -81,52 +122,99 @@ impl AppState {
                 Arc::new(MemoryUserStore::with_users(users))
             }
         };
-        Ok(Self::new(tokens, store))
+        Ok(Self::new(issuer, verifier, keys, store).with_clock(clock))
     }
 }
 
-/// The token service `config` describes, with its key from wherever `config` says. The one
-/// place a [`TokenService`] is built from configuration.
-pub async fn token_service(
+/// The key set `config` names, behind the cache every reader uses. Reads nothing yet.
+pub async fn key_set(
     config: &Config,
     aws: Option<&aws_config::SdkConfig>,
-) -> Result<TokenService, StartupError> {
-    let secret = match &config.secret {
-        SecretSource::Value(secret) => secret.clone(),
-        SecretSource::Random => SigningSecret::random(),
-        SecretSource::SecretsManager(arn) => {
-            let loaded;
-            let aws = match aws {
-                Some(aws) => aws,
-                None => {
-                    loaded = aws_config::load_from_env().await;
-                    &loaded
-                }
-            };
-            fetch_secret(&aws_sdk_secretsmanager::Client::new(aws), arn).await?
+    now: UnixSeconds,
+) -> Result<Arc<KeySetCache>, StartupError> {
+    let store: Arc<dyn KeySetStore> = match (&config.key_set, aws) {
+        (KeySetChoice::DynamoDb { table }, Some(aws)) => {
+            Arc::new(DynamoKeySetStore::new(dynamodb_client(aws), table))
         }
+        (KeySetChoice::DynamoDb { table }, None) => Arc::new(DynamoKeySetStore::new(
+            dynamodb_client(&aws_config::load_from_env().await),
+            table,
+        )),
+        (KeySetChoice::File(path), _) => Arc::new(FileKeySetStore::new(path)),
+        (KeySetChoice::Memory, _) => Arc::new(MemoryKeySetStore::new()),
     };
-    Ok(TokenService::new(&config.tokens, &secret))
+    if let Some(trusted) = &config.trusted_keys {
+        // Configuration refuses TRUSTED_KEYS deployed, so this write happens only locally.
+        trust_keys(store.as_ref(), trusted, now).await?;
+    }
+    Ok(Arc::new(KeySetCache::new(store, CachePolicy::default())))
 }
 
-async fn fetch_secret(
-    client: &aws_sdk_secretsmanager::Client,
-    arn: &str,
-) -> Result<SigningSecret, StartupError> {
-    let output = client
-        .get_secret_value()
-        .secret_id(arn)
-        .send()
-        .await
-        .map_err(|e| {
-            StartupError::SecretFetch(
-                aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
-            )
-        })?;
-    let bytes = match (output.secret_string, output.secret_binary) {
-        (Some(text), _) => text.into_bytes(),
-        (None, Some(blob)) => blob.into_inner(),
-        (None, None) => Vec::new(),
+/// The token issuer `config` describes, signing through `keys`: the one place a signer is
+/// built from configuration. A local key is published into `keys` here.
+pub async fn token_issuer(
+    config: &Config,
+    aws: Option<&aws_config::SdkConfig>,
+    keys: &Arc<KeySetCache>,
+    now: UnixSeconds,
+) -> Result<TokenIssuer, StartupError> {
+    let signer: Arc<dyn Signer> = match &config.signer {
+        SignerChoice::Kms { initial_key } => {
+            let client = match aws {
+                Some(aws) => aws_sdk_kms::Client::new(aws),
+                None => aws_sdk_kms::Client::new(&aws_config::load_from_env().await),
+            };
+            Arc::new(KmsSigner::new(client, keys.clone(), initial_key.clone()))
+        }
+        SignerChoice::LocalRsa { key_file } => {
+            let signer = match key_file {
+                Some(path) => LocalRsaSigner::load_or_create(path)?,
+                None => LocalRsaSigner::generate()?,
+            };
+            let keep = i64::try_from(config.tokens.ttl.as_secs()).unwrap_or(i64::MAX);
+            signer
+                .publish(keys, now, keep.saturating_add(LEEWAY_SECONDS))
+                .await?;
+            tracing::warn!(kid = %signer.kid(), "signing with an in-process RSA key: local use only");
+            Arc::new(signer)
+        }
+        SignerChoice::Hs256(secret) => {
+            tracing::warn!("signing with HS256 and a shared secret: local use only");
+            Arc::new(Hs256Signer::new(secret))
+        }
     };
-    Ok(SigningSecret::new(bytes)?)
+    Ok(TokenIssuer::new(&config.tokens, signer))
+}
+
+/// Adds the keys a local run trusts without holding them (the sample events' key) to the set:
+/// published, never signing here.
+async fn trust_keys(
+    store: &dyn KeySetStore,
+    trusted: &crate::keys::JwkSet,
+    now: UnixSeconds,
+) -> Result<(), KeyStoreError> {
+    let records: Vec<KeyRecord> = trusted
+        .keys
+        .iter()
+        .filter_map(|jwk| jwk.to_key().ok())
+        .map(|public| KeyRecord {
+            signs_until: Some(0),
+            ..KeyRecord::new(&public, KeyLocation::Local, 0, now)
+        })
+        .collect();
+    let added = update_key_set(store, |set| {
+        let before = set.keys.len();
+        for record in &records {
+            if set.find(&record.kid).is_none() {
+                set.keys.push(record.clone());
+            }
+        }
+        Ok::<_, std::convert::Infallible>(set.keys.len() - before)
+    })
+    .await;
+    match added {
+        Ok(_) => Ok(()),
+        Err(UpdateError::Store(err)) => Err(err),
+        Err(UpdateError::Rejected(never)) => match never {},
+    }
 }

@@ -1,22 +1,41 @@
 //! Configuration, read from the environment in this one place.
+//!
+//! Deployed (`SERVICE_ENVIRONMENT=aws`, the default of a Lambda function) only the production
+//! shape is accepted: KMS signing, users and keys in DynamoDB. Everything local (in-process
+//! keys, HS256, memory stores, key files) must be asked for and is refused there.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::keys::JwkSet;
 use crate::tokens::{ShortSecret, SigningSecret, TokenSettings};
 
-pub const DEFAULT_ISSUER: &str = "urn:oauth2-scopes:issuer";
+pub const DEFAULT_ISSUER: &str = "http://localhost:8000";
 pub const DEFAULT_AUDIENCE: &str = "urn:oauth2-scopes:api";
 pub const DEFAULT_TABLE: &str = "users";
+pub const DEFAULT_KEYS_TABLE: &str = "signing-keys";
 pub const DEFAULT_TTL_SECONDS: u64 = 1800;
+/// The longest access-token lifetime configuration accepts; retired keys stay published this
+/// long by default, whatever a function's own setting.
+pub const MAX_TTL_SECONDS: u64 = 86_400;
 
-/// Where the process runs decides how forgiving configuration is.
+/// Which program reads the configuration: decides the defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
-    /// A Lambda function (deployed, `sam local`, `cargo lambda`): a signing secret is mandatory
-    /// and users live in DynamoDB unless `USER_STORE=memory`.
+    /// A Lambda function (deployed, `sam local`, `cargo lambda`): deployed rules unless
+    /// `SERVICE_ENVIRONMENT=local`.
     Function,
-    /// `authctl serve`: zero setup. A random secret and the in-memory demo users unless a
-    /// secret or a DynamoDB endpoint is configured.
+    /// `authctl`: zero setup. An in-process key and the in-memory demo users unless a
+    /// DynamoDB endpoint is configured.
+    Local,
+}
+
+/// Where the process runs: decides what configuration is acceptable.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Environment {
+    /// Deployed in AWS: KMS and DynamoDB only.
+    Aws,
+    /// A local run: `authctl serve`, `cargo lambda watch`, `sam local`, tests.
     Local,
 }
 
@@ -27,27 +46,42 @@ pub enum StoreChoice {
     MemoryDemo,
 }
 
+/// Who signs access tokens (used only by the process that issues them).
 #[derive(Debug, Clone)]
-pub enum SecretSource {
-    /// `JWT_SECRET` from the environment (local runs, `sam local`, tests).
-    Value(SigningSecret),
-    /// `JWT_SECRET_ARN`: fetched from Secrets Manager once per cold start.
-    SecretsManager(String),
-    /// Local mode only: a fresh random secret per process.
-    Random,
+pub enum SignerChoice {
+    /// AWS KMS; `initial_key` is published if the key set is empty (the template's first key).
+    Kms { initial_key: Option<String> },
+    /// An in-process RSA key: from `key_file` (created there if missing) or generated.
+    LocalRsa { key_file: Option<PathBuf> },
+    /// The explicit local opt-in: HS256 with a shared secret.
+    Hs256(SigningSecret),
+}
+
+/// Where the key set lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KeySetChoice {
+    DynamoDb { table: String },
+    /// A file shared by local processes (`cargo lambda watch`).
+    File(PathBuf),
+    /// This process only.
+    Memory,
 }
 
 #[derive(Debug, Clone)]
 pub struct Config {
+    pub environment: Environment,
     pub tokens: TokenSettings,
     pub users_table: String,
     pub store: StoreChoice,
-    pub secret: SecretSource,
+    pub signer: SignerChoice,
+    pub key_set: KeySetChoice,
+    /// Extra public keys a local run trusts (`TRUSTED_KEYS`): those of the sample events.
+    pub trusted_keys: Option<JwkSet>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
-    #[error("no JWT signing secret: set JWT_SECRET_ARN (Secrets Manager) or JWT_SECRET")]
+    #[error("TOKEN_SIGNER=hs256 needs JWT_SECRET")]
     MissingSecret,
     #[error("JWT_SECRET is too short: {0}")]
     ShortSecret(#[from] ShortSecret),
@@ -57,6 +91,8 @@ pub enum ConfigError {
         expected: &'static str,
         value: String,
     },
+    #[error("{0} is for local runs only and is refused when SERVICE_ENVIRONMENT=aws")]
+    LocalOnly(&'static str),
 }
 
 impl Config {
@@ -71,37 +107,123 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
+        let invalid = |name: &'static str, expected: &'static str, value: String| {
+            ConfigError::Invalid {
+                name,
+                expected,
+                value,
+            }
+        };
+
+        let environment = match get("SERVICE_ENVIRONMENT").as_deref() {
+            Some("aws") => Environment::Aws,
+            Some("local") => Environment::Local,
+            Some(other) => {
+                return Err(invalid(
+                    "SERVICE_ENVIRONMENT",
+                    "`aws` or `local`",
+                    other.to_owned(),
+                ))
+            }
+            None if mode == Mode::Function => Environment::Aws,
+            None => Environment::Local,
+        };
+        let deployed = environment == Environment::Aws;
+        let local_only = |name: &'static str| -> Result<(), ConfigError> {
+            if deployed {
+                Err(ConfigError::LocalOnly(name))
+            } else {
+                Ok(())
+            }
+        };
 
         let store = match get("USER_STORE").as_deref() {
             Some("dynamodb") => StoreChoice::DynamoDb,
-            Some("memory") => StoreChoice::MemoryDemo,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "USER_STORE",
-                    expected: "`dynamodb` or `memory`",
-                    value: other.to_owned(),
-                })
+            Some("memory") => {
+                local_only("USER_STORE=memory")?;
+                StoreChoice::MemoryDemo
             }
-            None => match mode {
-                Mode::Function => StoreChoice::DynamoDb,
-                Mode::Local
-                    if get("AWS_ENDPOINT_URL_DYNAMODB").is_some()
-                        || get("AWS_ENDPOINT_URL").is_some() =>
-                {
-                    StoreChoice::DynamoDb
-                }
-                Mode::Local => StoreChoice::MemoryDemo,
-            },
+            Some(other) => {
+                return Err(invalid(
+                    "USER_STORE",
+                    "`dynamodb` or `memory`",
+                    other.to_owned(),
+                ))
+            }
+            None if deployed || mode == Mode::Function => StoreChoice::DynamoDb,
+            None if get("AWS_ENDPOINT_URL_DYNAMODB").is_some()
+                || get("AWS_ENDPOINT_URL").is_some() =>
+            {
+                StoreChoice::DynamoDb
+            }
+            None => StoreChoice::MemoryDemo,
         };
 
-        // The managed secret wins: a deployed function always has its ARN, so an environment
-        // edit cannot swap in another key. JWT_SECRET serves where there is no ARN (local runs,
-        // `sam local invoke` with events/env.json, which blanks the ARN).
-        let secret = match (get("JWT_SECRET_ARN"), get("JWT_SECRET")) {
-            (Some(arn), _) => SecretSource::SecretsManager(arn),
-            (None, Some(value)) => SecretSource::Value(SigningSecret::new(value.into_bytes())?),
-            (None, None) if mode == Mode::Local => SecretSource::Random,
-            (None, None) => return Err(ConfigError::MissingSecret),
+        let secret = get("JWT_SECRET");
+        let signer = match get("TOKEN_SIGNER").as_deref() {
+            Some("kms") => SignerChoice::Kms {
+                initial_key: get("SIGNING_KEY_ARN"),
+            },
+            None if deployed => SignerChoice::Kms {
+                initial_key: get("SIGNING_KEY_ARN"),
+            },
+            Some("local") | None => {
+                local_only("TOKEN_SIGNER=local")?;
+                SignerChoice::LocalRsa {
+                    key_file: get("SIGNING_KEY_FILE").map(PathBuf::from),
+                }
+            }
+            Some("hs256") => {
+                local_only("TOKEN_SIGNER=hs256")?;
+                let value = secret.clone().ok_or(ConfigError::MissingSecret)?;
+                SignerChoice::Hs256(SigningSecret::new(value.into_bytes())?)
+            }
+            Some(other) => {
+                return Err(invalid(
+                    "TOKEN_SIGNER",
+                    "`kms`, `local` or `hs256`",
+                    other.to_owned(),
+                ))
+            }
+        };
+        if secret.is_some() && !matches!(signer, SignerChoice::Hs256(_)) {
+            return Err(invalid(
+                "JWT_SECRET",
+                "unset unless TOKEN_SIGNER=hs256",
+                "<redacted>".to_owned(),
+            ));
+        }
+        if get("SIGNING_KEY_FILE").is_some() {
+            local_only("SIGNING_KEY_FILE")?;
+        }
+
+        let key_set = match (store, get("KEY_SET_FILE")) {
+            (_, Some(path)) => {
+                local_only("KEY_SET_FILE")?;
+                KeySetChoice::File(PathBuf::from(path))
+            }
+            (StoreChoice::DynamoDb, None) => KeySetChoice::DynamoDb {
+                table: get("KEYS_TABLE").unwrap_or_else(|| DEFAULT_KEYS_TABLE.to_owned()),
+            },
+            (StoreChoice::MemoryDemo, None) => KeySetChoice::Memory,
+        };
+
+        let trusted_keys = match get("TRUSTED_KEYS") {
+            None => None,
+            Some(json) => {
+                local_only("TRUSTED_KEYS")?;
+                let set: JwkSet = serde_json::from_str(&json).map_err(|_| {
+                    invalid("TRUSTED_KEYS", "a JWK Set of RSA public keys", json.clone())
+                })?;
+                if set.keys.iter().any(|jwk| jwk.to_key().is_err()) {
+                    return Err(invalid(
+                        "TRUSTED_KEYS",
+                        "a JWK Set of RSA public keys whose kids are their thumbprints",
+                        json,
+                    ));
+                }
+                Some(set)
+            }
         };
 
         let token_ttl = match get("ACCESS_TOKEN_TTL_SECONDS") {
@@ -109,7 +231,7 @@ impl Config {
             Some(value) => value
                 .parse::<u64>()
                 .ok()
-                .filter(|s| (60..=86_400).contains(s))
+                .filter(|s| (60..=MAX_TTL_SECONDS).contains(s))
                 .ok_or(ConfigError::Invalid {
                     name: "ACCESS_TOKEN_TTL_SECONDS",
                     expected: "a number of seconds from 60 to 86400",
@@ -117,15 +239,23 @@ impl Config {
                 })?,
         };
 
+        let issuer = get("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned());
+        if deployed && !issuer.starts_with("https://") {
+            return Err(invalid("JWT_ISSUER", "an https:// URL when deployed", issuer));
+        }
+
         Ok(Config {
+            environment,
             tokens: TokenSettings {
-                issuer: get("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned()),
+                issuer: issuer.trim_end_matches('/').to_owned(),
                 audience: get("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
                 ttl: Duration::from_secs(token_ttl),
             },
             users_table: get("USERS_TABLE").unwrap_or_else(|| DEFAULT_TABLE.to_owned()),
             store,
-            secret,
+            signer,
+            key_set,
+            trusted_keys,
         })
     }
 }
@@ -144,65 +274,95 @@ mod tests {
     }
 
     const SECRET: &str = "0123456789abcdef0123456789abcdef";
+    const HTTPS_ISSUER: (&str, &str) = ("JWT_ISSUER", "https://auth.example.com");
 
     #[test]
-    fn functions_refuse_to_start_without_a_secret() {
-        assert_eq!(
-            config(Mode::Function, &[]).unwrap_err(),
-            ConfigError::MissingSecret
-        );
-        assert_eq!(
-            config(Mode::Function, &[("JWT_SECRET", "")]).unwrap_err(),
-            ConfigError::MissingSecret
-        );
-    }
-
-    #[test]
-    fn short_secrets_are_refused_in_every_mode() {
-        for mode in [Mode::Function, Mode::Local] {
-            assert_eq!(
-                config(mode, &[("JWT_SECRET", "short")]).unwrap_err(),
-                ConfigError::ShortSecret(ShortSecret(5))
-            );
-        }
-    }
-
-    #[test]
-    fn function_defaults() {
+    fn deployed_defaults_are_kms_and_dynamodb() {
         let c = config(
             Mode::Function,
-            &[("JWT_SECRET_ARN", "arn:aws:secretsmanager:x")],
+            &[HTTPS_ISSUER, ("SIGNING_KEY_ARN", "arn:aws:kms:eu-west-1:1:key/k")],
         )
         .unwrap();
+        assert_eq!(c.environment, Environment::Aws);
         assert_eq!(c.store, StoreChoice::DynamoDb);
-        assert!(
-            matches!(c.secret, SecretSource::SecretsManager(ref arn) if arn == "arn:aws:secretsmanager:x")
+        assert!(matches!(
+            c.signer,
+            SignerChoice::Kms { initial_key: Some(ref arn) } if arn.ends_with("key/k")
+        ));
+        assert_eq!(
+            c.key_set,
+            KeySetChoice::DynamoDb {
+                table: DEFAULT_KEYS_TABLE.into()
+            }
         );
         assert_eq!(c.tokens.ttl, Duration::from_secs(1800));
-        assert_eq!(c.tokens.issuer, DEFAULT_ISSUER);
+        assert_eq!(c.tokens.issuer, "https://auth.example.com");
         assert_eq!(c.tokens.audience, DEFAULT_AUDIENCE);
         assert_eq!(c.users_table, "users");
     }
 
     #[test]
-    fn the_managed_secret_wins_over_an_environment_value() {
+    fn deployed_functions_refuse_every_local_shortcut() {
+        for (name, value) in [
+            ("TOKEN_SIGNER", "local"),
+            ("TOKEN_SIGNER", "hs256"),
+            ("USER_STORE", "memory"),
+            ("SIGNING_KEY_FILE", "/tmp/key.pem"),
+            ("KEY_SET_FILE", "/tmp/keys.json"),
+            ("TRUSTED_KEYS", r#"{"keys":[]}"#),
+        ] {
+            let vars = [HTTPS_ISSUER, (name, value), ("JWT_SECRET", SECRET)];
+            let vars = if name == "TOKEN_SIGNER" && value == "hs256" {
+                &vars[..]
+            } else {
+                &vars[..2]
+            };
+            assert!(
+                matches!(config(Mode::Function, vars), Err(ConfigError::LocalOnly(_))),
+                "{name}={value} was accepted deployed"
+            );
+        }
+        assert!(matches!(
+            config(Mode::Function, &[("JWT_ISSUER", "http://plain.example.com")]),
+            Err(ConfigError::Invalid { name: "JWT_ISSUER", .. })
+        ));
+    }
+
+    #[test]
+    fn hs256_is_an_explicit_local_opt_in_with_a_long_secret() {
+        let local = ("SERVICE_ENVIRONMENT", "local");
+        assert_eq!(
+            config(Mode::Function, &[local, ("TOKEN_SIGNER", "hs256")]).unwrap_err(),
+            ConfigError::MissingSecret
+        );
+        assert_eq!(
+            config(
+                Mode::Local,
+                &[("TOKEN_SIGNER", "hs256"), ("JWT_SECRET", "short")]
+            )
+            .unwrap_err(),
+            ConfigError::ShortSecret(ShortSecret(5))
+        );
         let c = config(
             Mode::Function,
-            &[("JWT_SECRET", SECRET), ("JWT_SECRET_ARN", "arn")],
+            &[local, ("TOKEN_SIGNER", "hs256"), ("JWT_SECRET", SECRET)],
         )
         .unwrap();
-        assert!(matches!(c.secret, SecretSource::SecretsManager(_)));
-        let c = config(
-            Mode::Function,
-            &[("JWT_SECRET", SECRET), ("JWT_SECRET_ARN", "")],
-        )
-        .unwrap();
-        assert!(matches!(c.secret, SecretSource::Value(_)));
+        assert!(matches!(c.signer, SignerChoice::Hs256(_)));
+        // A secret without the opt-in is a mistake, not a silent HS256.
+        assert!(matches!(
+            config(Mode::Local, &[("JWT_SECRET", SECRET)]),
+            Err(ConfigError::Invalid { name: "JWT_SECRET", .. })
+        ));
     }
 
     #[test]
     fn debug_output_never_shows_the_secret() {
-        let c = config(Mode::Function, &[("JWT_SECRET", SECRET)]).unwrap();
+        let c = config(
+            Mode::Local,
+            &[("TOKEN_SIGNER", "hs256"), ("JWT_SECRET", SECRET)],
+        )
+        .unwrap();
         let shown = format!("{c:?}");
         assert!(!shown.contains(SECRET), "{shown}");
         assert!(!shown.contains("0123456789abcdef"), "{shown}");
@@ -212,8 +372,30 @@ mod tests {
     #[test]
     fn local_defaults_need_nothing() {
         let c = config(Mode::Local, &[]).unwrap();
+        assert_eq!(c.environment, Environment::Local);
         assert_eq!(c.store, StoreChoice::MemoryDemo);
-        assert!(matches!(c.secret, SecretSource::Random));
+        assert!(matches!(c.signer, SignerChoice::LocalRsa { key_file: None }));
+        assert_eq!(c.key_set, KeySetChoice::Memory);
+        assert_eq!(c.tokens.issuer, DEFAULT_ISSUER);
+    }
+
+    #[test]
+    fn local_functions_share_keys_through_files() {
+        let c = config(
+            Mode::Function,
+            &[
+                ("SERVICE_ENVIRONMENT", "local"),
+                ("USER_STORE", "memory"),
+                ("SIGNING_KEY_FILE", "target/keys/signing.pem"),
+                ("KEY_SET_FILE", "target/keys/key-set.json"),
+            ],
+        )
+        .unwrap();
+        assert!(matches!(
+            c.signer,
+            SignerChoice::LocalRsa { key_file: Some(ref p) } if p.ends_with("signing.pem")
+        ));
+        assert_eq!(c.key_set, KeySetChoice::File("target/keys/key-set.json".into()));
     }
 
     #[test]
@@ -224,14 +406,36 @@ mod tests {
         )
         .unwrap();
         assert_eq!(c.store, StoreChoice::DynamoDb);
-        let c = config(Mode::Local, &[("USER_STORE", "dynamodb")]).unwrap();
+        assert!(matches!(c.key_set, KeySetChoice::DynamoDb { .. }));
+        let c = config(Mode::Local, &[("USER_STORE", "dynamodb"), ("KEYS_TABLE", "k")]).unwrap();
         assert_eq!(c.store, StoreChoice::DynamoDb);
+        assert_eq!(c.key_set, KeySetChoice::DynamoDb { table: "k".into() });
+    }
+
+    #[test]
+    fn trusted_keys_must_be_rsa_public_keys() {
+        let local = ("SERVICE_ENVIRONMENT", "local");
+        for bad in [
+            "not json",
+            r#"{"keys":[{"kty":"oct","k":"c2VjcmV0","n":"","e":""}]}"#,
+        ] {
+            assert!(matches!(
+                config(Mode::Function, &[local, ("TRUSTED_KEYS", bad)]),
+                Err(ConfigError::Invalid { name: "TRUSTED_KEYS", .. })
+            ));
+        }
+        let c = config(Mode::Function, &[local, ("TRUSTED_KEYS", r#"{"keys":[]}"#)]).unwrap();
+        assert_eq!(c.trusted_keys.unwrap().keys.len(), 0);
     }
 
     #[test]
     fn bad_values_are_named() {
         let err = config(Mode::Local, &[("USER_STORE", "postgres")]).unwrap_err();
         assert!(err.to_string().contains("USER_STORE"), "{err}");
+        let err = config(Mode::Local, &[("TOKEN_SIGNER", "rsa")]).unwrap_err();
+        assert!(err.to_string().contains("TOKEN_SIGNER"), "{err}");
+        let err = config(Mode::Local, &[("SERVICE_ENVIRONMENT", "prod")]).unwrap_err();
+        assert!(err.to_string().contains("SERVICE_ENVIRONMENT"), "{err}");
         for ttl in ["abc", "0", "59", "86401", "-5"] {
             let err = config(Mode::Local, &[("ACCESS_TOKEN_TTL_SECONDS", ttl)]).unwrap_err();
             assert!(

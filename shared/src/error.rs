@@ -61,3 +61,12 @@ impl From<StoreError> for ApiError {
         }
     }
 }
+
+/// A key set that cannot be read is a 503, like any store.
+impl From<crate::keys::KeyStoreError> for ApiError {
+    fn from(err: crate::keys::KeyStoreError) -> Self {
+        ApiError::Unavailable {
+            reason: err.to_string(),
+        }
+    }
+}

@@ -4,7 +4,8 @@
 //! A module per concept, each allowed to touch only what its name says:
 //! - [`domain`]: scopes, usernames, users, the lockout rule. Pure types, no I/O.
 //! - [`oauth`]: the OAuth procedures (the password grant, bearer authorization). No HTTP.
-//! - [`tokens`]: access-token claims, issuing and verifying. Time comes in as a parameter.
+//! - [`tokens`]: access-token claims, signers, issuing and verifying. Time comes in as a parameter.
+//! - [`keys`]: public signing keys as data: the key set, its rotation, its stores and cache.
 //! - [`passwords`]: Argon2id hashing and the secret [`passwords::Password`] type.
 //! - [`store`]: the user store trait, in memory and in DynamoDB.
 //! - [`http`]: the only code that knows HTTP: the axum router, one file per endpoint, the
@@ -17,6 +18,7 @@ pub mod config;
 pub mod domain;
 pub mod error;
 pub mod http;
+pub mod keys;
 pub mod oauth;
 pub mod passwords;
 pub mod store;

@@ -1,11 +1,13 @@
-//! `authctl issue-token`: an access token signed with `JWT_SECRET`, without a password
-//! (fixtures, debugging).
+//! `authctl issue-token`: an access token for a user, without a password (fixtures,
+//! debugging). Signed by the signer the environment names: `SIGNING_KEY_FILE` (with
+//! `KEY_SET_FILE` or a DynamoDB endpoint, so that verifiers find its key), or the HS256 opt-in.
 
 use std::time::Duration;
 
-use anyhow::{bail, Result};
+use anyhow::Result;
+use token_service::app;
 use token_service::clock::{Clock as _, SystemClock};
-use token_service::config::{Config, Mode, SecretSource};
+use token_service::config::{Config, Mode};
 use token_service::domain::Username;
 
 use super::parse_scopes;
@@ -21,19 +23,20 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> Result<()> {
-    let config = Config::from_env(Mode::Function)?;
-    if !matches!(config.secret, SecretSource::Value(_)) {
-        bail!("issue-token signs with JWT_SECRET; set it");
-    }
-    let tokens = token_service::app::token_service(&config, None).await?;
-    let issued = tokens.issue_with_ttl(
-        &Username::parse(&args.username)?,
-        &parse_scopes(&args.scopes)?,
-        None,
-        SystemClock.now(),
-        args.ttl_seconds
-            .map_or(config.tokens.ttl, Duration::from_secs),
-    )?;
+    let config = Config::from_env(Mode::Local)?;
+    let now = SystemClock.now();
+    let keys = app::key_set(&config, None, now).await?;
+    let issuer = app::token_issuer(&config, None, &keys, now).await?;
+    let issued = issuer
+        .issue_with_ttl(
+            &Username::parse(&args.username)?,
+            &parse_scopes(&args.scopes)?,
+            None,
+            now,
+            args.ttl_seconds
+                .map_or(config.tokens.ttl, Duration::from_secs),
+        )
+        .await?;
     println!("{}", issued.access_token);
     Ok(())
 }

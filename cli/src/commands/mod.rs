@@ -3,6 +3,7 @@
 pub mod add_user;
 pub mod create_table;
 pub mod issue_token;
+pub mod key;
 pub mod seed_demo;
 pub mod serve;
 

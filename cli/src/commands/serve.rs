@@ -3,7 +3,8 @@
 use std::net::{Ipv4Addr, SocketAddr};
 
 use anyhow::{Context, Result};
-use token_service::config::{Config, Mode, SecretSource};
+use token_service::app::Duty;
+use token_service::config::{Config, Mode, SignerChoice};
 use token_service::http::{self, Endpoint};
 use token_service::AppState;
 
@@ -16,8 +17,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> Result<()> {
     let config = Config::from_env(Mode::Local)?;
-    let random_secret = matches!(config.secret, SecretSource::Random);
-    let state = AppState::from_config(&config).await?;
+    let state = AppState::from_config(&config, Duty::IssueAndVerify).await?;
     let port = args.port;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
         .await
@@ -32,15 +32,17 @@ pub async fn run(args: Args) -> Result<()> {
             endpoint.path()
         );
     }
-    eprintln!(
-        "users: {:?}; signing secret: {}",
-        config.store,
-        if random_secret {
-            "random (tokens end with this process)"
-        } else {
-            "from the environment"
+    let signer = match &config.signer {
+        SignerChoice::LocalRsa { key_file: None } => {
+            "an RSA key generated now (tokens end with this process)".to_owned()
         }
-    );
+        SignerChoice::LocalRsa {
+            key_file: Some(path),
+        } => format!("the RSA key in {}", path.display()),
+        SignerChoice::Hs256(_) => "HS256 with JWT_SECRET (local opt-in)".to_owned(),
+        SignerChoice::Kms { .. } => "AWS KMS".to_owned(),
+    };
+    eprintln!("users: {:?}; signing with {signer}", config.store);
     http::serve(listener, http::router_of_all(state), shutdown_signal()).await?;
     eprintln!("stopped");
     Ok(())

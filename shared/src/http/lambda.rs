@@ -1,21 +1,26 @@
 //! The Lambda entry point: what each function's `main` runs.
 
 use super::{router, Endpoint};
-use crate::app::AppState;
+use crate::app::{AppState, Duty};
 use crate::config::{Config, Mode};
 
 /// Cold start of a Lambda function: logging, configuration, then the state every invocation
-/// borrows (signing key fetched, SDK clients built, once).
-pub async fn start_function() -> Result<AppState, lambda_http::Error> {
+/// borrows (SDK clients built once; no network call). Only the token function gets a signer.
+pub async fn start_function(endpoint: Endpoint) -> Result<AppState, lambda_http::Error> {
     lambda_http::tracing::init_default_subscriber();
     let config = Config::from_env(Mode::Function)?;
-    Ok(AppState::from_config(&config).await?)
+    let duty = if endpoint == Endpoint::Token {
+        Duty::IssueAndVerify
+    } else {
+        Duty::VerifyOnly
+    };
+    Ok(AppState::from_config(&config, duty).await?)
 }
 
 /// A Lambda function serving `endpoint`: start, then answer invocations with the router of
 /// that one endpoint until the runtime stops (the pattern of the aws-lambda-rust-runtime
 /// `http-axum` example).
 pub async fn run_function(endpoint: Endpoint) -> Result<(), lambda_http::Error> {
-    let state = start_function().await?;
+    let state = start_function(endpoint).await?;
     lambda_http::run(router(state, &[endpoint])).await
 }

@@ -6,7 +6,9 @@
 mod bearer;
 mod error;
 mod form;
+mod jwks;
 pub mod lambda;
+mod openid_configuration;
 mod response;
 mod status;
 mod token;
@@ -33,7 +35,7 @@ use crate::error::ApiError;
 pub use bearer::bearer_token;
 pub use error::error_response;
 pub use form::{parse_urlencoded, FormFields};
-pub use response::json_response;
+pub use response::{json_response, public_json_response};
 
 /// Largest request body read; a real `/token` form is a few hundred bytes.
 pub const MAX_BODY_BYTES: usize = 8 * 1024;
@@ -51,17 +53,23 @@ pub enum Endpoint {
     UsersMeItems,
     /// `GET /status/`
     Status,
+    /// `GET /.well-known/jwks.json`: the public signing keys (RFC 7517).
+    Jwks,
+    /// `GET /.well-known/openid-configuration`: discovery metadata.
+    OpenIdConfiguration,
 }
 
 const POST: &[Method] = &[Method::POST];
 const GET: &[Method] = &[Method::GET];
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 4] = [
+    pub const ALL: [Endpoint; 6] = [
         Endpoint::Token,
         Endpoint::UsersMe,
         Endpoint::UsersMeItems,
         Endpoint::Status,
+        Endpoint::Jwks,
+        Endpoint::OpenIdConfiguration,
     ];
 
     /// The path as the FastAPI tutorial spells it.
@@ -69,13 +77,16 @@ impl Endpoint {
         self.paths()[0]
     }
 
-    /// Both forms of the path, with and without the trailing slash; the first is canonical.
-    pub fn paths(self) -> [&'static str; 2] {
+    /// The paths of the endpoint; the first is canonical. The API's own paths come with and
+    /// without the trailing slash; the well-known documents only as their RFCs spell them.
+    pub fn paths(self) -> &'static [&'static str] {
         match self {
-            Endpoint::Token => ["/token", "/token/"],
-            Endpoint::UsersMe => ["/users/me/", "/users/me"],
-            Endpoint::UsersMeItems => ["/users/me/items/", "/users/me/items"],
-            Endpoint::Status => ["/status/", "/status"],
+            Endpoint::Token => &["/token", "/token/"],
+            Endpoint::UsersMe => &["/users/me/", "/users/me"],
+            Endpoint::UsersMeItems => &["/users/me/items/", "/users/me/items"],
+            Endpoint::Status => &["/status/", "/status"],
+            Endpoint::Jwks => &[jwks::PATH],
+            Endpoint::OpenIdConfiguration => &[openid_configuration::PATH],
         }
     }
 
@@ -84,7 +95,11 @@ impl Endpoint {
     pub fn methods(self) -> &'static [Method] {
         match self {
             Endpoint::Token => POST,
-            Endpoint::UsersMe | Endpoint::UsersMeItems | Endpoint::Status => GET,
+            Endpoint::UsersMe
+            | Endpoint::UsersMeItems
+            | Endpoint::Status
+            | Endpoint::Jwks
+            | Endpoint::OpenIdConfiguration => GET,
         }
     }
 
@@ -94,7 +109,10 @@ impl Endpoint {
         match self {
             Endpoint::UsersMe => ScopeSet::from([Scope::Me]),
             Endpoint::UsersMeItems => ScopeSet::from([Scope::Me, Scope::Items]),
-            Endpoint::Token | Endpoint::Status => ScopeSet::empty(),
+            Endpoint::Token
+            | Endpoint::Status
+            | Endpoint::Jwks
+            | Endpoint::OpenIdConfiguration => ScopeSet::empty(),
         }
     }
 
@@ -118,6 +136,8 @@ impl Endpoint {
             Endpoint::UsersMe => users_me::routes(),
             Endpoint::UsersMeItems => users_me_items::routes(),
             Endpoint::Status => status::routes(),
+            Endpoint::Jwks => jwks::routes(),
+            Endpoint::OpenIdConfiguration => openid_configuration::routes(),
         }
     }
 }

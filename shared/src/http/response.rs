@@ -1,5 +1,5 @@
-//! Success bodies: JSON that no cache may keep, since every answer here is about credentials
-//! or a user.
+//! Success bodies: JSON that no cache may keep, since nearly every answer here is about
+//! credentials or a user; and the public documents (JWKS, discovery) that caches should keep.
 
 use axum::body::Body;
 use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_TYPE, PRAGMA};
@@ -18,6 +18,20 @@ pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     headers.insert(PRAGMA, HeaderValue::from_static("no-cache"));
+    response
+}
+
+/// A public JSON document any cache may keep for `max_age` seconds (the JWKS, discovery).
+pub fn public_json_response<T: Serialize>(body: &T, max_age: u32) -> Response {
+    let bytes = serde_json::to_vec(body).expect("documents are plain data and serialize");
+    let mut response = Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(
+        CACHE_CONTROL,
+        HeaderValue::from_str(&format!("public, max-age={max_age}"))
+            .expect("digits are a valid header value"),
+    );
     response
 }
 

@@ -10,16 +10,24 @@ use tower::ServiceExt as _;
 
 use super::*;
 use crate::store::MemoryUserStore;
-use crate::tokens::{SigningSecret, TokenService, TokenSettings};
+use crate::keys::store::MemoryKeySetStore;
+use crate::keys::{CachePolicy, KeySetCache};
+use crate::tokens::{SigningSecret, TokenSettings, TokenVerifier};
 
+/// A verifying state (the routing rules need no signer): HS256 keeps it cheap.
 fn state() -> AppState {
     let settings = TokenSettings {
         issuer: "urn:test:issuer".into(),
         audience: "urn:test:api".into(),
         ttl: Duration::from_secs(60),
     };
-    let tokens = TokenService::new(&settings, &SigningSecret::new(vec![1u8; 32]).unwrap());
-    AppState::new(tokens, Arc::new(MemoryUserStore::new()))
+    let verifier =
+        TokenVerifier::shared_secret(&settings, &SigningSecret::new(vec![1u8; 32]).unwrap());
+    let keys = Arc::new(KeySetCache::new(
+        Arc::new(MemoryKeySetStore::new()),
+        CachePolicy::default(),
+    ));
+    AppState::new(None, verifier, keys, Arc::new(MemoryUserStore::new()))
 }
 
 async fn send(

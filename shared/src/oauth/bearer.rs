@@ -5,6 +5,7 @@ use crate::app::AppState;
 use crate::clock::UnixSeconds;
 use crate::domain::{ScopeSet, User};
 use crate::error::ApiError;
+use crate::tokens::VerifyError;
 
 /// Longest bearer token looked at; ours are well under 1 KiB.
 pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
@@ -28,10 +29,11 @@ pub async fn authorize(
     if token.len() > MAX_TOKEN_BYTES {
         return Err(invalid("token too long".into()));
     }
-    let claims = state
-        .tokens
-        .verify(token, now)
-        .map_err(|e| invalid(e.to_string()))?;
+    let claims = state.verifier.verify(token, now).await.map_err(|e| match e {
+        VerifyError::Invalid(e) => invalid(e.to_string()),
+        // Keys that cannot be read say nothing about the token: 503, not 401.
+        VerifyError::Unavailable(reason) => ApiError::Unavailable { reason },
+    })?;
     let user = state
         .store
         .get(&claims.sub)

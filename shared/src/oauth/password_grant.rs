@@ -130,9 +130,12 @@ pub async fn sign_in(
         Some(user) if password_ok && !user.disabled => {
             after_successful_sign_in(state, &user, &grant.password).await;
             let granted = grant.scope.intersection(&user.allowed_scopes);
-            let issued = state
-                .tokens
+            let issuer = state.issuer.as_ref().ok_or_else(|| ApiError::Unavailable {
+                reason: "this process does not issue tokens".into(),
+            })?;
+            let issued = issuer
                 .issue(&user.username, &granted, grant.client_id.as_deref(), now)
+                .await
                 .map_err(|e| ApiError::Unavailable {
                     reason: format!("signing failed: {e}"),
                 })?;

@@ -73,59 +73,9 @@ impl DynamoUserStore {
     /// Creates the table as the SAM template defines it (on-demand, point-in-time recovery).
     /// For local and test servers: in AWS the template owns the table.
     pub async fn create_table(&self) -> Result<(), StoreError> {
-        let created = self
-            .client
-            .create_table()
-            .table_name(&self.table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(
-                AttributeDefinition::builder()
-                    .attribute_name(KEY)
-                    .attribute_type(ScalarAttributeType::S)
-                    .build()
-                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
-            )
-            .key_schema(
-                KeySchemaElement::builder()
-                    .attribute_name(KEY)
-                    .key_type(KeyType::Hash)
-                    .build()
-                    .map_err(|e| StoreError::Unavailable(e.to_string()))?,
-            )
-            .send()
-            .await;
-        match created {
-            Ok(_) => {}
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_resource_in_use_exception()) =>
-            {
-                tracing::info!(table = %self.table, "table already exists");
-            }
-            Err(err) => return Err(unavailable(err)),
-        }
-        self.client
-            .wait_until_table_exists()
-            .table_name(&self.table)
-            .wait(std::time::Duration::from_secs(60))
+        create_table(&self.client, &self.table, KEY)
             .await
-            .map_err(|e| StoreError::Unavailable(DisplayErrorContext(e).to_string()))?;
-        let pitr = PointInTimeRecoverySpecification::builder()
-            .point_in_time_recovery_enabled(true)
-            .build()
-            .map_err(|e| StoreError::Unavailable(e.to_string()))?;
-        if let Err(err) = self
-            .client
-            .update_continuous_backups()
-            .table_name(&self.table)
-            .point_in_time_recovery_specification(pitr)
-            .send()
-            .await
-        {
-            tracing::warn!(table = %self.table, error = %DisplayErrorContext(err), "could not enable point-in-time recovery");
-        }
-        Ok(())
+            .map_err(StoreError::Unavailable)
     }
 
     fn parse(
@@ -273,4 +223,59 @@ impl DynamoUserStore {
             Err(err) => Err(unavailable(err)),
         }
     }
+}
+
+/// Creates `table` with the string hash key `key`, on demand, with point-in-time recovery, and
+/// waits until it is active. An existing table is left as it is. For local and test servers:
+/// in AWS the template owns the tables.
+pub(crate) async fn create_table(client: &Client, table: &str, key: &str) -> Result<(), String> {
+    let attribute = AttributeDefinition::builder()
+        .attribute_name(key)
+        .attribute_type(ScalarAttributeType::S)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let schema = KeySchemaElement::builder()
+        .attribute_name(key)
+        .key_type(KeyType::Hash)
+        .build()
+        .map_err(|e| e.to_string())?;
+    let created = client
+        .create_table()
+        .table_name(table)
+        .billing_mode(BillingMode::PayPerRequest)
+        .attribute_definitions(attribute)
+        .key_schema(schema)
+        .send()
+        .await;
+    match created {
+        Ok(_) => {}
+        Err(err)
+            if err
+                .as_service_error()
+                .is_some_and(|e| e.is_resource_in_use_exception()) =>
+        {
+            tracing::info!(%table, "table already exists");
+        }
+        Err(err) => return Err(DisplayErrorContext(err).to_string()),
+    }
+    client
+        .wait_until_table_exists()
+        .table_name(table)
+        .wait(std::time::Duration::from_secs(60))
+        .await
+        .map_err(|e| DisplayErrorContext(e).to_string())?;
+    let pitr = PointInTimeRecoverySpecification::builder()
+        .point_in_time_recovery_enabled(true)
+        .build()
+        .map_err(|e| e.to_string())?;
+    if let Err(err) = client
+        .update_continuous_backups()
+        .table_name(table)
+        .point_in_time_recovery_specification(pitr)
+        .send()
+        .await
+    {
+        tracing::warn!(%table, error = %DisplayErrorContext(err), "could not enable point-in-time recovery");
+    }
+    Ok(())
 }

@@ -10,6 +10,7 @@ use crate::domain::{User, Username};
 
 pub use demo::demo_users;
 pub use dynamodb::{client as dynamodb_client, DynamoUserStore};
+pub(crate) use dynamodb::create_table as create_dynamodb_table;
 pub use memory::MemoryUserStore;
 
 /// Failures of the backing store. They become 503s, never a wrong answer about credentials.

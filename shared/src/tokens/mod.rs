@@ -1,26 +1,35 @@
-//! JWT access tokens per RFC 9068, signed with HS256.
+//! JWT access tokens per RFC 9068: issued by the token function through a [`Signer`],
+//! verified everywhere with public keys only.
 //!
-//! Keys and the `Validation` are built once per process (cold start); verification pins the
-//! algorithm, requires every claim, and checks `typ`, `iss`, `aud`, `exp` and `iat`. The time
-//! is always a parameter: this module never reads a clock.
+//! Every token carries a `kid`. A verifier pins the algorithm (RS256, or HS256 only in the
+//! explicit local opt-in), finds the key by `kid` in the published key set, requires every
+//! claim, and checks `typ`, `iss`, `aud`, `exp` and `iat`. The time is always a parameter:
+//! this module never reads a clock.
 
 mod claims;
 mod secret;
+pub mod signer;
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use jsonwebtoken::{decode, encode, Algorithm, DecodingKey, EncodingKey, Header, Validation};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+use serde::Serialize;
 
 use crate::clock::UnixSeconds;
 use crate::domain::{ScopeSet, Username};
+use crate::keys::{KeyId, KeySetCache};
 
 pub use claims::{AccessClaims, IssuedToken};
 pub use secret::{ShortSecret, SigningSecret};
+pub use signer::{Hs256Signer, KmsSigner, LocalRsaSigner, SignError, Signer};
 
 /// The JOSE `typ` of access tokens (RFC 9068 §2.1).
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 /// Allowed clock difference when checking `exp` and `iat`.
-const LEEWAY_SECONDS: i64 = 5;
+pub const LEEWAY_SECONDS: i64 = 5;
 /// Longest `client_id` carried into a token.
 pub const MAX_CLIENT_ID_LEN: usize = 128;
 
@@ -44,6 +53,17 @@ pub enum TokenError {
     IssuedInFuture,
     #[error("token uses a disallowed algorithm")]
     WrongAlgorithm,
+    #[error("token names no key, or a key that is not published")]
+    UnknownKey,
+}
+
+/// A token that could not be checked is not a bad token: the key set could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum VerifyError {
+    #[error(transparent)]
+    Invalid(#[from] TokenError),
+    #[error("the key set is unavailable: {0}")]
+    Unavailable(String),
 }
 
 /// What every token says besides its subject and scopes: read from configuration.
@@ -55,29 +75,25 @@ pub struct TokenSettings {
     pub ttl: Duration,
 }
 
-/// Issues and verifies access tokens with one key and one fixed set of expectations.
-pub struct TokenService {
-    encoding: EncodingKey,
-    decoding: DecodingKey,
-    validation: Validation,
-    settings: TokenSettings,
+/// The JOSE header of an access token.
+#[derive(Serialize)]
+struct JoseHeader<'a> {
+    alg: Algorithm,
+    typ: &'a str,
+    kid: &'a str,
 }
 
-impl TokenService {
-    /// The one constructor: configuration's settings and the key it names.
-    pub fn new(settings: &TokenSettings, secret: &SigningSecret) -> Self {
-        let mut validation = Validation::new(Algorithm::HS256);
-        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.set_issuer(&[&settings.issuer]);
-        validation.set_audience(&[&settings.audience]);
-        // Times are checked below against the caller's `now`, not the library's wall clock.
-        validation.validate_exp = false;
-        validation.validate_nbf = false;
+/// Signs access tokens. Only the token function has one.
+pub struct TokenIssuer {
+    settings: TokenSettings,
+    signer: Arc<dyn Signer>,
+}
+
+impl TokenIssuer {
+    pub fn new(settings: &TokenSettings, signer: Arc<dyn Signer>) -> Self {
         Self {
-            encoding: EncodingKey::from_secret(secret.expose()),
-            decoding: DecodingKey::from_secret(secret.expose()),
-            validation,
             settings: settings.clone(),
+            signer,
         }
     }
 
@@ -86,25 +102,26 @@ impl TokenService {
     }
 
     /// Signs a token for `subject` carrying exactly `scope`, issued at `now`.
-    pub fn issue(
+    pub async fn issue(
         &self,
         subject: &Username,
         scope: &ScopeSet,
         client_id: Option<&str>,
         now: UnixSeconds,
-    ) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
+    ) -> Result<IssuedToken, SignError> {
         self.issue_with_ttl(subject, scope, client_id, now, self.settings.ttl)
+            .await
     }
 
     /// [`Self::issue`] with another lifetime, for fixtures and operators.
-    pub fn issue_with_ttl(
+    pub async fn issue_with_ttl(
         &self,
         subject: &Username,
         scope: &ScopeSet,
         client_id: Option<&str>,
         issued_at: UnixSeconds,
         ttl: Duration,
-    ) -> Result<IssuedToken, jsonwebtoken::errors::Error> {
+    ) -> Result<IssuedToken, SignError> {
         let claims = AccessClaims {
             iss: self.settings.issuer.clone(),
             sub: subject.clone(),
@@ -115,43 +132,134 @@ impl TokenService {
             scope: scope.clone(),
             client_id: client_id.map(str::to_owned),
         };
-        let header = Header {
-            typ: Some(ACCESS_TOKEN_TYP.to_owned()),
-            ..Header::new(Algorithm::HS256)
+        let key = self.signer.signing_key(issued_at).await?;
+        let header = JoseHeader {
+            alg: key.alg,
+            typ: ACCESS_TOKEN_TYP,
+            kid: key.kid.as_str(),
         };
+        let mut token = signing_input(&header, &claims);
+        if key.alg == Algorithm::RS256 && token.len() > signer::KMS_MAX_MESSAGE_BYTES {
+            // Checked for every RS256 signer, so a token that works locally works deployed.
+            return Err(SignError::MessageTooLong(token.len()));
+        }
+        let signature = self.signer.sign(&key, token.as_bytes()).await?;
+        token.push('.');
+        token.push_str(&URL_SAFE_NO_PAD.encode(signature));
         Ok(IssuedToken {
-            access_token: encode(&header, &claims, &self.encoding)?,
+            access_token: token,
             expires_in: ttl.as_secs(),
             scope: scope.clone(),
         })
     }
+}
 
-    /// Verifies signature, algorithm, type, issuer, audience, and the times against `now`;
-    /// returns the claims.
-    pub fn verify(&self, token: &str, now: UnixSeconds) -> Result<AccessClaims, TokenError> {
+/// `BASE64URL(header) . BASE64URL(claims)` (RFC 7515 §5.1).
+fn signing_input(header: &impl Serialize, claims: &impl Serialize) -> String {
+    let encode = |json: serde_json::Result<Vec<u8>>| {
+        URL_SAFE_NO_PAD.encode(json.expect("headers and claims serialise"))
+    };
+    format!(
+        "{}.{}",
+        encode(serde_json::to_vec(header)),
+        encode(serde_json::to_vec(claims))
+    )
+}
+
+/// The keys a verifier checks signatures with.
+pub enum VerificationKeys {
+    /// RS256 keys of the published key set, found by `kid`.
+    Published(Arc<KeySetCache>),
+    /// The HS256 local opt-in's shared secret.
+    SharedSecret(DecodingKey),
+}
+
+/// Verifies access tokens. Holds public keys only (or, in the HS256 opt-in, the secret).
+pub struct TokenVerifier {
+    settings: TokenSettings,
+    keys: VerificationKeys,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    /// RS256 with the keys of the published set.
+    pub fn published(settings: &TokenSettings, keys: Arc<KeySetCache>) -> Self {
+        Self::new(settings, VerificationKeys::Published(keys), Algorithm::RS256)
+    }
+
+    /// HS256 with a shared secret: the explicit local opt-in.
+    pub fn shared_secret(settings: &TokenSettings, secret: &SigningSecret) -> Self {
+        Self::new(
+            settings,
+            VerificationKeys::SharedSecret(DecodingKey::from_secret(secret.expose())),
+            Algorithm::HS256,
+        )
+    }
+
+    fn new(settings: &TokenSettings, keys: VerificationKeys, algorithm: Algorithm) -> Self {
+        let mut validation = Validation::new(algorithm);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_issuer(&[&settings.issuer]);
+        validation.set_audience(&[&settings.audience]);
+        // Times are checked below against the caller's `now`, not the library's wall clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        Self {
+            settings: settings.clone(),
+            keys,
+            validation,
+        }
+    }
+
+    pub fn settings(&self) -> &TokenSettings {
+        &self.settings
+    }
+
+    /// Verifies algorithm, key, signature, type, issuer, audience, and the times against
+    /// `now`; returns the claims.
+    pub async fn verify(&self, token: &str, now: UnixSeconds) -> Result<AccessClaims, VerifyError> {
         use jsonwebtoken::errors::ErrorKind;
-        let data =
-            decode::<AccessClaims>(token, &self.decoding, &self.validation).map_err(|e| match e
-                .kind()
-            {
+        let header =
+            decode_header(token).map_err(|e| TokenError::Malformed(format!("{:?}", e.kind())))?;
+        if !self.validation.algorithms.contains(&header.alg) {
+            return Err(TokenError::WrongAlgorithm.into());
+        }
+        let key = match &self.keys {
+            VerificationKeys::SharedSecret(key) => key.clone(),
+            VerificationKeys::Published(keys) => {
+                let kid = header.kid.as_deref().ok_or(TokenError::UnknownKey)?;
+                let record = keys
+                    .find(&KeyId::new(kid), now)
+                    .await
+                    .map_err(|e| VerifyError::Unavailable(e.to_string()))?
+                    .ok_or(TokenError::UnknownKey)?;
+                record
+                    .public_key()
+                    .map_err(|e| VerifyError::Unavailable(format!("published key {kid}: {e}")))?
+                    .decoding_key()
+            }
+        };
+        let data = decode::<AccessClaims>(token, &key, &self.validation).map_err(|e| {
+            match e.kind() {
                 ErrorKind::InvalidSignature => TokenError::BadSignature,
                 ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
                 ErrorKind::InvalidAudience => TokenError::WrongAudience,
                 ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
                 other => TokenError::Malformed(format!("{other:?}")),
-            })?;
+            }
+        })?;
         if data.claims.exp < now.saturating_sub(LEEWAY_SECONDS) {
-            return Err(TokenError::Expired);
+            return Err(TokenError::Expired.into());
         }
         let typ_ok = data.header.typ.as_deref().is_some_and(|typ| {
             typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
                 || typ.eq_ignore_ascii_case("application/at+jwt")
         });
         if !typ_ok {
-            return Err(TokenError::WrongType);
+            return Err(TokenError::WrongType.into());
         }
         if data.claims.iat > now.saturating_add(LEEWAY_SECONDS) {
-            return Err(TokenError::IssuedInFuture);
+            return Err(TokenError::IssuedInFuture.into());
         }
         Ok(data.claims)
     }
@@ -161,19 +269,43 @@ impl TokenService {
 mod tests {
     use super::*;
     use crate::domain::Scope;
+    use crate::keys::store::MemoryKeySetStore;
+    use crate::keys::{CachePolicy, KeySetStore as _};
 
-    const ISS: &str = "urn:test:issuer";
+    const ISS: &str = "https://issuer.test";
     const AUD: &str = "urn:test:api";
     /// The tests' "now": a fixed instant, so no result depends on the wall clock.
     const NOW: UnixSeconds = 1_800_000_000;
 
-    fn service() -> TokenService {
-        let settings = TokenSettings {
+    fn settings() -> TokenSettings {
+        TokenSettings {
             issuer: ISS.into(),
             audience: AUD.into(),
             ttl: Duration::from_secs(1800),
-        };
-        TokenService::new(&settings, &SigningSecret::new(vec![7u8; 32]).unwrap())
+        }
+    }
+
+    struct Rs256 {
+        issuer: TokenIssuer,
+        verifier: TokenVerifier,
+        signer: Arc<LocalRsaSigner>,
+        keys: Arc<KeySetCache>,
+        store: Arc<MemoryKeySetStore>,
+    }
+
+    /// An issuer with a local key published in a memory key set, and a verifier of that set.
+    async fn rs256() -> Rs256 {
+        let store = Arc::new(MemoryKeySetStore::new());
+        let keys = Arc::new(KeySetCache::new(store.clone(), CachePolicy::default()));
+        let signer = Arc::new(LocalRsaSigner::generate().unwrap());
+        signer.publish(&keys, NOW, 1860).await.unwrap();
+        Rs256 {
+            issuer: TokenIssuer::new(&settings(), signer.clone()),
+            verifier: TokenVerifier::published(&settings(), keys.clone()),
+            signer,
+            keys,
+            store,
+        }
     }
 
     fn johndoe() -> Username {
@@ -181,26 +313,37 @@ mod tests {
     }
 
     fn b64(json: &serde_json::Value) -> String {
-        use base64::Engine as _;
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(json).unwrap())
+        URL_SAFE_NO_PAD.encode(serde_json::to_vec(json).unwrap())
     }
 
-    /// Signs arbitrary header and claims with HS256, to forge near-miss tokens.
-    fn sign_raw(header: serde_json::Value, claims: serde_json::Value, key: &[u8]) -> String {
-        let header: Header = serde_json::from_value(header).unwrap();
-        encode(&header, &claims, &EncodingKey::from_secret(key)).unwrap()
+    /// Signs arbitrary header and claims with `signer`, to forge near-miss tokens.
+    async fn forge(
+        header: serde_json::Value,
+        claims: serde_json::Value,
+        signer: &dyn Signer,
+    ) -> String {
+        let input = format!("{}.{}", b64(&header), b64(&claims));
+        let key = signer.signing_key(NOW).await.unwrap();
+        let signature = signer.sign(&key, input.as_bytes()).await.unwrap();
+        format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
     }
 
     fn good_claims() -> serde_json::Value {
-        let now = NOW;
         serde_json::json!({
-            "iss": ISS, "sub": "johndoe", "aud": AUD, "iat": now, "exp": now + 600,
+            "iss": ISS, "sub": "johndoe", "aud": AUD, "iat": NOW, "exp": NOW + 600,
             "jti": "1", "scope": "me"
         })
     }
 
-    fn at_jwt_header() -> serde_json::Value {
-        serde_json::json!({"alg": "HS256", "typ": "at+jwt"})
+    fn header_for(signer: &LocalRsaSigner) -> serde_json::Value {
+        serde_json::json!({"alg": "RS256", "typ": "at+jwt", "kid": signer.kid().as_str()})
+    }
+
+    fn invalid(result: Result<AccessClaims, VerifyError>) -> TokenError {
+        match result {
+            Err(VerifyError::Invalid(err)) => err,
+            other => panic!("expected an invalid token, got {other:?}"),
+        }
     }
 
     #[test]
@@ -213,16 +356,17 @@ mod tests {
         assert!(!format!("{:?}", SigningSecret::random()).contains('['));
     }
 
-    #[test]
-    fn issued_tokens_round_trip_with_rfc9068_header_and_claims() {
-        let svc = service();
+    #[tokio::test]
+    async fn issued_tokens_round_trip_with_rfc9068_header_claims_and_kid() {
+        let t = rs256().await;
         let scope = ScopeSet::from([Scope::Me, Scope::Items]);
-        let issued = svc.issue(&johndoe(), &scope, Some("cli"), NOW).unwrap();
+        let issued = t.issuer.issue(&johndoe(), &scope, Some("cli"), NOW).await.unwrap();
         assert_eq!(issued.expires_in, 1800);
         let header = jsonwebtoken::decode_header(&issued.access_token).unwrap();
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
-        assert_eq!(header.alg, Algorithm::HS256);
-        let claims = svc.verify(&issued.access_token, NOW).unwrap();
+        assert_eq!(header.alg, Algorithm::RS256);
+        assert_eq!(header.kid.as_deref(), Some(t.signer.kid().as_str()));
+        let claims = t.verifier.verify(&issued.access_token, NOW).await.unwrap();
         assert_eq!(claims.sub, johndoe());
         assert_eq!(claims.scope, scope);
         assert_eq!(claims.iss, ISS);
@@ -233,134 +377,218 @@ mod tests {
         assert!(!format!("{issued:?}").contains(&issued.access_token));
     }
 
-    #[test]
-    fn each_token_gets_a_new_jti() {
-        let svc = service();
-        let a = svc
-            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
-            .unwrap();
-        let b = svc
-            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
-            .unwrap();
+    #[tokio::test]
+    async fn each_token_gets_a_new_jti() {
+        let t = rs256().await;
+        let a = t.issuer.issue(&johndoe(), &ScopeSet::empty(), None, NOW).await.unwrap();
+        let b = t.issuer.issue(&johndoe(), &ScopeSet::empty(), None, NOW).await.unwrap();
         assert_ne!(
-            svc.verify(&a.access_token, NOW).unwrap().jti,
-            svc.verify(&b.access_token, NOW).unwrap().jti
+            t.verifier.verify(&a.access_token, NOW).await.unwrap().jti,
+            t.verifier.verify(&b.access_token, NOW).await.unwrap().jti
         );
     }
 
-    #[test]
-    fn forged_token_with_good_shape_verifies() {
+    #[tokio::test]
+    async fn forged_token_with_good_shape_verifies() {
         // Sanity check of the forging helper, so the near misses below fail for their own reason.
-        let token = sign_raw(at_jwt_header(), good_claims(), &[7u8; 32]);
-        assert!(service().verify(&token, NOW).is_ok());
+        let t = rs256().await;
+        let token = forge(header_for(&t.signer), good_claims(), t.signer.as_ref()).await;
+        assert!(t.verifier.verify(&token, NOW).await.is_ok());
     }
 
-    #[test]
-    fn expired_tokens_are_refused() {
-        let svc = service();
-        let old = svc
-            .issue_with_ttl(
-                &johndoe(),
-                &ScopeSet::empty(),
-                None,
-                NOW - 7200,
-                Duration::from_secs(60),
-            )
+    #[tokio::test]
+    async fn expired_tokens_are_refused() {
+        let t = rs256().await;
+        let sixty = Duration::from_secs(60);
+        let old = t
+            .issuer
+            .issue_with_ttl(&johndoe(), &ScopeSet::empty(), None, NOW - 7200, sixty)
+            .await
             .unwrap();
-        assert_eq!(svc.verify(&old.access_token, NOW), Err(TokenError::Expired));
+        assert_eq!(invalid(t.verifier.verify(&old.access_token, NOW).await), TokenError::Expired);
 
         // Expiry is exact to the leeway, whatever the wall clock says.
-        let token = svc
-            .issue_with_ttl(
-                &johndoe(),
-                &ScopeSet::empty(),
-                None,
-                NOW,
-                Duration::from_secs(60),
-            )
+        let token = t
+            .issuer
+            .issue_with_ttl(&johndoe(), &ScopeSet::empty(), None, NOW, sixty)
+            .await
             .unwrap()
             .access_token;
-        assert!(svc.verify(&token, NOW + 60 + LEEWAY_SECONDS).is_ok());
+        assert!(t.verifier.verify(&token, NOW + 60 + LEEWAY_SECONDS).await.is_ok());
         assert_eq!(
-            svc.verify(&token, NOW + 61 + LEEWAY_SECONDS),
-            Err(TokenError::Expired)
+            invalid(t.verifier.verify(&token, NOW + 61 + LEEWAY_SECONDS).await),
+            TokenError::Expired
         );
     }
 
-    #[test]
-    fn other_keys_issuers_audiences_and_types_are_refused() {
-        let svc = service();
-        let wrong_key = sign_raw(at_jwt_header(), good_claims(), &[8u8; 32]);
-        assert_eq!(svc.verify(&wrong_key, NOW), Err(TokenError::BadSignature));
+    #[tokio::test]
+    async fn other_keys_issuers_audiences_and_types_are_refused() {
+        let t = rs256().await;
+        let stranger = LocalRsaSigner::generate().unwrap();
+        // A key nobody published: its kid is unknown.
+        let token = forge(header_for(&stranger), good_claims(), &stranger).await;
+        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::UnknownKey);
+        // The published kid, signed by someone else's key.
+        let token = forge(header_for(&t.signer), good_claims(), &stranger).await;
+        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::BadSignature);
+        // No kid at all.
+        let no_kid = serde_json::json!({"alg": "RS256", "typ": "at+jwt"});
+        let token = forge(no_kid, good_claims(), t.signer.as_ref()).await;
+        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::UnknownKey);
 
-        let mut claims = good_claims();
-        claims["iss"] = "urn:someone:else".into();
-        let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
-        assert_eq!(svc.verify(&token, NOW), Err(TokenError::WrongIssuer));
+        for (claim, value, error) in [
+            ("iss", "https://someone.else", TokenError::WrongIssuer),
+            ("aud", "urn:other:api", TokenError::WrongAudience),
+        ] {
+            let mut claims = good_claims();
+            claims[claim] = value.into();
+            let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
+            assert_eq!(invalid(t.verifier.verify(&token, NOW).await), error);
+        }
 
-        let mut claims = good_claims();
-        claims["aud"] = "urn:other:api".into();
-        let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
-        assert_eq!(svc.verify(&token, NOW), Err(TokenError::WrongAudience));
-
-        let plain_jwt = serde_json::json!({"alg": "HS256", "typ": "JWT"});
-        let token = sign_raw(plain_jwt, good_claims(), &[7u8; 32]);
-        assert_eq!(svc.verify(&token, NOW), Err(TokenError::WrongType));
-
-        let no_typ = serde_json::json!({"alg": "HS256"});
-        let token = sign_raw(no_typ, good_claims(), &[7u8; 32]);
-        assert_eq!(svc.verify(&token, NOW), Err(TokenError::WrongType));
+        let kid = t.signer.kid();
+        for header in [
+            serde_json::json!({"alg": "RS256", "typ": "JWT", "kid": kid.as_str()}),
+            serde_json::json!({"alg": "RS256", "kid": kid.as_str()}),
+        ] {
+            let token = forge(header, good_claims(), t.signer.as_ref()).await;
+            assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::WrongType);
+        }
     }
 
-    #[test]
-    fn missing_claims_unknown_scopes_and_future_iat_are_refused() {
-        let svc = service();
+    #[tokio::test]
+    async fn missing_claims_unknown_scopes_and_future_iat_are_refused() {
+        let t = rs256().await;
         for claim in ["iss", "aud", "sub", "exp", "iat", "jti", "scope"] {
             let mut claims = good_claims();
             claims.as_object_mut().unwrap().remove(claim);
-            let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
+            let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
             assert!(
-                svc.verify(&token, NOW).is_err(),
+                t.verifier.verify(&token, NOW).await.is_err(),
                 "accepted a token without {claim}"
             );
         }
         let mut claims = good_claims();
         claims["scope"] = "me admin".into();
-        let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
+        let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
         assert!(matches!(
-            svc.verify(&token, NOW),
-            Err(TokenError::Malformed(_))
+            invalid(t.verifier.verify(&token, NOW).await),
+            TokenError::Malformed(_)
         ));
 
         let mut claims = good_claims();
         claims["iat"] = (NOW + 3600).into();
         claims["exp"] = (NOW + 7200).into();
-        let token = sign_raw(at_jwt_header(), claims, &[7u8; 32]);
-        assert_eq!(svc.verify(&token, NOW), Err(TokenError::IssuedInFuture));
+        let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
+        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::IssuedInFuture);
     }
 
-    #[test]
-    fn none_and_other_algorithms_are_refused() {
-        let svc = service();
-        let header = b64(&serde_json::json!({"alg": "none", "typ": "at+jwt"}));
+    #[tokio::test]
+    async fn none_hmac_confusion_and_other_algorithms_are_refused() {
+        let t = rs256().await;
+        let kid = t.signer.kid();
+        let header = b64(&serde_json::json!({"alg": "none", "typ": "at+jwt", "kid": kid.as_str()}));
         let unsigned = format!("{header}.{}.", b64(&good_claims()));
-        assert!(svc.verify(&unsigned, NOW).is_err());
+        assert!(t.verifier.verify(&unsigned, NOW).await.is_err());
 
-        let hs512 = jsonwebtoken::encode(
-            &Header {
-                typ: Some("at+jwt".into()),
-                ..Header::new(Algorithm::HS512)
-            },
-            &good_claims(),
-            &EncodingKey::from_secret(&[7u8; 32]),
-        )
-        .unwrap();
-        assert_eq!(svc.verify(&hs512, NOW), Err(TokenError::WrongAlgorithm));
+        // HS256 "signed" with the public key's bytes: the classic algorithm confusion.
+        let public = t.signer.public_key().to_jwk();
+        let secret = SigningSecret::new(public.n.clone().into_bytes()).unwrap();
+        let hs = Hs256Signer::new(&secret);
+        let header = serde_json::json!({"alg": "HS256", "typ": "at+jwt", "kid": kid.as_str()});
+        let token = forge(header, good_claims(), &hs).await;
+        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::WrongAlgorithm);
+
+        for alg in ["RS512", "PS256", "ES256"] {
+            let header = serde_json::json!({"alg": alg, "typ": "at+jwt", "kid": kid.as_str()});
+            let token = forge(header, good_claims(), t.signer.as_ref()).await;
+            assert_eq!(
+                invalid(t.verifier.verify(&token, NOW).await),
+                TokenError::WrongAlgorithm,
+                "{alg}"
+            );
+        }
     }
 
-    #[test]
-    fn garbage_is_malformed_not_a_panic() {
-        let svc = service();
+    #[tokio::test]
+    async fn tokens_of_a_key_that_left_the_set_are_refused() {
+        let t = rs256().await;
+        let token = t
+            .issuer
+            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
+            .await
+            .unwrap()
+            .access_token;
+        let mut set = t.store.load().await.unwrap();
+        set.retire(&t.signer.kid(), NOW + 1, 0, true, true).unwrap();
+        t.store.save(&set).await.unwrap();
+        // The verifier sees the retirement at its next read of the set.
+        assert!(t.verifier.verify(&token, NOW + 1).await.is_ok(), "cached set");
+        t.keys.reload(NOW + 2).await.unwrap();
+        assert_eq!(
+            invalid(t.verifier.verify(&token, NOW + 2).await),
+            TokenError::UnknownKey
+        );
+    }
+
+    #[tokio::test]
+    async fn hs256_is_a_separate_opt_in() {
+        let secret = SigningSecret::new(vec![7u8; 32]).unwrap();
+        let issuer = TokenIssuer::new(&settings(), Arc::new(Hs256Signer::new(&secret)));
+        let verifier = TokenVerifier::shared_secret(&settings(), &secret);
+        let token = issuer
+            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
+            .await
+            .unwrap()
+            .access_token;
+        let header = jsonwebtoken::decode_header(&token).unwrap();
+        assert_eq!(header.alg, Algorithm::HS256);
+        assert_eq!(header.kid.as_deref(), Some(signer::HS256_KID));
+        assert!(verifier.verify(&token, NOW).await.is_ok());
+        let other = TokenVerifier::shared_secret(&settings(), &SigningSecret::new(vec![8u8; 32]).unwrap());
+        assert_eq!(invalid(other.verify(&token, NOW).await), TokenError::BadSignature);
+        // Neither kind of verifier accepts the other's tokens.
+        let t = rs256().await;
+        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::WrongAlgorithm);
+        let rs = t.issuer.issue(&johndoe(), &ScopeSet::empty(), None, NOW).await.unwrap();
+        assert_eq!(
+            invalid(verifier.verify(&rs.access_token, NOW).await),
+            TokenError::WrongAlgorithm
+        );
+    }
+
+    #[tokio::test]
+    async fn an_unreadable_key_set_is_unavailable_not_invalid() {
+        struct Down;
+        #[async_trait::async_trait]
+        impl crate::keys::KeySetStore for Down {
+            async fn load(&self) -> Result<crate::keys::KeySet, crate::keys::KeyStoreError> {
+                Err(crate::keys::KeyStoreError::Unavailable("down".into()))
+            }
+            async fn save(&self, _: &crate::keys::KeySet) -> Result<u64, crate::keys::KeyStoreError> {
+                Err(crate::keys::KeyStoreError::Unavailable("down".into()))
+            }
+        }
+        let t = rs256().await;
+        let token = t
+            .issuer
+            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
+            .await
+            .unwrap()
+            .access_token;
+        let verifier = TokenVerifier::published(
+            &settings(),
+            Arc::new(KeySetCache::new(Arc::new(Down), CachePolicy::default())),
+        );
+        assert!(matches!(
+            verifier.verify(&token, NOW).await,
+            Err(VerifyError::Unavailable(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn garbage_is_malformed_not_a_panic() {
+        let t = rs256().await;
         for junk in [
             "",
             "a",
@@ -370,7 +598,7 @@ mod tests {
             "\u{0}\u{1}",
             &"x".repeat(20_000),
         ] {
-            assert!(svc.verify(junk, NOW).is_err(), "{junk:?}");
+            assert!(t.verifier.verify(junk, NOW).await.is_err(), "{junk:?}");
         }
     }
 }

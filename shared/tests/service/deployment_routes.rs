@@ -19,18 +19,26 @@ pub fn function_of(endpoint: Endpoint) -> (&'static str, &'static str) {
         Endpoint::UsersMe => ("UsersMeFunction", "users-me"),
         Endpoint::UsersMeItems => ("UsersMeItemsFunction", "users-me-items"),
         Endpoint::Status => ("StatusFunction", "status"),
+        Endpoint::Jwks => ("JwksFunction", "jwks"),
+        Endpoint::OpenIdConfiguration => ("OpenIdConfigurationFunction", "openid-configuration"),
     }
 }
 
-fn both_forms(endpoint: Endpoint) -> [String; 2] {
+/// The paths an endpoint must answer: the API's own with and without the trailing slash;
+/// the well-known documents exactly as RFC 8615 names them.
+fn both_forms(endpoint: Endpoint) -> Vec<String> {
+    if endpoint.path().starts_with("/.well-known/") {
+        return vec![endpoint.path().to_owned()];
+    }
     let bare = endpoint.path().trim_end_matches('/').to_owned();
-    [bare.clone(), format!("{bare}/")]
+    vec![bare.clone(), format!("{bare}/")]
 }
 
 #[test]
 fn every_endpoint_is_routed_on_both_forms_of_its_path() {
     for endpoint in Endpoint::ALL {
-        let mut registered = endpoint.paths().map(str::to_owned);
+        let mut registered: Vec<String> =
+            endpoint.paths().iter().map(|p| (*p).to_owned()).collect();
         registered.sort();
         let mut expected = both_forms(endpoint);
         expected.sort();

@@ -9,6 +9,5 @@ mod deployment_routes;
 mod protected_endpoints;
 mod sample_events;
 mod sign_in_cost;
-mod signing_secret;
 mod token_endpoint;
 mod user_store;

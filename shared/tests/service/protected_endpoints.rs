@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use crate::for_each_backend;
 use crate::support::{self, Backend, TestApp};
-use jsonwebtoken::{encode, Algorithm, EncodingKey, Header};
 use serde_json::json;
+use token_service::tokens::{Hs256Signer, LocalRsaSigner, SigningSecret};
 
 for_each_backend!(
     over_socket:
@@ -45,7 +45,7 @@ async fn users_me_items_returns_the_users_items(backend: Backend) {
         json!([{"item_id": "Foo", "owner": "johndoe"}])
     );
 
-    let bob = app.mint("bob", "me items");
+    let bob = app.mint("bob", "me items").await;
     // bob may not hold `items`, so even a token claiming it is not enough.
     assert_eq!(app.get("/users/me/items/", Some(&bob)).await.status, 403);
 }
@@ -98,14 +98,6 @@ async fn no_credentials_is_not_authenticated(backend: Backend) {
     }
 }
 
-fn forge(claims: serde_json::Value, typ: Option<&str>, key: &[u8]) -> String {
-    let header = Header {
-        typ: typ.map(str::to_owned),
-        ..Header::new(Algorithm::HS256)
-    };
-    encode(&header, &claims, &EncodingKey::from_secret(key)).unwrap()
-}
-
 fn claims(overrides: serde_json::Value) -> serde_json::Value {
     let now = support::NOW;
     let mut claims = json!({
@@ -126,7 +118,7 @@ async fn invalid_tokens_are_refused_with_invalid_token(backend: Backend) {
     let app = TestApp::start(backend).await;
     let now = app.now();
     let expired = app
-        .tokens
+        .issuer
         .issue_with_ttl(
             &support::username("johndoe"),
             &token_service::domain::ScopeSet::parse("me items").unwrap(),
@@ -134,61 +126,62 @@ async fn invalid_tokens_are_refused_with_invalid_token(backend: Backend) {
             now - 3600,
             Duration::from_secs(60),
         )
+        .await
         .unwrap()
         .access_token;
-    let valid = app.mint("johndoe", "me items");
+    let valid = app.mint("johndoe", "me items").await;
     let tampered = {
         let mut parts: Vec<String> = valid.split('.').map(str::to_owned).collect();
-        let other = app.mint("bob", "me items");
+        let other = app.mint("bob", "me items").await;
         parts[1] = other.split('.').nth(1).unwrap().to_owned();
         parts.join(".")
     };
+    let at_jwt = app.header(Some("at+jwt"));
+    let stranger = LocalRsaSigner::generate().unwrap();
+    let stranger_header = json!({"alg": "RS256", "typ": "at+jwt", "kid": stranger.kid().as_str()});
+    // HS256 keyed with the published public key: the classic algorithm confusion.
+    let public_as_secret = Hs256Signer::new(
+        &SigningSecret::new(app.signer.public_key().to_jwk().n.into_bytes()).unwrap(),
+    );
+    let mut hs256_header = at_jwt.clone();
+    hs256_header["alg"] = "HS256".into();
+    let mut no_kid = at_jwt.clone();
+    no_kid.as_object_mut().unwrap().remove("kid");
     let bad_tokens = [
         ("expired", expired),
         (
-            "wrong key",
-            forge(
-                claims(json!({})),
-                Some("at+jwt"),
-                b"another-key-another-key-another-key!",
-            ),
+            "unpublished key",
+            support::forge_with(&stranger, &stranger_header, &claims(json!({}))).await,
         ),
+        (
+            "published kid, other key",
+            support::forge_with(&stranger, &at_jwt, &claims(json!({}))).await,
+        ),
+        (
+            "HS256 with the public key",
+            support::forge_with(&public_as_secret, &hs256_header, &claims(json!({}))).await,
+        ),
+        ("no kid", app.forge(&no_kid, &claims(json!({}))).await),
         ("tampered payload", tampered),
         (
             "wrong issuer",
-            forge(
-                claims(json!({"iss": "urn:evil"})),
-                Some("at+jwt"),
-                support::SECRET,
-            ),
+            app.forge(&at_jwt, &claims(json!({"iss": "urn:evil"}))).await,
         ),
         (
             "wrong audience",
-            forge(
-                claims(json!({"aud": "urn:evil"})),
-                Some("at+jwt"),
-                support::SECRET,
-            ),
+            app.forge(&at_jwt, &claims(json!({"aud": "urn:evil"}))).await,
         ),
         (
             "wrong type",
-            forge(claims(json!({})), Some("JWT"), support::SECRET),
+            app.forge(&app.header(Some("JWT")), &claims(json!({}))).await,
         ),
         (
             "no exp",
-            forge(
-                claims(json!({"exp": null})),
-                Some("at+jwt"),
-                support::SECRET,
-            ),
+            app.forge(&at_jwt, &claims(json!({"exp": null}))).await,
         ),
         (
             "unknown scope",
-            forge(
-                claims(json!({"scope": "me root"})),
-                Some("at+jwt"),
-                support::SECRET,
-            ),
+            app.forge(&at_jwt, &claims(json!({"scope": "me root"}))).await,
         ),
         ("malformed", "not.a.jwt".to_owned()),
         ("empty", String::new()),
@@ -215,17 +208,17 @@ async fn invalid_tokens_are_refused_with_invalid_token(backend: Backend) {
         }
     }
     // The forging helper itself makes acceptable tokens, so the refusals above are real.
-    let good_forgery = forge(claims(json!({})), Some("at+jwt"), support::SECRET);
+    let good_forgery = app.forge(&at_jwt, &claims(json!({}))).await;
     assert_eq!(app.get("/users/me/", Some(&good_forgery)).await.status, 200);
 }
 
 async fn unknown_and_disabled_users_are_refused(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let ghost = app.mint("ghost", "me items");
+    let ghost = app.mint("ghost", "me items").await;
     let response = app.get("/users/me/", Some(&ghost)).await;
     response.assert_error(401, "Could not validate credentials", Some("invalid_token"));
 
-    let alice = app.mint("alice", "me items");
+    let alice = app.mint("alice", "me items").await;
     for (path, challenge) in [
         ("/users/me/", "Bearer error=\"invalid_token\", scope=\"me\""),
         (
@@ -265,7 +258,7 @@ async fn missing_scopes_are_forbidden(backend: Backend) {
 async fn scopes_the_user_lost_stop_working(backend: Backend) {
     let app = TestApp::start(backend).await;
     // bob is allowed only `me`; a (validly signed) token claiming `items` does not widen that.
-    let bob = app.mint("bob", "me items");
+    let bob = app.mint("bob", "me items").await;
     assert_eq!(app.get("/users/me/", Some(&bob)).await.status, 200);
     let response = app.get("/users/me/items/", Some(&bob)).await;
     response.assert_error(403, "Not enough permissions", Some("insufficient_scope"));
@@ -273,7 +266,7 @@ async fn scopes_the_user_lost_stop_working(backend: Backend) {
 
 async fn other_methods_are_refused(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let token = app.mint("johndoe", "me items");
+    let token = app.mint("johndoe", "me items").await;
     let auth = format!("Bearer {token}");
     for path in ["/users/me/", "/users/me/items/", "/status/"] {
         let response = app

@@ -11,7 +11,8 @@ use std::sync::Arc;
 use axum::http::Method;
 use http_body_util::BodyExt as _;
 use serde_json::{json, Value};
-use token_service::config::{Config, Mode, SecretSource};
+use token_service::app::Duty;
+use token_service::config::{Config, Environment, Mode, SignerChoice};
 use token_service::store::{demo_users, MemoryUserStore, UserStore as _};
 use token_service::{http, AppState, Endpoint};
 use tower::ServiceExt as _;
@@ -131,7 +132,27 @@ fn expectations() -> HashMap<&'static str, (u16, Value)> {
             "status-default-route-wrong-method",
             (405, json!({"detail": "Method Not Allowed"})),
         ),
+        // The verifying functions' key set: the events' key, from TRUSTED_KEYS.
+        ("jwks-success", (200, json!({"keys": [trusted_jwk()]}))),
+        (
+            "openid-configuration-success",
+            (
+                200,
+                json!({
+                    "issuer": config().tokens.issuer,
+                    "jwks_uri": format!("{}/.well-known/jwks.json", config().tokens.issuer),
+                    "token_endpoint": format!("{}/token", config().tokens.issuer),
+                }),
+            ),
+        ),
     ])
+}
+
+/// The one public key of `TRUSTED_KEYS` in events/env.json.
+fn trusted_jwk() -> Value {
+    let keys: Value = serde_json::from_str(&env_vars()["TRUSTED_KEYS"]).unwrap();
+    assert_eq!(keys["keys"].as_array().unwrap().len(), 1);
+    keys["keys"][0].clone()
 }
 
 /// The function a sample event is for, from its file name (`<function>-<case>.json`).
@@ -141,6 +162,8 @@ fn endpoint_for(name: &str) -> Endpoint {
         ("users-me-", Endpoint::UsersMe),
         ("status-", Endpoint::Status),
         ("token-", Endpoint::Token),
+        ("jwks-", Endpoint::Jwks),
+        ("openid-configuration-", Endpoint::OpenIdConfiguration),
     ]
     .into_iter()
     .find(|(prefix, _)| name.starts_with(prefix))
@@ -209,7 +232,9 @@ async fn invoke(
     (status, allow, body)
 }
 
-async fn run_every_event(state: &AppState) {
+/// Runs every event through the state of the function it is for: the token function's state
+/// issues; every other function's state only verifies.
+async fn run_every_event(states: &States) {
     let expectations = expectations();
     let mut seen = 0;
     for (name, text) in sample_events() {
@@ -228,13 +253,14 @@ async fn run_every_event(state: &AppState) {
             );
         }
 
+        let state = states.of(endpoint);
         let (actual_status, _, actual) = invoke(state, endpoint, &name, &text).await;
         assert_eq!(actual_status, *status, "{name}: {actual}");
         assert_matches(&name, &actual, body);
         if *status == 200 && endpoint == Endpoint::Token {
             let token = actual["access_token"].as_str().unwrap();
             assert!(
-                state.tokens.verify(token, state.now()).is_ok(),
+                state.verifier.verify(token, state.now()).await.is_ok(),
                 "{name}: issued token verifies"
             );
         }
@@ -247,19 +273,59 @@ async fn run_every_event(state: &AppState) {
     );
 }
 
+/// The states of the two kinds of function, built from events/env.json as the functions
+/// build theirs.
+struct States {
+    issuing: AppState,
+    verifying: AppState,
+}
+
+impl States {
+    async fn from_env_json() -> States {
+        let config = config();
+        assert_eq!(config.environment, Environment::Local);
+        assert!(matches!(config.signer, SignerChoice::LocalRsa { .. }));
+        States {
+            issuing: AppState::from_config(&config, Duty::IssueAndVerify)
+                .await
+                .unwrap(),
+            verifying: AppState::from_config(&config, Duty::VerifyOnly)
+                .await
+                .unwrap(),
+        }
+    }
+
+    fn of(&self, endpoint: Endpoint) -> &AppState {
+        if endpoint == Endpoint::Token {
+            &self.issuing
+        } else {
+            &self.verifying
+        }
+    }
+
+    /// Both states over another user store.
+    fn with_store(self, store: Arc<dyn token_service::store::UserStore>) -> States {
+        States {
+            issuing: AppState {
+                store: store.clone(),
+                ..self.issuing
+            },
+            verifying: AppState {
+                store,
+                ..self.verifying
+            },
+        }
+    }
+}
+
 #[tokio::test]
 async fn every_sample_event_gets_its_answer_from_the_in_memory_demo_store() {
-    let config = config();
-    assert!(matches!(config.secret, SecretSource::Value(_)));
-    let state = AppState::from_config(&config).await.unwrap();
-    run_every_event(&state).await;
+    run_every_event(&States::from_env_json().await).await;
 }
 
 #[tokio::test]
 #[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
 async fn every_sample_event_gets_its_answer_from_dynamodb() {
-    let config = config();
-    assert!(matches!(config.secret, SecretSource::Value(_)));
     let store = Arc::new(support::dynamodb_store().await);
     for user in tokio::task::spawn_blocking(demo_users)
         .await
@@ -268,10 +334,26 @@ async fn every_sample_event_gets_its_answer_from_dynamodb() {
     {
         store.insert(&user).await.unwrap();
     }
-    let tokens = token_service::app::token_service(&config, None)
-        .await
-        .unwrap();
-    run_every_event(&AppState::new(tokens, store)).await;
+    run_every_event(&States::from_env_json().await.with_store(store)).await;
+}
+
+#[tokio::test]
+async fn only_the_token_function_can_sign() {
+    let states = States::from_env_json().await;
+    assert!(states.issuing.issuer.is_some());
+    assert!(states.verifying.issuer.is_none());
+    // Deployed configuration, built without any network call: the verifying functions get
+    // no signer (so no KMS client), only the key set.
+    let deployed: HashMap<&str, &str> = HashMap::from([
+        ("JWT_ISSUER", "https://auth.example.com"),
+        ("SIGNING_KEY_ARN", "arn:aws:kms:eu-west-1:123456789012:key/k"),
+        ("AWS_REGION", "eu-west-1"),
+    ]);
+    let config =
+        Config::from_lookup(Mode::Function, |name| deployed.get(name).map(|v| v.to_string()))
+            .unwrap();
+    let state = AppState::from_config(&config, Duty::VerifyOnly).await.unwrap();
+    assert!(state.issuer.is_none());
 }
 
 /// The answer a function that does not serve the event's route owes it: the API's 405 when
@@ -295,10 +377,12 @@ async fn every_function_answers_only_its_own_events() {
         .unwrap()
         .unwrap();
     let store = Arc::new(CountingStore::new(MemoryUserStore::with_users(users)));
-    let tokens = token_service::app::token_service(&config, None)
-        .await
-        .unwrap();
-    let state = AppState::new(tokens, store.clone());
+    let state = AppState {
+        store: store.clone(),
+        ..AppState::from_config(&config, Duty::IssueAndVerify)
+            .await
+            .unwrap()
+    };
     let expectations = expectations();
     let mut foreign = 0;
     for (name, text) in sample_events() {

@@ -8,14 +8,14 @@ use std::sync::Arc;
 use token_service::domain::lockout;
 use token_service::store::MemoryUserStore;
 
-use crate::support::{self, CountingStore, TestApp};
+use crate::support::{self, Backend, CountingStore, TestApp};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_sign_in_outcome_costs_one_read_one_hash_and_one_write() {
     let store = Arc::new(CountingStore::new(MemoryUserStore::with_users(
         support::test_users(),
     )));
-    let app = TestApp::start_with(store.clone(), false).await;
+    let app = TestApp::start_with(store.clone(), Backend::Memory).await;
     let hashes_so_far = || app.state.passwords.verifications();
 
     let mut outcomes = vec![

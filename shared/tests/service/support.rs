@@ -20,13 +20,14 @@ use token_service::clock::{Clock as _, ManualClock, UnixSeconds};
 use token_service::domain::{Scope, ScopeSet, User, Username};
 use token_service::passwords::{hash_password_blocking, Password};
 use token_service::store::{demo_users, DynamoUserStore, MemoryUserStore, StoreError, UserStore};
-use token_service::tokens::{SigningSecret, TokenService, TokenSettings};
+use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
+use token_service::keys::{CachePolicy, KeySetCache, KeySetStore};
+use token_service::tokens::{LocalRsaSigner, TokenIssuer, TokenSettings, TokenVerifier};
 use token_service::{http, AppState};
 use tower::ServiceExt as _;
 
 pub const ISSUER: &str = "urn:test:issuer";
 pub const AUDIENCE: &str = "urn:test:api";
-pub const SECRET: &[u8] = b"test-only-signing-key-0123456789abcdef";
 /// Where every test app's clock starts: a fixed instant, so no test depends on the wall clock.
 pub const NOW: UnixSeconds = 1_800_000_000;
 
@@ -108,7 +109,10 @@ enum Transport {
 pub struct TestApp {
     pub state: AppState,
     pub store: Arc<dyn UserStore>,
-    pub tokens: Arc<TokenService>,
+    pub issuer: Arc<TokenIssuer>,
+    /// The app's local signing key, published in its key set: for forging near misses.
+    pub signer: Arc<LocalRsaSigner>,
+    pub keys: Arc<KeySetCache>,
     pub clock: Arc<ManualClock>,
     transport: Transport,
 }
@@ -131,11 +135,27 @@ pub fn token_settings() -> TokenSettings {
     }
 }
 
-pub fn token_service() -> TokenService {
-    TokenService::new(
-        &token_settings(),
-        &SigningSecret::new(SECRET.to_vec()).unwrap(),
-    )
+/// The key set of a test app: in memory, or in a fresh keys table on the DynamoDB server.
+pub async fn key_set_store(backend: Backend) -> Arc<dyn KeySetStore> {
+    match backend {
+        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemoryKeySetStore::new()),
+        Backend::DynamoDb => {
+            let aws = aws_config::load_from_env().await;
+            let table = format!("keys-test-{}", uuid::Uuid::new_v4());
+            let store =
+                DynamoKeySetStore::new(token_service::store::dynamodb_client(&aws), table);
+            store.create_table().await.expect("create keys table");
+            Arc::new(store)
+        }
+    }
+}
+
+/// A signer with a fresh local key published in `keys` at [`NOW`], and its issuer.
+pub async fn local_issuer(keys: &KeySetCache) -> (Arc<LocalRsaSigner>, TokenIssuer) {
+    let signer = Arc::new(LocalRsaSigner::generate().unwrap());
+    signer.publish(keys, NOW, 1800 + 5).await.unwrap();
+    let issuer = TokenIssuer::new(&token_settings(), signer.clone());
+    (signer, issuer)
 }
 
 pub fn username(name: &str) -> Username {
@@ -188,13 +208,22 @@ impl TestApp {
         for user in &users {
             store.insert(user).await.unwrap();
         }
-        Self::start_with(store, backend == Backend::MemoryOverSocket).await
+        Self::start_with(store, backend).await
     }
 
-    /// The app of all endpoints over `store`, called directly or through a local server.
-    pub async fn start_with(store: Arc<dyn UserStore>, over_socket: bool) -> TestApp {
+    /// The app of all endpoints over `store` and a key set of `backend`'s kind, called
+    /// directly or (for [`Backend::MemoryOverSocket`]) through a local server.
+    pub async fn start_with(store: Arc<dyn UserStore>, backend: Backend) -> TestApp {
+        let over_socket = backend == Backend::MemoryOverSocket;
         let clock = Arc::new(ManualClock::at(NOW));
-        let state = AppState::new(token_service(), Arc::clone(&store)).with_clock(clock.clone());
+        let keys = Arc::new(KeySetCache::new(
+            key_set_store(backend).await,
+            CachePolicy::default(),
+        ));
+        let (signer, issuer) = local_issuer(&keys).await;
+        let verifier = TokenVerifier::published(&token_settings(), keys.clone());
+        let state = AppState::new(Some(issuer), verifier, keys.clone(), Arc::clone(&store))
+            .with_clock(clock.clone());
         let router = http::router_of_all(state.clone());
         let transport = if over_socket {
             let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -212,7 +241,9 @@ impl TestApp {
             Transport::Router(router)
         };
         TestApp {
-            tokens: Arc::clone(&state.tokens),
+            issuer: state.issuer.clone().expect("the test app issues tokens"),
+            signer,
+            keys,
             state,
             store,
             clock,
@@ -310,21 +341,61 @@ impl TestApp {
     }
 
     /// A valid token for `user` with `scope`, issued now, without signing in.
-    pub fn mint(&self, user: &str, scope: &str) -> String {
-        self.tokens
+    pub async fn mint(&self, user: &str, scope: &str) -> String {
+        self.issuer
             .issue(
                 &username(user),
                 &ScopeSet::parse(scope).unwrap(),
                 None,
                 self.now(),
             )
+            .await
             .unwrap()
             .access_token
     }
 
     /// Verifies a token the app issued, at the app's time.
-    pub fn verify(&self, token: &str) -> token_service::tokens::AccessClaims {
-        self.tokens.verify(token, self.now()).unwrap()
+    pub async fn verify(&self, token: &str) -> token_service::tokens::AccessClaims {
+        self.state
+            .verifier
+            .verify(token, self.now())
+            .await
+            .unwrap()
+    }
+
+    /// A token with any header and claims, signed by the app's own key (near misses).
+    pub async fn forge(&self, header: &Value, claims: &Value) -> String {
+        forge_with(self.signer.as_ref(), header, claims).await
+    }
+}
+
+/// A token with any header and claims, signed by `signer`.
+pub async fn forge_with(
+    signer: &dyn token_service::tokens::Signer,
+    header: &Value,
+    claims: &Value,
+) -> String {
+    use base64::Engine as _;
+    let b64 = |v: &Value| {
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap())
+    };
+    let input = format!("{}.{}", b64(header), b64(claims));
+    let key = signer.signing_key(NOW).await.unwrap();
+    let signature = signer.sign(&key, input.as_bytes()).await.unwrap();
+    format!(
+        "{input}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature)
+    )
+}
+
+impl TestApp {
+    /// The JOSE header of the app's own tokens, with `typ` replaced (`None` drops it).
+    pub fn header(&self, typ: Option<&str>) -> Value {
+        let mut header = serde_json::json!({"alg": "RS256", "kid": self.signer.kid().as_str()});
+        if let Some(typ) = typ {
+            header["typ"] = typ.into();
+        }
+        header
     }
 }
 

@@ -37,7 +37,7 @@ async fn issues_a_bearer_token_with_the_granted_scopes(backend: Backend) {
     let token = body["access_token"].as_str().unwrap();
     let header = jsonwebtoken::decode_header(token).unwrap();
     assert_eq!(header.typ.as_deref(), Some("at+jwt"));
-    let claims = app.verify(token);
+    let claims = app.verify(token).await;
     assert_eq!(claims.sub.as_str(), "johndoe");
     assert_eq!(claims.scope.to_string(), "me items");
     assert_eq!(claims.iss, support::ISSUER);
@@ -67,7 +67,7 @@ async fn grants_only_the_scopes_the_user_is_allowed(backend: Backend) {
     assert_eq!(response.status, 200, "{}", response.text);
     assert_eq!(response.json()["scope"], "me");
     let token = response.json()["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(app.verify(&token).scope.to_string(), "me");
+    assert_eq!(app.verify(&token).await.scope.to_string(), "me");
 
     let response = app
         .token("username=johndoe&password=secret&scope=items")
@@ -236,7 +236,7 @@ async fn carries_client_id_into_the_token(backend: Backend) {
         .await;
     assert_eq!(response.status, 200, "{}", response.text);
     let token = response.json()["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(app.verify(&token).client_id.as_deref(), Some("my-cli"));
+    assert_eq!(app.verify(&token).await.client_id.as_deref(), Some("my-cli"));
 
     let response = app
         .token("username=johndoe&password=secret&client_id=has%20space")

@@ -1,0 +1,222 @@
+//! The key set as a function sees it: read lazily (never while the function starts), kept in
+//! memory, re-read when it is old, and re-read early for a `kid` it does not know, but at most
+//! once per `min_refetch`: a flood of made-up `kid`s costs one read per interval, not one per
+//! request.
+
+use std::sync::Arc;
+
+use tokio::sync::Mutex;
+
+use super::store::{KeySetStore, KeyStoreError};
+use super::{KeyId, KeyRecord, KeySet};
+use crate::clock::UnixSeconds;
+
+/// How long a key set is trusted before it is read again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CachePolicy {
+    /// A set older than this is re-read before use (picks up retirements and rotations).
+    pub max_age: i64,
+    /// Reads for unknown `kid`s are at least this far apart.
+    pub min_refetch: i64,
+}
+
+impl Default for CachePolicy {
+    fn default() -> Self {
+        CachePolicy {
+            max_age: 300,
+            min_refetch: 10,
+        }
+    }
+}
+
+struct Cached {
+    set: Option<Arc<KeySet>>,
+    /// When the cached set was read.
+    fetched_at: UnixSeconds,
+    /// When a read was last attempted, successful or not.
+    attempted_at: Option<UnixSeconds>,
+}
+
+pub struct KeySetCache {
+    store: Arc<dyn KeySetStore>,
+    policy: CachePolicy,
+    cached: Mutex<Cached>,
+}
+
+impl KeySetCache {
+    pub fn new(store: Arc<dyn KeySetStore>, policy: CachePolicy) -> Self {
+        Self {
+            store,
+            policy,
+            cached: Mutex::new(Cached {
+                set: None,
+                fetched_at: 0,
+                attempted_at: None,
+            }),
+        }
+    }
+
+    pub fn store(&self) -> &Arc<dyn KeySetStore> {
+        &self.store
+    }
+
+    /// The key set at `now`, read from the store if there is none yet or it is too old. A store
+    /// that fails while an older set is at hand leaves that set in use (and is retried after
+    /// `min_refetch`); with no set at all, the failure is the answer.
+    pub async fn current(&self, now: UnixSeconds) -> Result<Arc<KeySet>, KeyStoreError> {
+        let mut cached = self.cached.lock().await;
+        let stale = cached.set.is_none()
+            || now < cached.fetched_at
+            || now.saturating_sub(cached.fetched_at) >= self.policy.max_age;
+        if stale && self.may_read(&cached, now) {
+            self.read(&mut cached, now).await?;
+        }
+        cached
+            .set
+            .clone()
+            .ok_or_else(|| KeyStoreError::Unavailable("the key set could not be read".into()))
+    }
+
+    /// The published key `kid` at `now`. An unknown `kid` triggers one early re-read, unless
+    /// the last read was less than `min_refetch` ago.
+    pub async fn find(
+        &self,
+        kid: &KeyId,
+        now: UnixSeconds,
+    ) -> Result<Option<KeyRecord>, KeyStoreError> {
+        let set = self.current(now).await?;
+        if let Some(key) = set.find_published(kid, now) {
+            return Ok(Some(key.clone()));
+        }
+        let mut cached = self.cached.lock().await;
+        if self.may_read(&cached, now) {
+            self.read(&mut cached, now).await?;
+        }
+        Ok(cached
+            .set
+            .as_ref()
+            .and_then(|set| set.find_published(kid, now).cloned()))
+    }
+
+    /// Reads the set now, whatever the policy says: after this process changed it.
+    pub async fn reload(&self, now: UnixSeconds) -> Result<Arc<KeySet>, KeyStoreError> {
+        let mut cached = self.cached.lock().await;
+        self.read(&mut cached, now).await?;
+        Ok(cached.set.clone().expect("read stores a set"))
+    }
+
+    fn may_read(&self, cached: &Cached, now: UnixSeconds) -> bool {
+        cached.attempted_at.is_none_or(|at| {
+            now < at || now.saturating_sub(at) >= self.policy.min_refetch
+        }) || cached.set.is_none()
+    }
+
+    async fn read(&self, cached: &mut Cached, now: UnixSeconds) -> Result<(), KeyStoreError> {
+        cached.attempted_at = Some(now);
+        match self.store.load().await {
+            Ok(set) => {
+                cached.set = Some(Arc::new(set));
+                cached.fetched_at = now;
+                Ok(())
+            }
+            Err(err) if cached.set.is_some() => {
+                tracing::warn!(error = %err, "could not re-read the key set; using the one at hand");
+                Ok(())
+            }
+            Err(err) => Err(err),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::store::MemoryKeySetStore;
+    use crate::keys::{KeyLocation, RsaPublicKey};
+
+    const NOW: UnixSeconds = 1_800_000_000;
+
+    fn key() -> KeyRecord {
+        let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let public = RsaPublicKey::of_key_pair(&pair).unwrap();
+        KeyRecord::new(&public, KeyLocation::Local, NOW, NOW)
+    }
+
+    async fn publish(store: &MemoryKeySetStore, key: KeyRecord) {
+        let mut set = store.load().await.unwrap();
+        set.keys.push(key);
+        store.save(&set).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn nothing_is_read_until_a_key_is_needed_then_once_per_max_age() {
+        let store = Arc::new(MemoryKeySetStore::new());
+        let first = key();
+        publish(&store, first.clone()).await;
+        let cache = KeySetCache::new(store.clone(), CachePolicy::default());
+        assert_eq!(store.loads(), 1, "building the cache reads nothing");
+        for offset in 0..300 {
+            assert!(cache.find(&first.kid, NOW + offset).await.unwrap().is_some());
+        }
+        assert_eq!(store.loads(), 2, "one read for 300 verifications");
+        cache.current(NOW + 300).await.unwrap();
+        assert_eq!(store.loads(), 3, "re-read once the set is max_age old");
+    }
+
+    #[tokio::test]
+    async fn unknown_kids_cost_one_read_per_interval_and_new_keys_are_found() {
+        let store = Arc::new(MemoryKeySetStore::new());
+        publish(&store, key()).await;
+        let cache = Arc::new(KeySetCache::new(store.clone(), CachePolicy::default()));
+        cache.current(NOW).await.unwrap();
+        let before = store.loads();
+
+        // A flood of made-up kids, all at the same instant and concurrently.
+        let flood: Vec<_> = (0..200)
+            .map(|i| {
+                let cache = cache.clone();
+                tokio::spawn(async move {
+                    cache
+                        .find(&KeyId::new(format!("made-up-{i}")), NOW + 10)
+                        .await
+                })
+            })
+            .collect();
+        for task in flood {
+            assert!(task.await.unwrap().unwrap().is_none());
+        }
+        assert_eq!(store.loads() - before, 1, "200 unknown kids, one read");
+        assert!(cache
+            .find(&KeyId::new("again"), NOW + 19)
+            .await
+            .unwrap()
+            .is_none());
+        assert_eq!(store.loads() - before, 1, "still within min_refetch");
+
+        // A key published meanwhile is found by the next allowed read.
+        let rotated = key();
+        publish(&store, rotated.clone()).await;
+        assert!(cache.find(&rotated.kid, NOW + 20).await.unwrap().is_some());
+        assert_eq!(store.loads() - before, 3);
+    }
+
+    struct Failing;
+    #[async_trait::async_trait]
+    impl KeySetStore for Failing {
+        async fn load(&self) -> Result<KeySet, KeyStoreError> {
+            Err(KeyStoreError::Unavailable("down".into()))
+        }
+        async fn save(&self, _: &KeySet) -> Result<u64, KeyStoreError> {
+            Err(KeyStoreError::Unavailable("down".into()))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_store_that_fails_without_a_set_at_hand_is_an_error() {
+        let cache = KeySetCache::new(Arc::new(Failing), CachePolicy::default());
+        assert!(matches!(
+            cache.find(&KeyId::new("x"), NOW).await,
+            Err(KeyStoreError::Unavailable(_))
+        ));
+    }
+}

@@ -1,0 +1,448 @@
+//! Who signs access tokens. One interface, three signers:
+//! - [`KmsSigner`] (deployed): RS256 by an AWS KMS key; the private key never leaves KMS.
+//! - [`LocalRsaSigner`] (local runs and tests): RS256 with an in-process key, generated at
+//!   start or read from a PEM file the operator names.
+//! - [`Hs256Signer`]: the explicit local opt-in for a shared secret. Configuration refuses it
+//!   deployed, and its key is never published.
+//!
+//! Only the token function builds a signer; verifying functions hold public keys only.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::RSA_PKCS1_SHA256;
+use base64::Engine as _;
+use jsonwebtoken::Algorithm;
+
+use crate::clock::UnixSeconds;
+use crate::keys::store::update_key_set;
+use crate::keys::{
+    KeyId, KeyLocation, KeyRecord, KeySetCache, KeySetError, KeyStoreError, RotationPolicy,
+    RsaPublicKey,
+};
+
+use super::secret::SigningSecret;
+
+/// KMS signs raw messages of at most this many bytes (`MessageType=RAW`).
+pub const KMS_MAX_MESSAGE_BYTES: usize = 4096;
+
+/// The key the next token is signed with: what goes into its header, and where the private
+/// half is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SigningKey {
+    pub alg: Algorithm,
+    pub kid: KeyId,
+    location: KeyLocation,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum SignError {
+    #[error("no key can sign at this time")]
+    NoSigningKey,
+    #[error("signing input of {0} bytes is over KMS's {KMS_MAX_MESSAGE_BYTES}-byte limit")]
+    MessageTooLong(usize),
+    #[error(transparent)]
+    KeySet(#[from] KeyStoreError),
+    #[error("KMS refused or failed: {0}")]
+    Kms(String),
+    #[error("the local key failed to sign: {0}")]
+    Local(String),
+}
+
+#[async_trait::async_trait]
+pub trait Signer: Send + Sync {
+    /// The key tokens issued at `now` are signed with.
+    async fn signing_key(&self, now: UnixSeconds) -> Result<SigningKey, SignError>;
+
+    /// The JWS signature of `message` (the signing input) with `key`.
+    async fn sign(&self, key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, SignError>;
+}
+
+// ------------------------------------------------------------------------------------ local
+
+/// RS256 with a key pair held in this process.
+pub struct LocalRsaSigner {
+    pair: KeyPair,
+    public: RsaPublicKey,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalKeyError {
+    #[error("could not read or write the signing key file {path}: {reason}")]
+    Io { path: String, reason: String },
+    #[error("{path} is not a PEM RSA private key (PKCS#8 `PRIVATE KEY` or PKCS#1 `RSA PRIVATE KEY`): {reason}")]
+    Unreadable { path: String, reason: String },
+    #[error("could not generate an RSA key: {0}")]
+    Generate(String),
+}
+
+const PKCS8_LABEL: &str = "PRIVATE KEY";
+const PKCS1_LABEL: &str = "RSA PRIVATE KEY";
+
+impl LocalRsaSigner {
+    /// A fresh RSA-2048 key: tokens it signs die with the process.
+    pub fn generate() -> Result<Self, LocalKeyError> {
+        let pair =
+            KeyPair::generate(KeySize::Rsa2048).map_err(|e| LocalKeyError::Generate(e.to_string()))?;
+        Self::from_pair(pair).map_err(LocalKeyError::Generate)
+    }
+
+    fn from_pair(pair: KeyPair) -> Result<Self, String> {
+        let public = RsaPublicKey::of_key_pair(&pair).map_err(|e| e.to_string())?;
+        Ok(Self { pair, public })
+    }
+
+    /// Reads the PEM key at `path`; if there is no file, generates a key and writes it there
+    /// (mode 0600), so every local process pointed at the file signs with the same key.
+    pub fn load_or_create(path: &Path) -> Result<Self, LocalKeyError> {
+        let shown = path.display().to_string();
+        match std::fs::read_to_string(path) {
+            Ok(pem) => Self::from_pem(&pem).map_err(|reason| LocalKeyError::Unreadable {
+                path: shown,
+                reason,
+            }),
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+                let signer = Self::generate()?;
+                signer.write_pem(path).map_err(|reason| LocalKeyError::Io {
+                    path: shown,
+                    reason,
+                })?;
+                tracing::info!(path = %path.display(), kid = %signer.kid(), "generated a local signing key");
+                Ok(signer)
+            }
+            Err(err) => Err(LocalKeyError::Io {
+                path: shown,
+                reason: err.to_string(),
+            }),
+        }
+    }
+
+    /// A key from PEM text: PKCS#8 (`openssl genpkey -algorithm RSA`) or PKCS#1.
+    pub fn from_pem(pem: &str) -> Result<Self, String> {
+        let (label, der) = pem_decode(pem)?;
+        let pair = match label.as_str() {
+            PKCS8_LABEL => KeyPair::from_pkcs8(&der),
+            PKCS1_LABEL => KeyPair::from_der(&der),
+            other => return Err(format!("unexpected PEM label `{other}`")),
+        }
+        .map_err(|e| e.to_string())?;
+        Self::from_pair(pair)
+    }
+
+    fn write_pem(&self, path: &Path) -> Result<(), String> {
+        use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der};
+        let der: Pkcs8V1Der = self.pair.as_der().map_err(|e| e.to_string())?;
+        let body = base64::engine::general_purpose::STANDARD.encode(der.as_ref());
+        let mut pem = format!("-----BEGIN {PKCS8_LABEL}-----\n");
+        for line in body.as_bytes().chunks(64) {
+            pem.push_str(std::str::from_utf8(line).expect("base64 is ASCII"));
+            pem.push('\n');
+        }
+        pem.push_str(&format!("-----END {PKCS8_LABEL}-----\n"));
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+        }
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(path).map_err(|e| e.to_string())?;
+        std::io::Write::write_all(&mut file, pem.as_bytes()).map_err(|e| e.to_string())
+    }
+
+    pub fn kid(&self) -> KeyId {
+        self.public.kid()
+    }
+
+    pub fn public_key(&self) -> &RsaPublicKey {
+        &self.public
+    }
+
+    /// Adds this key to the key set the verifiers read, as the one that signs from `now`.
+    /// Earlier local keys stop signing and stay published `keep_published` seconds, so a
+    /// restarted local run does not grow the set for ever. KMS keys are never touched.
+    pub async fn publish(
+        &self,
+        keys: &KeySetCache,
+        now: UnixSeconds,
+        keep_published: i64,
+    ) -> Result<(), KeyStoreError> {
+        let record = KeyRecord::new(&self.public, KeyLocation::Local, now, now);
+        let kid = record.kid.clone();
+        let published = update_key_set(keys.store().as_ref(), |set| {
+            if set.find(&kid).is_some() {
+                return Ok::<_, KeySetError>(());
+            }
+            set.prune(now);
+            if set
+                .keys
+                .iter()
+                .any(|k| matches!(k.location, KeyLocation::Kms { .. }))
+            {
+                set.keys.push(record.clone());
+                return Ok(());
+            }
+            set.rotate(
+                record.clone(),
+                now,
+                RotationPolicy {
+                    publish_lead: 0,
+                    keep_published,
+                },
+            )
+        })
+        .await;
+        match published {
+            Ok(_) => {
+                keys.reload(now).await?;
+                Ok(())
+            }
+            Err(crate::keys::store::UpdateError::Store(err)) => Err(err),
+            Err(crate::keys::store::UpdateError::Rejected(err)) => {
+                Err(KeyStoreError::Corrupt(err.to_string()))
+            }
+        }
+    }
+}
+
+fn pem_decode(pem: &str) -> Result<(String, Vec<u8>), String> {
+    let mut lines = pem.lines().map(str::trim).filter(|l| !l.is_empty());
+    let begin = lines.next().ok_or("empty file")?;
+    let label = begin
+        .strip_prefix("-----BEGIN ")
+        .and_then(|rest| rest.strip_suffix("-----"))
+        .ok_or("no PEM BEGIN line")?
+        .to_owned();
+    let end = format!("-----END {label}-----");
+    let mut body = String::new();
+    for line in lines.by_ref() {
+        if line == end {
+            let der = base64::engine::general_purpose::STANDARD
+                .decode(body.as_bytes())
+                .map_err(|e| e.to_string())?;
+            return Ok((label, der));
+        }
+        body.push_str(line);
+    }
+    Err("no PEM END line".into())
+}
+
+#[async_trait::async_trait]
+impl Signer for LocalRsaSigner {
+    async fn signing_key(&self, _now: UnixSeconds) -> Result<SigningKey, SignError> {
+        Ok(SigningKey {
+            alg: Algorithm::RS256,
+            kid: self.kid(),
+            location: KeyLocation::Local,
+        })
+    }
+
+    async fn sign(&self, key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        if key.kid != self.kid() {
+            return Err(SignError::Local(format!("key {} is not this process's key", key.kid)));
+        }
+        let mut signature = vec![0; self.pair.public_modulus_len()];
+        self.pair
+            .sign(
+                &RSA_PKCS1_SHA256,
+                &aws_lc_rs::rand::SystemRandom::new(),
+                message,
+                &mut signature,
+            )
+            .map_err(|e| SignError::Local(e.to_string()))?;
+        Ok(signature)
+    }
+}
+
+// -------------------------------------------------------------------------------------- KMS
+
+/// RS256 by the AWS KMS key the key set names as signing at the time. On an empty key set it
+/// publishes `initial_key` (the template's first key) and signs with it.
+pub struct KmsSigner {
+    client: aws_sdk_kms::Client,
+    keys: Arc<KeySetCache>,
+    initial_key: Option<String>,
+}
+
+impl KmsSigner {
+    pub fn new(client: aws_sdk_kms::Client, keys: Arc<KeySetCache>, initial_key: Option<String>) -> Self {
+        Self {
+            client,
+            keys,
+            initial_key,
+        }
+    }
+
+    /// Puts the initial key into an empty set: published and signing at once, since no token
+    /// or cache has seen any other key.
+    async fn bootstrap(&self, key_id: &str, now: UnixSeconds) -> Result<(), SignError> {
+        let public = kms_public_key(&self.client, key_id).await?;
+        let record = KeyRecord::new(
+            &public,
+            KeyLocation::Kms {
+                key_id: key_id.to_owned(),
+            },
+            now,
+            now,
+        );
+        let result = update_key_set(self.keys.store().as_ref(), |set| {
+            if !set.keys.is_empty() {
+                // Someone else (another cold start, an operator) was first.
+                return Ok::<_, KeySetError>(());
+            }
+            set.bootstrap(record.clone(), now)
+        })
+        .await;
+        match result {
+            Ok(_) => {
+                tracing::info!(kid = %record.kid, "published the initial KMS signing key");
+                self.keys.reload(now).await?;
+                Ok(())
+            }
+            Err(crate::keys::store::UpdateError::Store(err)) => Err(err.into()),
+            Err(crate::keys::store::UpdateError::Rejected(err)) => {
+                Err(SignError::Kms(err.to_string()))
+            }
+        }
+    }
+}
+
+/// The public key of a KMS key (SPKI DER from `GetPublicKey`).
+pub async fn kms_public_key(
+    client: &aws_sdk_kms::Client,
+    key_id: &str,
+) -> Result<RsaPublicKey, SignError> {
+    let output = client
+        .get_public_key()
+        .key_id(key_id)
+        .send()
+        .await
+        .map_err(|e| SignError::Kms(aws_sdk_kms::error::DisplayErrorContext(e).to_string()))?;
+    let der = output
+        .public_key()
+        .ok_or_else(|| SignError::Kms("GetPublicKey returned no key".into()))?;
+    RsaPublicKey::from_der(der.as_ref()).map_err(|e| SignError::Kms(e.to_string()))
+}
+
+#[async_trait::async_trait]
+impl Signer for KmsSigner {
+    async fn signing_key(&self, now: UnixSeconds) -> Result<SigningKey, SignError> {
+        let mut set = self.keys.current(now).await?;
+        if set.keys.is_empty() {
+            if let Some(initial) = &self.initial_key {
+                self.bootstrap(initial, now).await?;
+                set = self.keys.current(now).await?;
+            }
+        }
+        let key = set.signing_key(now).ok_or(SignError::NoSigningKey)?;
+        match &key.location {
+            KeyLocation::Kms { .. } => Ok(SigningKey {
+                alg: Algorithm::RS256,
+                kid: key.kid.clone(),
+                location: key.location.clone(),
+            }),
+            KeyLocation::Local => Err(SignError::Kms(format!(
+                "the signing key {} is a local key, which KMS cannot use",
+                key.kid
+            ))),
+        }
+    }
+
+    async fn sign(&self, key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        let KeyLocation::Kms { key_id } = &key.location else {
+            return Err(SignError::Kms(format!("key {} is not a KMS key", key.kid)));
+        };
+        if message.len() > KMS_MAX_MESSAGE_BYTES {
+            return Err(SignError::MessageTooLong(message.len()));
+        }
+        let output = self
+            .client
+            .sign()
+            .key_id(key_id)
+            .message(aws_sdk_kms::primitives::Blob::new(message))
+            .message_type(aws_sdk_kms::types::MessageType::Raw)
+            .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::RsassaPkcs1V15Sha256)
+            .send()
+            .await
+            .map_err(|e| SignError::Kms(aws_sdk_kms::error::DisplayErrorContext(e).to_string()))?;
+        output
+            .signature()
+            .map(|s| s.as_ref().to_vec())
+            .ok_or_else(|| SignError::Kms("Sign returned no signature".into()))
+    }
+}
+
+// ------------------------------------------------------------------------------------ HS256
+
+/// The local opt-in: HS256 with a shared secret. Its `kid` names the mode, not the key.
+pub struct Hs256Signer {
+    key: aws_lc_rs::hmac::Key,
+}
+
+/// The `kid` of HS256 tokens.
+pub const HS256_KID: &str = "local-hs256";
+
+impl Hs256Signer {
+    pub fn new(secret: &SigningSecret) -> Self {
+        Self {
+            key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.expose()),
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Signer for Hs256Signer {
+    async fn signing_key(&self, _now: UnixSeconds) -> Result<SigningKey, SignError> {
+        Ok(SigningKey {
+            alg: Algorithm::HS256,
+            kid: KeyId::new(HS256_KID),
+            location: KeyLocation::Local,
+        })
+    }
+
+    async fn sign(&self, _key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, SignError> {
+        Ok(aws_lc_rs::hmac::sign(&self.key, message).as_ref().to_vec())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pem_files_round_trip_and_are_private() {
+        let dir = std::env::temp_dir().join(format!("signer-test-{}", uuid::Uuid::new_v4()));
+        let path = dir.join("key.pem");
+        let created = LocalRsaSigner::load_or_create(&path).unwrap();
+        let loaded = LocalRsaSigner::load_or_create(&path).unwrap();
+        assert_eq!(created.kid(), loaded.kid());
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600);
+        }
+        std::fs::write(&path, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
+            .unwrap();
+        assert!(matches!(
+            LocalRsaSigner::load_or_create(&path),
+            Err(LocalKeyError::Unreadable { .. })
+        ));
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn local_signatures_verify_with_the_public_key() {
+        let signer = LocalRsaSigner::generate().unwrap();
+        let key = signer.signing_key(0).await.unwrap();
+        assert_eq!(key.alg, Algorithm::RS256);
+        let signature = signer.sign(&key, b"header.claims").await.unwrap();
+        assert_eq!(signature.len(), 256);
+        let public = signer.public_key().to_jwk();
+        let decoding = jsonwebtoken::DecodingKey::from_rsa_components(&public.n, &public.e).unwrap();
+        let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&signature);
+        assert!(jsonwebtoken::crypto::verify(&b64, b"header.claims", &decoding, Algorithm::RS256).unwrap());
+        assert!(!jsonwebtoken::crypto::verify(&b64, b"header.claimz", &decoding, Algorithm::RS256).unwrap());
+    }
+}
