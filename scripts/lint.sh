@@ -21,6 +21,13 @@ template="${1:-template.yaml}"
 # cfn-lint exits non-zero on any error, warning or informational finding it reports.
 echo "== cfn-lint $(cfn-lint --version | awk '{print $2}') $template"
 cfn-lint --include-checks I -- "$template"
+# Both settings of the JWT authorizer parameter (it needs a custom-domain issuer).
+echo "== cfn-lint $template, JwtAuthorizer=true"
+cfn-lint --include-checks I \
+  --parameters JwtAuthorizer=true IssuerUrl=https://auth.example.com -- "$template"
+echo "== cfn-lint $template, JwtAuthorizer=false with a custom domain"
+cfn-lint --include-checks I \
+  --parameters JwtAuthorizer=false IssuerUrl=https://auth.example.com -- "$template"
 
 echo "== sam validate --lint $template"
 sam validate --lint --template-file "$template" --region "$AWS_DEFAULT_REGION"

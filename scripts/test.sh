@@ -37,11 +37,11 @@ for _ in $(seq 1 100); do
 done
 echo "test.sh: DynamoDB-compatible server (moto) on 127.0.0.1:$MOTO_PORT" >&2
 
-# The tests reach DynamoDB and Secrets Manager only through the SDK's standard variables, as
+# The tests reach DynamoDB and KMS only through the SDK's standard variables, as
 # the functions do.
 unset AWS_ENDPOINT_URL AWS_PROFILE AWS_SESSION_TOKEN
 export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$MOTO_PORT"
-export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$MOTO_PORT"
+export AWS_ENDPOINT_URL_KMS="http://127.0.0.1:$MOTO_PORT"
 export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
 export AWS_EC2_METADATA_DISABLED=true
 

@@ -25,7 +25,14 @@ fn authctl(args: &[&str]) -> Command {
     command.args(args);
     for var in [
         "JWT_SECRET",
-        "JWT_SECRET_ARN",
+        "JWT_ISSUER",
+        "TOKEN_SIGNER",
+        "SIGNING_KEY_FILE",
+        "SIGNING_KEY_TAG",
+        "KEY_SET_FILE",
+        "KEYS_TABLE",
+        "TRUSTED_KEYS",
+        "SERVICE_ENVIRONMENT",
         "USER_STORE",
         "USERS_TABLE",
         "PORT",
@@ -170,6 +177,7 @@ fn serve_takes_its_port_from_the_environment() {
 #[test]
 fn serve_refuses_a_short_secret() {
     let output = authctl(&["serve", "--port", "0"])
+        .env("TOKEN_SIGNER", "hs256")
         .env("JWT_SECRET", "too-short")
         .output()
         .unwrap();
@@ -182,21 +190,99 @@ fn serve_refuses_a_short_secret() {
     );
 }
 
+/// A fresh directory under the target directory, removed when dropped.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("authctl-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+
+    fn path(&self, file: &str) -> String {
+        self.0.join(file).to_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The JOSE header of a compact JWS.
+fn jose_header(token: &str) -> serde_json::Value {
+    use base64::Engine as _;
+    let header = token.split('.').next().unwrap();
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(header)
+        .unwrap();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
 #[test]
-fn issue_token_needs_a_secret_and_signs_with_it() {
+fn issue_token_needs_a_trusted_key_and_signs_with_it() {
     let output = authctl(&["issue-token", "johndoe"]).output().unwrap();
-    assert!(!output.status.success());
-    let output = authctl(&["issue-token", "johndoe", "--scopes", "me"])
+    assert!(
+        !output.status.success(),
+        "a key nobody can verify is refused"
+    );
+    assert!(String::from_utf8_lossy(&output.stderr).contains("SIGNING_KEY_FILE"));
+
+    let dir = TempDir::new("issue-token");
+    let (key_file, key_set) = (dir.path("signing-key.pem"), dir.path("key-set.json"));
+    let issue = || {
+        let output = authctl(&["issue-token", "johndoe", "--scopes", "me"])
+            .env("SIGNING_KEY_FILE", &key_file)
+            .env("KEY_SET_FILE", &key_set)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap().trim().to_owned()
+    };
+    let (first, second) = (issue(), issue());
+    assert_eq!(first.split('.').count(), 3);
+    let header = jose_header(&first);
+    assert_eq!(header["alg"], "RS256");
+    assert_eq!(header["typ"], "at+jwt");
+    assert_eq!(
+        header["kid"],
+        jose_header(&second)["kid"],
+        "the key file is reused"
+    );
+    // The key is published, public half only.
+    let jwks = run_stdout(authctl(&["key", "jwks", "--key-set-file", &key_set]));
+    let jwks: serde_json::Value = serde_json::from_str(&jwks).unwrap();
+    assert_eq!(jwks["keys"][0]["kid"], header["kid"]);
+    assert!(jwks["keys"][0].get("d").is_none(), "no private member");
+    assert!(!std::fs::read_to_string(&key_set)
+        .unwrap()
+        .contains("PRIVATE"));
+
+    let output = authctl(&["issue-token", "johndoe"])
+        .env("TOKEN_SIGNER", "hs256")
         .env("JWT_SECRET", SECRET)
         .output()
         .unwrap();
+    assert!(output.status.success());
+    let token = String::from_utf8(output.stdout).unwrap();
+    assert_eq!(jose_header(token.trim())["alg"], "HS256");
+}
+
+fn run_stdout(mut command: Command) -> String {
+    let output = command.output().unwrap();
     assert!(
         output.status.success(),
-        "{}",
+        "{command:?} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let token = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(token.trim().split('.').count(), 3);
+    String::from_utf8(output.stdout).unwrap()
 }
 
 fn run_ok(command: &mut Command) -> String {
@@ -261,8 +347,18 @@ fn table_commands_then_serve_from_dynamodb() {
     let bad = add_user(&table, &["dave", "--scopes", "root"], "pw");
     assert!(!bad.status.success(), "unknown scopes are refused");
 
+    // The local signer publishes its key in the keys table, as the token function would.
+    let keys_table = format!("keys-cli-{}", std::process::id());
+    run_ok(&mut authctl(&[
+        "key",
+        "create-table",
+        "--keys-table",
+        &keys_table,
+    ]));
     let mut command = authctl(&["serve", "--port", "0"]);
-    command.env("USERS_TABLE", &table).env("JWT_SECRET", SECRET);
+    command
+        .env("USERS_TABLE", &table)
+        .env("KEYS_TABLE", &keys_table);
     let (_server, address) = serve(command);
     let (status, body) = sign_in(
         &address,
@@ -280,6 +376,101 @@ fn table_commands_then_serve_from_dynamodb() {
     // The first add-user's password stands: the refused second one changed nothing.
     assert_eq!(sign_in(&address, "username=carol&password=other").0, 400);
     assert_eq!(sign_in(&address, "username=johndoe&password=secret").0, 200);
+    let listed = run_stdout(authctl(&[
+        "key",
+        "list",
+        "--json",
+        "--keys-table",
+        &keys_table,
+    ]));
+    let listed: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(listed[0]["kid"], jose_header(token)["kid"]);
+    assert_eq!(listed[0]["state"], "signing");
+    assert_eq!(listed[0]["kind"], "local");
+}
+
+#[test]
+#[ignore = "needs a DynamoDB and KMS server: scripts/test.sh runs it"]
+fn key_rotation_with_kms_keys() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_KMS").is_ok(),
+        "run scripts/test.sh"
+    );
+    let keys_table = format!("keys-rotate-{}", std::process::id());
+    let key = |args: &[&str]| {
+        let mut all = vec!["key"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--keys-table", &keys_table]);
+        authctl(&all)
+    };
+    run_ok(&mut key(&["create-table"]));
+    let list = || -> serde_json::Value {
+        serde_json::from_str(&run_stdout(key(&["list", "--json"]))).unwrap()
+    };
+    assert_eq!(list(), serde_json::json!([]));
+
+    // A new key without the deployment's tag is refused: the token function could not use it.
+    let untagged = key(&["rotate"]).output().unwrap();
+    assert!(!untagged.status.success());
+    assert!(String::from_utf8_lossy(&untagged.stderr).contains("--tag"));
+
+    // The first key of an empty set signs at once.
+    let first: serde_json::Value =
+        serde_json::from_str(&run_stdout(key(&["rotate", "--tag", "stack-a", "--json"]))).unwrap();
+    assert_eq!(first["state"], "signing");
+    assert_eq!(first["kind"], "kms");
+    assert!(first["key_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:kms:"));
+
+    // The second is published now and signs after the lead; the first hands over then.
+    let second: serde_json::Value = serde_json::from_str(&run_stdout(key(&[
+        "rotate",
+        "--tag",
+        "stack-a",
+        "--publish-lead",
+        "3600",
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(second["state"], "pending");
+    assert_eq!(
+        second["signs_from"].as_i64().unwrap() - second["created_at"].as_i64().unwrap(),
+        3600
+    );
+    let keys = list();
+    assert_eq!(keys.as_array().unwrap().len(), 2);
+    assert_eq!(keys[0]["signs_until"], second["signs_from"]);
+    let jwks: serde_json::Value = serde_json::from_str(&run_stdout(key(&["jwks"]))).unwrap();
+    let published: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        published,
+        [
+            first["kid"].as_str().unwrap(),
+            second["kid"].as_str().unwrap()
+        ]
+    );
+
+    // One rotation at a time.
+    let again = key(&["rotate", "--tag", "stack-a"]).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("rotation is in progress"));
+
+    // A compromised key leaves the JWKS at once.
+    run_ok(&mut key(&[
+        "retire",
+        first["kid"].as_str().unwrap(),
+        "--now",
+    ]));
+    let jwks: serde_json::Value = serde_json::from_str(&run_stdout(key(&["jwks"]))).unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(jwks["keys"][0]["kid"], second["kid"]);
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::{TestApp, NOW};
+use support::{Backend, TestApp, NOW};
 use token_service::domain::ScopeSet;
 use token_service::passwords;
 use token_service::store::MemoryUserStore;
@@ -123,24 +123,45 @@ async fn main() {
         "resident memory after the Argon2 runs: {:.1} MiB",
         status_kib("VmRSS:").unwrap_or(0) as f64 / 1024.0
     );
-    let tokens = support::token_service();
-    let user = support::username("johndoe");
-    let scope = ScopeSet::parse("me items").unwrap();
-    measure(20_000, || {
-        tokens.issue(&user, &scope, None, NOW).unwrap();
-    })
-    .print("jwt issue (HS256, at+jwt)");
-    let token = tokens.issue(&user, &scope, None, NOW).unwrap().access_token;
-    measure(20_000, || {
-        tokens.verify(&token, NOW).unwrap();
-    })
-    .print("jwt verify (all claims)");
-
     let app = TestApp::start_with(
         Arc::new(MemoryUserStore::with_users(support::test_users())),
-        true,
+        Backend::MemoryOverSocket,
     )
     .await;
+    let user = support::username("johndoe");
+    let scope = ScopeSet::parse("me items").unwrap();
+    measure_async(5_000, || async {
+        app.issuer
+            .issue(support::ISSUER, &user, &scope, None, NOW)
+            .await
+            .unwrap();
+    })
+    .await
+    .print("jwt issue (RS256, in-process key)");
+    let token = app.mint("johndoe", "me items").await;
+    measure_async(20_000, || async {
+        app.state
+            .verifier
+            .verify(&token, support::ISSUER, NOW)
+            .await
+            .unwrap();
+    })
+    .await
+    .print("jwt verify (RS256, key from the cached set, all claims)");
+    let secret = token_service::tokens::SigningSecret::new(vec![7u8; 32]).unwrap();
+    let hs256 = token_service::tokens::TokenIssuer::new(
+        &support::token_settings(),
+        Arc::new(token_service::tokens::Hs256Signer::new(&secret)),
+    );
+    measure_async(20_000, || async {
+        hs256
+            .issue(support::ISSUER, &user, &scope, None, NOW)
+            .await
+            .unwrap();
+    })
+    .await
+    .print("jwt issue (HS256 local opt-in, for comparison)");
+
     measure_async(30, || async {
         let r = app
             .token("username=johndoe&password=secret&scope=me+items")
@@ -155,7 +176,7 @@ async fn main() {
     })
     .await
     .print("POST /token, unknown user (must match above)");
-    let token = app.mint("johndoe", "me items");
+    let token = app.mint("johndoe", "me items").await;
     measure_async(5_000, || async {
         assert_eq!(app.get("/users/me/", Some(&token)).await.status, 200);
     })

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::keys::JwkSet;
-use crate::tokens::{ShortSecret, SigningSecret, TokenSettings};
+use crate::tokens::{IssuerUrl, ShortSecret, SigningSecret, TokenSettings};
 
 pub const DEFAULT_ISSUER: &str = "http://localhost:8000";
 pub const DEFAULT_AUDIENCE: &str = "urn:oauth2-scopes:api";
@@ -60,7 +60,9 @@ pub enum SignerChoice {
 /// Where the key set lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeySetChoice {
-    DynamoDb { table: String },
+    DynamoDb {
+        table: String,
+    },
     /// A file shared by local processes (`cargo lambda watch`).
     File(PathBuf),
     /// This process only.
@@ -107,13 +109,12 @@ impl Config {
         lookup: impl Fn(&str) -> Option<String>,
     ) -> Result<Self, ConfigError> {
         let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
-        let invalid = |name: &'static str, expected: &'static str, value: String| {
-            ConfigError::Invalid {
+        let invalid =
+            |name: &'static str, expected: &'static str, value: String| ConfigError::Invalid {
                 name,
                 expected,
                 value,
-            }
-        };
+            };
 
         let environment = match get("SERVICE_ENVIRONMENT").as_deref() {
             Some("aws") => Environment::Aws,
@@ -239,15 +240,22 @@ impl Config {
                 })?,
         };
 
-        let issuer = get("JWT_ISSUER").unwrap_or_else(|| DEFAULT_ISSUER.to_owned());
-        if deployed && !issuer.starts_with("https://") {
-            return Err(invalid("JWT_ISSUER", "an https:// URL when deployed", issuer));
-        }
+        let issuer = match get("JWT_ISSUER") {
+            Some(url) if deployed && !url.starts_with("https://") => {
+                return Err(invalid("JWT_ISSUER", "an https:// URL when deployed", url))
+            }
+            Some(url) if !url.starts_with("https://") && !url.starts_with("http://") => {
+                return Err(invalid("JWT_ISSUER", "an http(s):// URL", url))
+            }
+            Some(url) => IssuerUrl::Fixed(url.trim_end_matches('/').to_owned()),
+            None if deployed => IssuerUrl::FromApiDomain,
+            None => IssuerUrl::Fixed(DEFAULT_ISSUER.to_owned()),
+        };
 
         Ok(Config {
             environment,
             tokens: TokenSettings {
-                issuer: issuer.trim_end_matches('/').to_owned(),
+                issuer,
                 audience: get("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
                 ttl: Duration::from_secs(token_ttl),
             },
@@ -280,7 +288,10 @@ mod tests {
     fn deployed_defaults_are_kms_and_dynamodb() {
         let c = config(
             Mode::Function,
-            &[HTTPS_ISSUER, ("SIGNING_KEY_ARN", "arn:aws:kms:eu-west-1:1:key/k")],
+            &[
+                HTTPS_ISSUER,
+                ("SIGNING_KEY_ARN", "arn:aws:kms:eu-west-1:1:key/k"),
+            ],
         )
         .unwrap();
         assert_eq!(c.environment, Environment::Aws);
@@ -296,7 +307,13 @@ mod tests {
             }
         );
         assert_eq!(c.tokens.ttl, Duration::from_secs(1800));
-        assert_eq!(c.tokens.issuer, "https://auth.example.com");
+        assert_eq!(
+            c.tokens.issuer,
+            IssuerUrl::Fixed("https://auth.example.com".into())
+        );
+        // Without a custom domain, the issuer is the API's own URL, known per request.
+        let c = config(Mode::Function, &[]).unwrap();
+        assert_eq!(c.tokens.issuer, IssuerUrl::FromApiDomain);
         assert_eq!(c.tokens.audience, DEFAULT_AUDIENCE);
         assert_eq!(c.users_table, "users");
     }
@@ -323,8 +340,14 @@ mod tests {
             );
         }
         assert!(matches!(
-            config(Mode::Function, &[("JWT_ISSUER", "http://plain.example.com")]),
-            Err(ConfigError::Invalid { name: "JWT_ISSUER", .. })
+            config(
+                Mode::Function,
+                &[("JWT_ISSUER", "http://plain.example.com")]
+            ),
+            Err(ConfigError::Invalid {
+                name: "JWT_ISSUER",
+                ..
+            })
         ));
     }
 
@@ -352,7 +375,10 @@ mod tests {
         // A secret without the opt-in is a mistake, not a silent HS256.
         assert!(matches!(
             config(Mode::Local, &[("JWT_SECRET", SECRET)]),
-            Err(ConfigError::Invalid { name: "JWT_SECRET", .. })
+            Err(ConfigError::Invalid {
+                name: "JWT_SECRET",
+                ..
+            })
         ));
     }
 
@@ -374,9 +400,19 @@ mod tests {
         let c = config(Mode::Local, &[]).unwrap();
         assert_eq!(c.environment, Environment::Local);
         assert_eq!(c.store, StoreChoice::MemoryDemo);
-        assert!(matches!(c.signer, SignerChoice::LocalRsa { key_file: None }));
+        assert!(matches!(
+            c.signer,
+            SignerChoice::LocalRsa { key_file: None }
+        ));
         assert_eq!(c.key_set, KeySetChoice::Memory);
-        assert_eq!(c.tokens.issuer, DEFAULT_ISSUER);
+        assert_eq!(c.tokens.issuer, IssuerUrl::Fixed(DEFAULT_ISSUER.into()));
+        assert!(matches!(
+            config(Mode::Local, &[("JWT_ISSUER", "urn:not-a-url")]),
+            Err(ConfigError::Invalid {
+                name: "JWT_ISSUER",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -395,7 +431,10 @@ mod tests {
             c.signer,
             SignerChoice::LocalRsa { key_file: Some(ref p) } if p.ends_with("signing.pem")
         ));
-        assert_eq!(c.key_set, KeySetChoice::File("target/keys/key-set.json".into()));
+        assert_eq!(
+            c.key_set,
+            KeySetChoice::File("target/keys/key-set.json".into())
+        );
     }
 
     #[test]
@@ -407,7 +446,11 @@ mod tests {
         .unwrap();
         assert_eq!(c.store, StoreChoice::DynamoDb);
         assert!(matches!(c.key_set, KeySetChoice::DynamoDb { .. }));
-        let c = config(Mode::Local, &[("USER_STORE", "dynamodb"), ("KEYS_TABLE", "k")]).unwrap();
+        let c = config(
+            Mode::Local,
+            &[("USER_STORE", "dynamodb"), ("KEYS_TABLE", "k")],
+        )
+        .unwrap();
         assert_eq!(c.store, StoreChoice::DynamoDb);
         assert_eq!(c.key_set, KeySetChoice::DynamoDb { table: "k".into() });
     }
@@ -421,7 +464,10 @@ mod tests {
         ] {
             assert!(matches!(
                 config(Mode::Function, &[local, ("TRUSTED_KEYS", bad)]),
-                Err(ConfigError::Invalid { name: "TRUSTED_KEYS", .. })
+                Err(ConfigError::Invalid {
+                    name: "TRUSTED_KEYS",
+                    ..
+                })
             ));
         }
         let c = config(Mode::Function, &[local, ("TRUSTED_KEYS", r#"{"keys":[]}"#)]).unwrap();

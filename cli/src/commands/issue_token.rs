@@ -4,11 +4,12 @@
 
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 use token_service::app;
 use token_service::clock::{Clock as _, SystemClock};
-use token_service::config::{Config, Mode};
+use token_service::config::{Config, Mode, SignerChoice};
 use token_service::domain::Username;
+use token_service::tokens::IssuerUrl;
 
 use super::parse_scopes;
 
@@ -24,11 +25,22 @@ pub struct Args {
 
 pub async fn run(args: Args) -> Result<()> {
     let config = Config::from_env(Mode::Local)?;
+    if matches!(config.signer, SignerChoice::LocalRsa { key_file: None }) {
+        bail!(
+            "issue-token needs a key that verifiers trust: SIGNING_KEY_FILE (published through \
+             KEY_SET_FILE or the DynamoDB keys table), or TOKEN_SIGNER=hs256 with JWT_SECRET"
+        );
+    }
     let now = SystemClock.now();
     let keys = app::key_set(&config, None, now).await?;
     let issuer = app::token_issuer(&config, None, &keys, now).await?;
+    let issuer_url = match &config.tokens.issuer {
+        IssuerUrl::Fixed(url) => url.clone(),
+        IssuerUrl::FromApiDomain => bail!("set JWT_ISSUER: the issuer URL the token names"),
+    };
     let issued = issuer
         .issue_with_ttl(
+            &issuer_url,
             &Username::parse(&args.username)?,
             &parse_scopes(&args.scopes)?,
             None,

@@ -11,9 +11,7 @@ use aws_sdk_kms::types::{KeySpec, KeyUsageType, Tag};
 use serde::Serialize;
 use token_service::clock::{Clock as _, SystemClock, UnixSeconds};
 use token_service::config::{DEFAULT_KEYS_TABLE, MAX_TTL_SECONDS};
-use token_service::keys::store::{
-    update_key_set, DynamoKeySetStore, FileKeySetStore, UpdateError,
-};
+use token_service::keys::store::{update_key_set, DynamoKeySetStore, FileKeySetStore, UpdateError};
 use token_service::keys::{
     KeyId, KeyLocation, KeyRecord, KeySetStore, KeyState, RotationPolicy, KMS_TAG_KEY,
 };
@@ -261,7 +259,9 @@ async fn create_kms_key(kms: &aws_sdk_kms::Client, tag: &str) -> Result<String> 
         .send()
         .await
         .context("creating a KMS key")?;
-    let metadata = created.key_metadata().context("CreateKey returned no key")?;
+    let metadata = created
+        .key_metadata()
+        .context("CreateKey returned no key")?;
     Ok(metadata.arn().unwrap_or(metadata.key_id()).to_owned())
 }
 

@@ -5,6 +5,7 @@
 use axum::http::header::AUTHORIZATION;
 use axum::http::HeaderMap;
 
+use super::issuer::RequestIssuer;
 use super::Endpoint;
 use crate::app::AppState;
 use crate::domain::User;
@@ -22,11 +23,19 @@ pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 /// The user a request's bearer token speaks for, authorized for `endpoint` now.
 pub(super) async fn authorized_user(
     state: &AppState,
+    issuer: &RequestIssuer,
     headers: &HeaderMap,
     endpoint: Endpoint,
 ) -> Result<User, ApiError> {
     let required = endpoint.required_scopes();
-    authorize(state, bearer_token(headers), &required, state.now()).await
+    authorize(
+        state,
+        bearer_token(headers),
+        &required,
+        &issuer.0,
+        state.now(),
+    )
+    .await
 }
 
 #[cfg(test)]

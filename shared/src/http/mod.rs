@@ -6,6 +6,7 @@
 mod bearer;
 mod error;
 mod form;
+mod issuer;
 mod jwks;
 pub mod lambda;
 mod openid_configuration;
@@ -109,10 +110,9 @@ impl Endpoint {
         match self {
             Endpoint::UsersMe => ScopeSet::from([Scope::Me]),
             Endpoint::UsersMeItems => ScopeSet::from([Scope::Me, Scope::Items]),
-            Endpoint::Token
-            | Endpoint::Status
-            | Endpoint::Jwks
-            | Endpoint::OpenIdConfiguration => ScopeSet::empty(),
+            Endpoint::Token | Endpoint::Status | Endpoint::Jwks | Endpoint::OpenIdConfiguration => {
+                ScopeSet::empty()
+            }
         }
     }
 

@@ -3,11 +3,11 @@
 //! JWKS. The service is an OAuth 2.0 token service, not an OpenID provider: it has no
 //! authorization endpoint and issues no ID tokens; the README lists what is not implemented.
 
-use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 use serde::Serialize;
 
+use super::issuer::RequestIssuer;
 use super::{jwks, public_json_response, Endpoint};
 use crate::app::AppState;
 use crate::domain::Scope;
@@ -36,8 +36,7 @@ pub(super) fn routes() -> MethodRouter<AppState> {
     get(discovery)
 }
 
-async fn discovery(State(state): State<AppState>) -> Response {
-    let issuer = state.verifier.settings().issuer.clone();
+async fn discovery(RequestIssuer(issuer): RequestIssuer) -> Response {
     let document = Discovery {
         jwks_uri: format!("{issuer}{}", jwks::PATH),
         token_endpoint: format!("{issuer}{}", Endpoint::Token.path()),
@@ -47,7 +46,16 @@ async fn discovery(State(state): State<AppState>) -> Response {
         subject_types_supported: &["public"],
         id_token_signing_alg_values_supported: &["RS256"],
         token_endpoint_auth_methods_supported: &["none"],
-        claims_supported: &["iss", "sub", "aud", "exp", "iat", "jti", "scope", "client_id"],
+        claims_supported: &[
+            "iss",
+            "sub",
+            "aud",
+            "exp",
+            "iat",
+            "jti",
+            "scope",
+            "client_id",
+        ],
         issuer,
     };
     public_json_response(&document, MAX_AGE_SECONDS)

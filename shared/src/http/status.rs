@@ -6,6 +6,7 @@ use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 
 use super::bearer::authorized_user;
+use super::issuer::RequestIssuer;
 use super::{json_response, Endpoint};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -16,9 +17,10 @@ pub(super) fn routes() -> MethodRouter<AppState> {
 
 async fn report_status(
     State(state): State<AppState>,
+    issuer: RequestIssuer,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorized_user(&state, &headers, Endpoint::Status).await?;
+    authorized_user(&state, &issuer, &headers, Endpoint::Status).await?;
     Ok(json_response(
         StatusCode::OK,
         &serde_json::json!({"status": "ok"}),

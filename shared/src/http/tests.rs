@@ -9,15 +9,15 @@ use http_body_util::BodyExt as _;
 use tower::ServiceExt as _;
 
 use super::*;
-use crate::store::MemoryUserStore;
 use crate::keys::store::MemoryKeySetStore;
 use crate::keys::{CachePolicy, KeySetCache};
+use crate::store::MemoryUserStore;
 use crate::tokens::{SigningSecret, TokenSettings, TokenVerifier};
 
 /// A verifying state (the routing rules need no signer): HS256 keeps it cheap.
 fn state() -> AppState {
     let settings = TokenSettings {
-        issuer: "urn:test:issuer".into(),
+        issuer: crate::tokens::IssuerUrl::Fixed("https://issuer.test".into()),
         audience: "urn:test:api".into(),
         ttl: Duration::from_secs(60),
     };
@@ -172,4 +172,51 @@ async fn the_router_limits_the_body_on_every_route() {
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
     let body: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
     assert_eq!(body["detail"], "request body must be at most 8192 bytes");
+}
+
+#[tokio::test]
+async fn without_a_custom_domain_the_issuer_is_the_api_gateway_domain_of_the_request() {
+    use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
+    use lambda_http::request::RequestContext;
+
+    let mut state = state();
+    let mut settings = state.verifier.settings().clone();
+    settings.issuer = crate::tokens::IssuerUrl::FromApiDomain;
+    state.verifier = Arc::new(TokenVerifier::shared_secret(
+        &settings,
+        &SigningSecret::new(vec![1u8; 32]).unwrap(),
+    ));
+    let router = router_of_all(state);
+    let discovery = |context: Option<RequestContext>| {
+        let mut request = Request::builder()
+            .uri("/.well-known/openid-configuration")
+            // A client's Host header names nothing: only API Gateway's context does.
+            .header("host", "evil.example")
+            .body(Body::empty())
+            .unwrap();
+        if let Some(context) = context {
+            request.extensions_mut().insert(context);
+        }
+        let router = router.clone();
+        async move {
+            let response = router.oneshot(request).await.unwrap();
+            let status = response.status();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            (
+                status,
+                serde_json::from_slice::<serde_json::Value>(&bytes).unwrap(),
+            )
+        }
+    };
+
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.domain_name = Some("abc123.execute-api.eu-west-1.amazonaws.com".into());
+    let (status, body) = discovery(Some(RequestContext::ApiGatewayV2(context))).await;
+    assert_eq!(status, StatusCode::OK);
+    let issuer = "https://abc123.execute-api.eu-west-1.amazonaws.com";
+    assert_eq!(body["issuer"], issuer);
+    assert_eq!(body["jwks_uri"], format!("{issuer}/.well-known/jwks.json"));
+
+    let (status, body) = discovery(None).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
 }

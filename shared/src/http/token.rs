@@ -9,6 +9,7 @@ use axum::routing::{post, MethodRouter};
 use secrecy::SecretString;
 
 use super::form::{form_body, parse_urlencoded};
+use super::issuer::RequestIssuer;
 use super::response::token_response;
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -20,6 +21,7 @@ pub(super) fn routes() -> MethodRouter<AppState> {
 
 async fn issue_token(
     State(state): State<AppState>,
+    RequestIssuer(issuer): RequestIssuer,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -33,6 +35,6 @@ async fn issue_token(
         client_id: fields.take("client_id"),
     };
     let grant = PasswordGrant::parse(request)?;
-    let issued = sign_in(&state, &grant, state.now()).await?;
+    let issued = sign_in(&state, &grant, &issuer, state.now()).await?;
     Ok(token_response(&issued))
 }

@@ -6,6 +6,7 @@ use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 
 use super::bearer::authorized_user;
+use super::issuer::RequestIssuer;
 use super::{json_response, Endpoint};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -16,8 +17,9 @@ pub(super) fn routes() -> MethodRouter<AppState> {
 
 async fn read_profile(
     State(state): State<AppState>,
+    issuer: RequestIssuer,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    let user = authorized_user(&state, &headers, Endpoint::UsersMe).await?;
+    let user = authorized_user(&state, &issuer, &headers, Endpoint::UsersMe).await?;
     Ok(json_response(StatusCode::OK, &user.profile()))
 }

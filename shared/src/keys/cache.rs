@@ -106,9 +106,10 @@ impl KeySetCache {
     }
 
     fn may_read(&self, cached: &Cached, now: UnixSeconds) -> bool {
-        cached.attempted_at.is_none_or(|at| {
-            now < at || now.saturating_sub(at) >= self.policy.min_refetch
-        }) || cached.set.is_none()
+        cached
+            .attempted_at
+            .is_none_or(|at| now < at || now.saturating_sub(at) >= self.policy.min_refetch)
+            || cached.set.is_none()
     }
 
     async fn read(&self, cached: &mut Cached, now: UnixSeconds) -> Result<(), KeyStoreError> {
@@ -156,7 +157,11 @@ mod tests {
         let cache = KeySetCache::new(store.clone(), CachePolicy::default());
         assert_eq!(store.loads(), 1, "building the cache reads nothing");
         for offset in 0..300 {
-            assert!(cache.find(&first.kid, NOW + offset).await.unwrap().is_some());
+            assert!(cache
+                .find(&first.kid, NOW + offset)
+                .await
+                .unwrap()
+                .is_some());
         }
         assert_eq!(store.loads(), 2, "one read for 300 verifications");
         cache.current(NOW + 300).await.unwrap();

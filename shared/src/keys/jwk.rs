@@ -254,8 +254,7 @@ mod tests {
         use aws_lc_rs::encoding::AsDer as _;
         use aws_lc_rs::signature::KeyPair as _;
         let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
-        let spki: aws_lc_rs::encoding::PublicKeyX509Der =
-            pair.public_key().as_der().unwrap();
+        let spki: aws_lc_rs::encoding::PublicKeyX509Der = pair.public_key().as_der().unwrap();
         let from_der = RsaPublicKey::from_der(spki.as_ref()).unwrap();
         assert_eq!(from_der, RsaPublicKey::of_key_pair(&pair).unwrap());
         assert_eq!(from_der.bits(), 2048);

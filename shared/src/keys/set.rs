@@ -180,11 +180,7 @@ impl KeySet {
         if self.find(&key.kid).is_some() {
             return Err(KeySetError::AlreadyPresent(key.kid));
         }
-        if let Some(pending) = self
-            .keys
-            .iter()
-            .find(|k| k.state(now) == KeyState::Pending)
-        {
+        if let Some(pending) = self.keys.iter().find(|k| k.state(now) == KeyState::Pending) {
             return Err(KeySetError::RotationInProgress {
                 kid: pending.kid.clone(),
                 signs_from: pending.signs_from,
@@ -286,8 +282,14 @@ mod tests {
         let mut set = KeySet::default();
         let first = record(1);
         let kid = first.kid.clone();
-        set.bootstrap(KeyRecord { created_at: NOW, ..first }, NOW)
-            .unwrap();
+        set.bootstrap(
+            KeyRecord {
+                created_at: NOW,
+                ..first
+            },
+            NOW,
+        )
+        .unwrap();
         (set, kid)
     }
 
@@ -312,12 +314,18 @@ mod tests {
         assert!(set.find_published(&new_kid, NOW + 100).is_some());
         assert_eq!(set.signing_key(handover - 1).unwrap().kid, old);
         assert_eq!(set.signing_key(handover).unwrap().kid, new_kid);
-        assert_eq!(set.find(&new_kid).unwrap().state(NOW + 100), KeyState::Pending);
+        assert_eq!(
+            set.find(&new_kid).unwrap().state(NOW + 100),
+            KeyState::Pending
+        );
 
         // The old key verifies until its last token has expired, then leaves the set.
         let removal = handover + 1800 + 60;
         assert!(set.find_published(&old, removal - 1).is_some());
-        assert_eq!(set.find(&old).unwrap().state(removal - 1), KeyState::Retired);
+        assert_eq!(
+            set.find(&old).unwrap().state(removal - 1),
+            KeyState::Retired
+        );
         assert!(set.find_published(&old, removal).is_none());
         assert_eq!(set.jwks(removal).keys.len(), 1);
 
@@ -342,10 +350,7 @@ mod tests {
             Err(KeySetError::AlreadyPresent(_))
         ));
         // The key that signed for an instant hands over in turn.
-        assert_eq!(
-            set.signing_key(NOW + 7200).unwrap().kid,
-            record(3).kid
-        );
+        assert_eq!(set.signing_key(NOW + 7200).unwrap().kid, record(3).kid);
     }
 
     #[test]

@@ -12,13 +12,14 @@ pub const MAX_TOKEN_BYTES: usize = 8 * 1024;
 
 /// Authenticates `token` (the credential of an `Authorization: Bearer` header, `None` when
 /// there was none) and authorizes it for a resource needing `required`: the token must be
-/// valid at `now`, its user must exist and be enabled, and every required scope must be both
+/// from `issuer_url` and valid at `now`, its user must exist and be enabled, and every required scope must be both
 /// in the token and still allowed for the user (a scope withdrawn after issue stops working
 /// at once).
 pub async fn authorize(
     state: &AppState,
     token: Option<&str>,
     required: &ScopeSet,
+    issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<User, ApiError> {
     let token = token.ok_or(ApiError::NotAuthenticated)?;
@@ -29,11 +30,15 @@ pub async fn authorize(
     if token.len() > MAX_TOKEN_BYTES {
         return Err(invalid("token too long".into()));
     }
-    let claims = state.verifier.verify(token, now).await.map_err(|e| match e {
-        VerifyError::Invalid(e) => invalid(e.to_string()),
-        // Keys that cannot be read say nothing about the token: 503, not 401.
-        VerifyError::Unavailable(reason) => ApiError::Unavailable { reason },
-    })?;
+    let claims = state
+        .verifier
+        .verify(token, issuer_url, now)
+        .await
+        .map_err(|e| match e {
+            VerifyError::Invalid(e) => invalid(e.to_string()),
+            // Keys that cannot be read say nothing about the token: 503, not 401.
+            VerifyError::Unavailable(reason) => ApiError::Unavailable { reason },
+        })?;
     let user = state
         .store
         .get(&claims.sub)

@@ -113,6 +113,7 @@ impl PasswordGrant {
 pub async fn sign_in(
     state: &AppState,
     grant: &PasswordGrant,
+    issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<IssuedToken, ApiError> {
     let user = state.store.get(&grant.username).await?;
@@ -134,7 +135,13 @@ pub async fn sign_in(
                 reason: "this process does not issue tokens".into(),
             })?;
             let issued = issuer
-                .issue(&user.username, &granted, grant.client_id.as_deref(), now)
+                .issue(
+                    issuer_url,
+                    &user.username,
+                    &granted,
+                    grant.client_id.as_deref(),
+                    now,
+                )
                 .await
                 .map_err(|e| ApiError::Unavailable {
                     reason: format!("signing failed: {e}"),

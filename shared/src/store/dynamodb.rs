@@ -64,6 +64,11 @@ impl DynamoUserStore {
         }
     }
 
+    /// The table the users are in.
+    pub fn table_name(&self) -> &str {
+        &self.table
+    }
+
     /// Connects with the standard AWS configuration (credentials, region, endpoint variables).
     pub async fn from_env(table: impl Into<String>) -> Self {
         let aws = aws_config::load_from_env().await;

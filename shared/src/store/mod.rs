@@ -9,8 +9,8 @@ use crate::clock::UnixSeconds;
 use crate::domain::{User, Username};
 
 pub use demo::demo_users;
-pub use dynamodb::{client as dynamodb_client, DynamoUserStore};
 pub(crate) use dynamodb::create_table as create_dynamodb_table;
+pub use dynamodb::{client as dynamodb_client, DynamoUserStore};
 pub use memory::MemoryUserStore;
 
 /// Failures of the backing store. They become 503s, never a wrong answer about credentials.

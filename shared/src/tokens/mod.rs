@@ -66,10 +66,33 @@ pub enum VerifyError {
     Unavailable(String),
 }
 
+/// Who the tokens say issued them (`iss`), and the base URL of the discovery documents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IssuerUrl {
+    /// Configured (a custom domain deployed, or a local URL).
+    Fixed(String),
+    /// `https://` and the domain API Gateway received the request on. Deployed without a
+    /// custom domain, the functions cannot be told the API's own URL: the template would
+    /// refer to the API from the functions and to the functions from the API.
+    FromApiDomain,
+}
+
+impl IssuerUrl {
+    /// The issuer of a request that arrived on `api_domain` (when known).
+    pub fn resolve(&self, api_domain: Option<&str>) -> Option<String> {
+        match self {
+            IssuerUrl::Fixed(url) => Some(url.clone()),
+            IssuerUrl::FromApiDomain => api_domain
+                .filter(|d| !d.is_empty())
+                .map(|domain| format!("https://{domain}")),
+        }
+    }
+}
+
 /// What every token says besides its subject and scopes: read from configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenSettings {
-    pub issuer: String,
+    pub issuer: IssuerUrl,
     pub audience: String,
     /// Lifetime of an access token.
     pub ttl: Duration,
@@ -101,21 +124,23 @@ impl TokenIssuer {
         &self.settings
     }
 
-    /// Signs a token for `subject` carrying exactly `scope`, issued at `now`.
+    /// Signs a token from `issuer` for `subject` carrying exactly `scope`, issued at `now`.
     pub async fn issue(
         &self,
+        issuer: &str,
         subject: &Username,
         scope: &ScopeSet,
         client_id: Option<&str>,
         now: UnixSeconds,
     ) -> Result<IssuedToken, SignError> {
-        self.issue_with_ttl(subject, scope, client_id, now, self.settings.ttl)
+        self.issue_with_ttl(issuer, subject, scope, client_id, now, self.settings.ttl)
             .await
     }
 
     /// [`Self::issue`] with another lifetime, for fixtures and operators.
     pub async fn issue_with_ttl(
         &self,
+        issuer: &str,
         subject: &Username,
         scope: &ScopeSet,
         client_id: Option<&str>,
@@ -123,7 +148,7 @@ impl TokenIssuer {
         ttl: Duration,
     ) -> Result<IssuedToken, SignError> {
         let claims = AccessClaims {
-            iss: self.settings.issuer.clone(),
+            iss: issuer.to_owned(),
             sub: subject.clone(),
             aud: self.settings.audience.clone(),
             iat: issued_at,
@@ -184,7 +209,11 @@ pub struct TokenVerifier {
 impl TokenVerifier {
     /// RS256 with the keys of the published set.
     pub fn published(settings: &TokenSettings, keys: Arc<KeySetCache>) -> Self {
-        Self::new(settings, VerificationKeys::Published(keys), Algorithm::RS256)
+        Self::new(
+            settings,
+            VerificationKeys::Published(keys),
+            Algorithm::RS256,
+        )
     }
 
     /// HS256 with a shared secret: the explicit local opt-in.
@@ -199,7 +228,6 @@ impl TokenVerifier {
     fn new(settings: &TokenSettings, keys: VerificationKeys, algorithm: Algorithm) -> Self {
         let mut validation = Validation::new(algorithm);
         validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-        validation.set_issuer(&[&settings.issuer]);
         validation.set_audience(&[&settings.audience]);
         // Times are checked below against the caller's `now`, not the library's wall clock.
         validation.validate_exp = false;
@@ -215,9 +243,14 @@ impl TokenVerifier {
         &self.settings
     }
 
-    /// Verifies algorithm, key, signature, type, issuer, audience, and the times against
+    /// Verifies algorithm, key, signature, type, `issuer`, audience, and the times against
     /// `now`; returns the claims.
-    pub async fn verify(&self, token: &str, now: UnixSeconds) -> Result<AccessClaims, VerifyError> {
+    pub async fn verify(
+        &self,
+        token: &str,
+        issuer: &str,
+        now: UnixSeconds,
+    ) -> Result<AccessClaims, VerifyError> {
         use jsonwebtoken::errors::ErrorKind;
         let header =
             decode_header(token).map_err(|e| TokenError::Malformed(format!("{:?}", e.kind())))?;
@@ -239,15 +272,16 @@ impl TokenVerifier {
                     .decoding_key()
             }
         };
-        let data = decode::<AccessClaims>(token, &key, &self.validation).map_err(|e| {
-            match e.kind() {
+        let mut validation = self.validation.clone();
+        validation.set_issuer(&[issuer]);
+        let data =
+            decode::<AccessClaims>(token, &key, &validation).map_err(|e| match e.kind() {
                 ErrorKind::InvalidSignature => TokenError::BadSignature,
                 ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
                 ErrorKind::InvalidAudience => TokenError::WrongAudience,
                 ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
                 other => TokenError::Malformed(format!("{other:?}")),
-            }
-        })?;
+            })?;
         if data.claims.exp < now.saturating_sub(LEEWAY_SECONDS) {
             return Err(TokenError::Expired.into());
         }
@@ -279,7 +313,7 @@ mod tests {
 
     fn settings() -> TokenSettings {
         TokenSettings {
-            issuer: ISS.into(),
+            issuer: IssuerUrl::Fixed(ISS.into()),
             audience: AUD.into(),
             ttl: Duration::from_secs(1800),
         }
@@ -360,13 +394,21 @@ mod tests {
     async fn issued_tokens_round_trip_with_rfc9068_header_claims_and_kid() {
         let t = rs256().await;
         let scope = ScopeSet::from([Scope::Me, Scope::Items]);
-        let issued = t.issuer.issue(&johndoe(), &scope, Some("cli"), NOW).await.unwrap();
+        let issued = t
+            .issuer
+            .issue(ISS, &johndoe(), &scope, Some("cli"), NOW)
+            .await
+            .unwrap();
         assert_eq!(issued.expires_in, 1800);
         let header = jsonwebtoken::decode_header(&issued.access_token).unwrap();
         assert_eq!(header.typ.as_deref(), Some("at+jwt"));
         assert_eq!(header.alg, Algorithm::RS256);
         assert_eq!(header.kid.as_deref(), Some(t.signer.kid().as_str()));
-        let claims = t.verifier.verify(&issued.access_token, NOW).await.unwrap();
+        let claims = t
+            .verifier
+            .verify(&issued.access_token, ISS, NOW)
+            .await
+            .unwrap();
         assert_eq!(claims.sub, johndoe());
         assert_eq!(claims.scope, scope);
         assert_eq!(claims.iss, ISS);
@@ -380,11 +422,27 @@ mod tests {
     #[tokio::test]
     async fn each_token_gets_a_new_jti() {
         let t = rs256().await;
-        let a = t.issuer.issue(&johndoe(), &ScopeSet::empty(), None, NOW).await.unwrap();
-        let b = t.issuer.issue(&johndoe(), &ScopeSet::empty(), None, NOW).await.unwrap();
+        let a = t
+            .issuer
+            .issue(ISS, &johndoe(), &ScopeSet::empty(), None, NOW)
+            .await
+            .unwrap();
+        let b = t
+            .issuer
+            .issue(ISS, &johndoe(), &ScopeSet::empty(), None, NOW)
+            .await
+            .unwrap();
         assert_ne!(
-            t.verifier.verify(&a.access_token, NOW).await.unwrap().jti,
-            t.verifier.verify(&b.access_token, NOW).await.unwrap().jti
+            t.verifier
+                .verify(&a.access_token, ISS, NOW)
+                .await
+                .unwrap()
+                .jti,
+            t.verifier
+                .verify(&b.access_token, ISS, NOW)
+                .await
+                .unwrap()
+                .jti
         );
     }
 
@@ -393,7 +451,7 @@ mod tests {
         // Sanity check of the forging helper, so the near misses below fail for their own reason.
         let t = rs256().await;
         let token = forge(header_for(&t.signer), good_claims(), t.signer.as_ref()).await;
-        assert!(t.verifier.verify(&token, NOW).await.is_ok());
+        assert!(t.verifier.verify(&token, ISS, NOW).await.is_ok());
     }
 
     #[tokio::test]
@@ -402,21 +460,32 @@ mod tests {
         let sixty = Duration::from_secs(60);
         let old = t
             .issuer
-            .issue_with_ttl(&johndoe(), &ScopeSet::empty(), None, NOW - 7200, sixty)
+            .issue_with_ttl(ISS, &johndoe(), &ScopeSet::empty(), None, NOW - 7200, sixty)
             .await
             .unwrap();
-        assert_eq!(invalid(t.verifier.verify(&old.access_token, NOW).await), TokenError::Expired);
+        assert_eq!(
+            invalid(t.verifier.verify(&old.access_token, ISS, NOW).await),
+            TokenError::Expired
+        );
 
         // Expiry is exact to the leeway, whatever the wall clock says.
         let token = t
             .issuer
-            .issue_with_ttl(&johndoe(), &ScopeSet::empty(), None, NOW, sixty)
+            .issue_with_ttl(ISS, &johndoe(), &ScopeSet::empty(), None, NOW, sixty)
             .await
             .unwrap()
             .access_token;
-        assert!(t.verifier.verify(&token, NOW + 60 + LEEWAY_SECONDS).await.is_ok());
+        assert!(t
+            .verifier
+            .verify(&token, ISS, NOW + 60 + LEEWAY_SECONDS)
+            .await
+            .is_ok());
         assert_eq!(
-            invalid(t.verifier.verify(&token, NOW + 61 + LEEWAY_SECONDS).await),
+            invalid(
+                t.verifier
+                    .verify(&token, ISS, NOW + 61 + LEEWAY_SECONDS)
+                    .await
+            ),
             TokenError::Expired
         );
     }
@@ -427,14 +496,23 @@ mod tests {
         let stranger = LocalRsaSigner::generate().unwrap();
         // A key nobody published: its kid is unknown.
         let token = forge(header_for(&stranger), good_claims(), &stranger).await;
-        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::UnknownKey);
+        assert_eq!(
+            invalid(t.verifier.verify(&token, ISS, NOW).await),
+            TokenError::UnknownKey
+        );
         // The published kid, signed by someone else's key.
         let token = forge(header_for(&t.signer), good_claims(), &stranger).await;
-        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::BadSignature);
+        assert_eq!(
+            invalid(t.verifier.verify(&token, ISS, NOW).await),
+            TokenError::BadSignature
+        );
         // No kid at all.
         let no_kid = serde_json::json!({"alg": "RS256", "typ": "at+jwt"});
         let token = forge(no_kid, good_claims(), t.signer.as_ref()).await;
-        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::UnknownKey);
+        assert_eq!(
+            invalid(t.verifier.verify(&token, ISS, NOW).await),
+            TokenError::UnknownKey
+        );
 
         for (claim, value, error) in [
             ("iss", "https://someone.else", TokenError::WrongIssuer),
@@ -443,7 +521,7 @@ mod tests {
             let mut claims = good_claims();
             claims[claim] = value.into();
             let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
-            assert_eq!(invalid(t.verifier.verify(&token, NOW).await), error);
+            assert_eq!(invalid(t.verifier.verify(&token, ISS, NOW).await), error);
         }
 
         let kid = t.signer.kid();
@@ -452,7 +530,10 @@ mod tests {
             serde_json::json!({"alg": "RS256", "kid": kid.as_str()}),
         ] {
             let token = forge(header, good_claims(), t.signer.as_ref()).await;
-            assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::WrongType);
+            assert_eq!(
+                invalid(t.verifier.verify(&token, ISS, NOW).await),
+                TokenError::WrongType
+            );
         }
     }
 
@@ -464,7 +545,7 @@ mod tests {
             claims.as_object_mut().unwrap().remove(claim);
             let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
             assert!(
-                t.verifier.verify(&token, NOW).await.is_err(),
+                t.verifier.verify(&token, ISS, NOW).await.is_err(),
                 "accepted a token without {claim}"
             );
         }
@@ -472,7 +553,7 @@ mod tests {
         claims["scope"] = "me admin".into();
         let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
         assert!(matches!(
-            invalid(t.verifier.verify(&token, NOW).await),
+            invalid(t.verifier.verify(&token, ISS, NOW).await),
             TokenError::Malformed(_)
         ));
 
@@ -480,7 +561,10 @@ mod tests {
         claims["iat"] = (NOW + 3600).into();
         claims["exp"] = (NOW + 7200).into();
         let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
-        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::IssuedInFuture);
+        assert_eq!(
+            invalid(t.verifier.verify(&token, ISS, NOW).await),
+            TokenError::IssuedInFuture
+        );
     }
 
     #[tokio::test]
@@ -489,7 +573,7 @@ mod tests {
         let kid = t.signer.kid();
         let header = b64(&serde_json::json!({"alg": "none", "typ": "at+jwt", "kid": kid.as_str()}));
         let unsigned = format!("{header}.{}.", b64(&good_claims()));
-        assert!(t.verifier.verify(&unsigned, NOW).await.is_err());
+        assert!(t.verifier.verify(&unsigned, ISS, NOW).await.is_err());
 
         // HS256 "signed" with the public key's bytes: the classic algorithm confusion.
         let public = t.signer.public_key().to_jwk();
@@ -497,13 +581,16 @@ mod tests {
         let hs = Hs256Signer::new(&secret);
         let header = serde_json::json!({"alg": "HS256", "typ": "at+jwt", "kid": kid.as_str()});
         let token = forge(header, good_claims(), &hs).await;
-        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::WrongAlgorithm);
+        assert_eq!(
+            invalid(t.verifier.verify(&token, ISS, NOW).await),
+            TokenError::WrongAlgorithm
+        );
 
         for alg in ["RS512", "PS256", "ES256"] {
             let header = serde_json::json!({"alg": alg, "typ": "at+jwt", "kid": kid.as_str()});
             let token = forge(header, good_claims(), t.signer.as_ref()).await;
             assert_eq!(
-                invalid(t.verifier.verify(&token, NOW).await),
+                invalid(t.verifier.verify(&token, ISS, NOW).await),
                 TokenError::WrongAlgorithm,
                 "{alg}"
             );
@@ -515,7 +602,7 @@ mod tests {
         let t = rs256().await;
         let token = t
             .issuer
-            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
+            .issue(ISS, &johndoe(), &ScopeSet::empty(), None, NOW)
             .await
             .unwrap()
             .access_token;
@@ -523,10 +610,13 @@ mod tests {
         set.retire(&t.signer.kid(), NOW + 1, 0, true, true).unwrap();
         t.store.save(&set).await.unwrap();
         // The verifier sees the retirement at its next read of the set.
-        assert!(t.verifier.verify(&token, NOW + 1).await.is_ok(), "cached set");
+        assert!(
+            t.verifier.verify(&token, ISS, NOW + 1).await.is_ok(),
+            "cached set"
+        );
         t.keys.reload(NOW + 2).await.unwrap();
         assert_eq!(
-            invalid(t.verifier.verify(&token, NOW + 2).await),
+            invalid(t.verifier.verify(&token, ISS, NOW + 2).await),
             TokenError::UnknownKey
         );
     }
@@ -537,22 +627,33 @@ mod tests {
         let issuer = TokenIssuer::new(&settings(), Arc::new(Hs256Signer::new(&secret)));
         let verifier = TokenVerifier::shared_secret(&settings(), &secret);
         let token = issuer
-            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
+            .issue(ISS, &johndoe(), &ScopeSet::empty(), None, NOW)
             .await
             .unwrap()
             .access_token;
         let header = jsonwebtoken::decode_header(&token).unwrap();
         assert_eq!(header.alg, Algorithm::HS256);
         assert_eq!(header.kid.as_deref(), Some(signer::HS256_KID));
-        assert!(verifier.verify(&token, NOW).await.is_ok());
-        let other = TokenVerifier::shared_secret(&settings(), &SigningSecret::new(vec![8u8; 32]).unwrap());
-        assert_eq!(invalid(other.verify(&token, NOW).await), TokenError::BadSignature);
+        assert!(verifier.verify(&token, ISS, NOW).await.is_ok());
+        let other =
+            TokenVerifier::shared_secret(&settings(), &SigningSecret::new(vec![8u8; 32]).unwrap());
+        assert_eq!(
+            invalid(other.verify(&token, ISS, NOW).await),
+            TokenError::BadSignature
+        );
         // Neither kind of verifier accepts the other's tokens.
         let t = rs256().await;
-        assert_eq!(invalid(t.verifier.verify(&token, NOW).await), TokenError::WrongAlgorithm);
-        let rs = t.issuer.issue(&johndoe(), &ScopeSet::empty(), None, NOW).await.unwrap();
         assert_eq!(
-            invalid(verifier.verify(&rs.access_token, NOW).await),
+            invalid(t.verifier.verify(&token, ISS, NOW).await),
+            TokenError::WrongAlgorithm
+        );
+        let rs = t
+            .issuer
+            .issue(ISS, &johndoe(), &ScopeSet::empty(), None, NOW)
+            .await
+            .unwrap();
+        assert_eq!(
+            invalid(verifier.verify(&rs.access_token, ISS, NOW).await),
             TokenError::WrongAlgorithm
         );
     }
@@ -565,14 +666,17 @@ mod tests {
             async fn load(&self) -> Result<crate::keys::KeySet, crate::keys::KeyStoreError> {
                 Err(crate::keys::KeyStoreError::Unavailable("down".into()))
             }
-            async fn save(&self, _: &crate::keys::KeySet) -> Result<u64, crate::keys::KeyStoreError> {
+            async fn save(
+                &self,
+                _: &crate::keys::KeySet,
+            ) -> Result<u64, crate::keys::KeyStoreError> {
                 Err(crate::keys::KeyStoreError::Unavailable("down".into()))
             }
         }
         let t = rs256().await;
         let token = t
             .issuer
-            .issue(&johndoe(), &ScopeSet::empty(), None, NOW)
+            .issue(ISS, &johndoe(), &ScopeSet::empty(), None, NOW)
             .await
             .unwrap()
             .access_token;
@@ -581,7 +685,7 @@ mod tests {
             Arc::new(KeySetCache::new(Arc::new(Down), CachePolicy::default())),
         );
         assert!(matches!(
-            verifier.verify(&token, NOW).await,
+            verifier.verify(&token, ISS, NOW).await,
             Err(VerifyError::Unavailable(_))
         ));
     }
@@ -598,7 +702,7 @@ mod tests {
             "\u{0}\u{1}",
             &"x".repeat(20_000),
         ] {
-            assert!(t.verifier.verify(junk, NOW).await.is_err(), "{junk:?}");
+            assert!(t.verifier.verify(junk, ISS, NOW).await.is_err(), "{junk:?}");
         }
     }
 }

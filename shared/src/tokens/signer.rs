@@ -83,8 +83,8 @@ const PKCS1_LABEL: &str = "RSA PRIVATE KEY";
 impl LocalRsaSigner {
     /// A fresh RSA-2048 key: tokens it signs die with the process.
     pub fn generate() -> Result<Self, LocalKeyError> {
-        let pair =
-            KeyPair::generate(KeySize::Rsa2048).map_err(|e| LocalKeyError::Generate(e.to_string()))?;
+        let pair = KeyPair::generate(KeySize::Rsa2048)
+            .map_err(|e| LocalKeyError::Generate(e.to_string()))?;
         Self::from_pair(pair).map_err(LocalKeyError::Generate)
     }
 
@@ -240,7 +240,10 @@ impl Signer for LocalRsaSigner {
 
     async fn sign(&self, key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, SignError> {
         if key.kid != self.kid() {
-            return Err(SignError::Local(format!("key {} is not this process's key", key.kid)));
+            return Err(SignError::Local(format!(
+                "key {} is not this process's key",
+                key.kid
+            )));
         }
         let mut signature = vec![0; self.pair.public_modulus_len()];
         self.pair
@@ -266,7 +269,11 @@ pub struct KmsSigner {
 }
 
 impl KmsSigner {
-    pub fn new(client: aws_sdk_kms::Client, keys: Arc<KeySetCache>, initial_key: Option<String>) -> Self {
+    pub fn new(
+        client: aws_sdk_kms::Client,
+        keys: Arc<KeySetCache>,
+        initial_key: Option<String>,
+    ) -> Self {
         Self {
             client,
             keys,
@@ -423,8 +430,11 @@ mod tests {
             let mode = std::fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
-        std::fs::write(&path, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
-            .unwrap();
+        std::fs::write(
+            &path,
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        )
+        .unwrap();
         assert!(matches!(
             LocalRsaSigner::load_or_create(&path),
             Err(LocalKeyError::Unreadable { .. })
@@ -440,9 +450,16 @@ mod tests {
         let signature = signer.sign(&key, b"header.claims").await.unwrap();
         assert_eq!(signature.len(), 256);
         let public = signer.public_key().to_jwk();
-        let decoding = jsonwebtoken::DecodingKey::from_rsa_components(&public.n, &public.e).unwrap();
+        let decoding =
+            jsonwebtoken::DecodingKey::from_rsa_components(&public.n, &public.e).unwrap();
         let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(&signature);
-        assert!(jsonwebtoken::crypto::verify(&b64, b"header.claims", &decoding, Algorithm::RS256).unwrap());
-        assert!(!jsonwebtoken::crypto::verify(&b64, b"header.claimz", &decoding, Algorithm::RS256).unwrap());
+        assert!(
+            jsonwebtoken::crypto::verify(&b64, b"header.claims", &decoding, Algorithm::RS256)
+                .unwrap()
+        );
+        assert!(
+            !jsonwebtoken::crypto::verify(&b64, b"header.claimz", &decoding, Algorithm::RS256)
+                .unwrap()
+        );
     }
 }

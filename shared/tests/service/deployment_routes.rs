@@ -46,22 +46,153 @@ fn every_endpoint_is_routed_on_both_forms_of_its_path() {
     }
 }
 
-/// (resource, method, path) of every HttpApi event in the template.
-fn template_routes() -> BTreeSet<(String, String, String)> {
-    let mut routes = BTreeSet::new();
-    let (mut resource, mut method) = (String::new(), String::new());
-    for line in read("template.yaml").lines() {
+/// The template's resources: logical id and the lines of its definition.
+fn template_resources() -> Vec<(String, Vec<String>)> {
+    let template = read("template.yaml");
+    let body = template
+        .split_once("\nResources:\n")
+        .expect("a Resources section")
+        .1;
+    let mut resources: Vec<(String, Vec<String>)> = Vec::new();
+    for line in body.lines() {
         let indent = line.len() - line.trim_start().len();
-        let line = line.trim();
-        if indent == 2 && line.ends_with(':') && !line.starts_with('#') {
-            resource = line.trim_end_matches(':').to_owned();
-        } else if let Some(m) = line.strip_prefix("Method: ") {
-            method = m.trim().to_owned();
-        } else if let Some(p) = line.strip_prefix("Path: ") {
-            routes.insert((resource.clone(), method.clone(), p.trim().to_owned()));
+        if indent == 0 && !line.trim().is_empty() && !line.starts_with('#') {
+            break; // the next top-level section
+        }
+        let trimmed = line.trim();
+        if indent == 2 && trimmed.ends_with(':') && !trimmed.starts_with('#') {
+            resources.push((trimmed.trim_end_matches(':').to_owned(), Vec::new()));
+        } else if let Some((_, lines)) = resources.last_mut() {
+            if !trimmed.starts_with('#') {
+                lines.push(trimmed.to_owned());
+            }
+        }
+    }
+    resources
+}
+
+/// The value after `key: ` on one of `lines`.
+fn value_of<'a>(lines: &'a [String], key: &str) -> Option<&'a str> {
+    lines
+        .iter()
+        .find_map(|line| line.strip_prefix(&format!("{key}: ")))
+        .map(|v| v.trim().trim_matches('"'))
+}
+
+/// (function, method, path) of every route in the template: SAM `HttpApi` events, and the
+/// plain API Gateway routes (route -> integration -> function) that can carry the JWT
+/// authorizer.
+fn template_routes() -> BTreeSet<(String, String, String)> {
+    let resources = template_resources();
+    let mut routes = BTreeSet::new();
+    for (resource, lines) in &resources {
+        let mut method = String::new();
+        for line in lines {
+            if let Some(m) = line.strip_prefix("Method: ") {
+                method = m.trim().to_owned();
+            } else if let Some(p) = line.strip_prefix("Path: ") {
+                routes.insert((resource.clone(), method.clone(), p.trim().to_owned()));
+            }
+        }
+        if let Some(route_key) = value_of(lines, "RouteKey") {
+            let (method, path) = route_key.split_once(' ').expect("METHOD /path");
+            let integration = value_of(lines, "Target")
+                .and_then(|t| t.strip_prefix("!Sub "))
+                .map(|t| t.trim_matches('"'))
+                .and_then(|t| t.strip_prefix("integrations/${"))
+                .and_then(|t| t.strip_suffix('}'))
+                .unwrap_or_else(|| panic!("{resource}: Target names no integration"));
+            let (_, integration_lines) = resources
+                .iter()
+                .find(|(name, _)| name == integration)
+                .unwrap_or_else(|| panic!("{resource}: no integration {integration}"));
+            let function = value_of(integration_lines, "IntegrationUri")
+                .and_then(|uri| uri.strip_prefix("!GetAtt "))
+                .and_then(|uri| uri.strip_suffix(".Arn"))
+                .unwrap_or_else(|| panic!("{integration}: IntegrationUri is no function"));
+            routes.insert((function.to_owned(), method.to_owned(), path.to_owned()));
         }
     }
     routes
+}
+
+/// The IAM actions (`service:Action`) a resource's definition names.
+fn actions_of(resource: &str) -> BTreeSet<String> {
+    let resources = template_resources();
+    let (_, lines) = resources
+        .iter()
+        .find(|(name, _)| name == resource)
+        .unwrap_or_else(|| panic!("no resource {resource}"));
+    let mut actions = BTreeSet::new();
+    for line in lines {
+        let text = line
+            .trim_start_matches("- ")
+            .trim_start_matches("Action: ")
+            .trim_matches('"');
+        for service in ["kms:", "dynamodb:", "secretsmanager:", "ssm:", "iam:"] {
+            if text.starts_with(service) && !text.contains(' ') {
+                actions.insert(text.to_owned());
+            }
+        }
+    }
+    actions
+}
+
+#[test]
+fn only_the_token_function_may_sign_and_verifiers_only_read() {
+    let token = actions_of("TokenFunction");
+    assert!(token.contains("kms:Sign"), "{token:?}");
+    for function in [
+        "UsersMeFunction",
+        "UsersMeItemsFunction",
+        "StatusFunction",
+        "JwksFunction",
+        "OpenIdConfigurationFunction",
+    ] {
+        let actions = actions_of(function);
+        assert!(
+            actions.iter().all(|a| a == "dynamodb:GetItem"),
+            "{function} may do more than read: {actions:?}"
+        );
+    }
+    assert!(actions_of("OpenIdConfigurationFunction").is_empty());
+    // The token function signs only with keys tagged for this stack.
+    let template = read("template.yaml");
+    assert!(template.contains("\"aws:ResourceTag/token-service-signing-key\": !Ref AWS::StackName"));
+    assert_eq!(
+        token_service::keys::KMS_TAG_KEY,
+        "token-service-signing-key"
+    );
+    // Nothing in the stack holds a shared signing secret any more.
+    assert!(!template.contains("AWS::SecretsManager::Secret"));
+}
+
+#[test]
+fn the_jwt_authorizer_guards_the_resource_routes_with_their_scopes() {
+    let resources = template_resources();
+    for endpoint in [Endpoint::UsersMe, Endpoint::UsersMeItems, Endpoint::Status] {
+        for path in both_forms(endpoint) {
+            let (route, lines) = resources
+                .iter()
+                .find(|(_, lines)| value_of(lines, "RouteKey") == Some(&format!("GET {path}")))
+                .unwrap_or_else(|| panic!("no plain route for GET {path}"));
+            assert_eq!(
+                value_of(lines, "AuthorizationType"),
+                Some("!If [UseJwtAuthorizer, JWT, NONE]"),
+                "{route}"
+            );
+            let scopes = endpoint.required_scopes();
+            let expected = (!scopes.is_empty()).then(|| {
+                let names = scopes.to_string().replace(' ', ", ");
+                format!("!If [UseJwtAuthorizer, [{names}], !Ref AWS::NoValue]")
+            });
+            assert_eq!(
+                value_of(lines, "AuthorizationScopes").map(str::to_owned),
+                expected,
+                "{route}"
+            );
+        }
+    }
 }
 
 #[test]

@@ -9,5 +9,6 @@ mod deployment_routes;
 mod protected_endpoints;
 mod sample_events;
 mod sign_in_cost;
+mod signing_keys;
 mod token_endpoint;
 mod user_store;

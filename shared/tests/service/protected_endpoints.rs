@@ -120,6 +120,7 @@ async fn invalid_tokens_are_refused_with_invalid_token(backend: Backend) {
     let expired = app
         .issuer
         .issue_with_ttl(
+            support::ISSUER,
             &support::username("johndoe"),
             &token_service::domain::ScopeSet::parse("me items").unwrap(),
             None,
@@ -165,15 +166,18 @@ async fn invalid_tokens_are_refused_with_invalid_token(backend: Backend) {
         ("tampered payload", tampered),
         (
             "wrong issuer",
-            app.forge(&at_jwt, &claims(json!({"iss": "urn:evil"}))).await,
+            app.forge(&at_jwt, &claims(json!({"iss": "urn:evil"})))
+                .await,
         ),
         (
             "wrong audience",
-            app.forge(&at_jwt, &claims(json!({"aud": "urn:evil"}))).await,
+            app.forge(&at_jwt, &claims(json!({"aud": "urn:evil"})))
+                .await,
         ),
         (
             "wrong type",
-            app.forge(&app.header(Some("JWT")), &claims(json!({}))).await,
+            app.forge(&app.header(Some("JWT")), &claims(json!({})))
+                .await,
         ),
         (
             "no exp",
@@ -181,7 +185,8 @@ async fn invalid_tokens_are_refused_with_invalid_token(backend: Backend) {
         ),
         (
             "unknown scope",
-            app.forge(&at_jwt, &claims(json!({"scope": "me root"}))).await,
+            app.forge(&at_jwt, &claims(json!({"scope": "me root"})))
+                .await,
         ),
         ("malformed", "not.a.jwt".to_owned()),
         ("empty", String::new()),

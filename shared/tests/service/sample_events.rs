@@ -14,6 +14,7 @@ use serde_json::{json, Value};
 use token_service::app::Duty;
 use token_service::config::{Config, Environment, Mode, SignerChoice};
 use token_service::store::{demo_users, MemoryUserStore, UserStore as _};
+use token_service::tokens::IssuerUrl;
 use token_service::{http, AppState, Endpoint};
 use tower::ServiceExt as _;
 
@@ -38,6 +39,14 @@ fn env_vars() -> HashMap<String, String> {
 fn config() -> Config {
     let vars = env_vars();
     Config::from_lookup(Mode::Function, |name| vars.get(name).cloned()).unwrap()
+}
+
+/// The issuer of events/env.json.
+fn issuer() -> String {
+    match config().tokens.issuer {
+        IssuerUrl::Fixed(url) => url,
+        IssuerUrl::FromApiDomain => panic!("events/env.json names its issuer"),
+    }
 }
 
 /// What each sample event must produce: status, and the body or its `detail`.
@@ -139,9 +148,9 @@ fn expectations() -> HashMap<&'static str, (u16, Value)> {
             (
                 200,
                 json!({
-                    "issuer": config().tokens.issuer,
-                    "jwks_uri": format!("{}/.well-known/jwks.json", config().tokens.issuer),
-                    "token_endpoint": format!("{}/token", config().tokens.issuer),
+                    "issuer": issuer(),
+                    "jwks_uri": format!("{}/.well-known/jwks.json", issuer()),
+                    "token_endpoint": format!("{}/token", issuer()),
                 }),
             ),
         ),
@@ -260,7 +269,11 @@ async fn run_every_event(states: &States) {
         if *status == 200 && endpoint == Endpoint::Token {
             let token = actual["access_token"].as_str().unwrap();
             assert!(
-                state.verifier.verify(token, state.now()).await.is_ok(),
+                state
+                    .verifier
+                    .verify(token, &issuer(), state.now())
+                    .await
+                    .is_ok(),
                 "{name}: issued token verifies"
             );
         }
@@ -346,13 +359,19 @@ async fn only_the_token_function_can_sign() {
     // no signer (so no KMS client), only the key set.
     let deployed: HashMap<&str, &str> = HashMap::from([
         ("JWT_ISSUER", "https://auth.example.com"),
-        ("SIGNING_KEY_ARN", "arn:aws:kms:eu-west-1:123456789012:key/k"),
+        (
+            "SIGNING_KEY_ARN",
+            "arn:aws:kms:eu-west-1:123456789012:key/k",
+        ),
         ("AWS_REGION", "eu-west-1"),
     ]);
-    let config =
-        Config::from_lookup(Mode::Function, |name| deployed.get(name).map(|v| v.to_string()))
-            .unwrap();
-    let state = AppState::from_config(&config, Duty::VerifyOnly).await.unwrap();
+    let config = Config::from_lookup(Mode::Function, |name| {
+        deployed.get(name).map(|v| v.to_string())
+    })
+    .unwrap();
+    let state = AppState::from_config(&config, Duty::VerifyOnly)
+        .await
+        .unwrap();
     assert!(state.issuer.is_none());
 }
 

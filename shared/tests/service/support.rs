@@ -18,10 +18,10 @@ use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use token_service::clock::{Clock as _, ManualClock, UnixSeconds};
 use token_service::domain::{Scope, ScopeSet, User, Username};
-use token_service::passwords::{hash_password_blocking, Password};
-use token_service::store::{demo_users, DynamoUserStore, MemoryUserStore, StoreError, UserStore};
 use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
 use token_service::keys::{CachePolicy, KeySetCache, KeySetStore};
+use token_service::passwords::{hash_password_blocking, Password};
+use token_service::store::{demo_users, DynamoUserStore, MemoryUserStore, StoreError, UserStore};
 use token_service::tokens::{LocalRsaSigner, TokenIssuer, TokenSettings, TokenVerifier};
 use token_service::{http, AppState};
 use tower::ServiceExt as _;
@@ -129,7 +129,7 @@ impl Drop for TestApp {
 
 pub fn token_settings() -> TokenSettings {
     TokenSettings {
-        issuer: ISSUER.into(),
+        issuer: token_service::tokens::IssuerUrl::Fixed(ISSUER.into()),
         audience: AUDIENCE.into(),
         ttl: Duration::from_secs(1800),
     }
@@ -142,8 +142,7 @@ pub async fn key_set_store(backend: Backend) -> Arc<dyn KeySetStore> {
         Backend::DynamoDb => {
             let aws = aws_config::load_from_env().await;
             let table = format!("keys-test-{}", uuid::Uuid::new_v4());
-            let store =
-                DynamoKeySetStore::new(token_service::store::dynamodb_client(&aws), table);
+            let store = DynamoKeySetStore::new(token_service::store::dynamodb_client(&aws), table);
             store.create_table().await.expect("create keys table");
             Arc::new(store)
         }
@@ -344,6 +343,7 @@ impl TestApp {
     pub async fn mint(&self, user: &str, scope: &str) -> String {
         self.issuer
             .issue(
+                ISSUER,
                 &username(user),
                 &ScopeSet::parse(scope).unwrap(),
                 None,
@@ -358,7 +358,7 @@ impl TestApp {
     pub async fn verify(&self, token: &str) -> token_service::tokens::AccessClaims {
         self.state
             .verifier
-            .verify(token, self.now())
+            .verify(token, ISSUER, self.now())
             .await
             .unwrap()
     }

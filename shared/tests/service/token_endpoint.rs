@@ -236,7 +236,10 @@ async fn carries_client_id_into_the_token(backend: Backend) {
         .await;
     assert_eq!(response.status, 200, "{}", response.text);
     let token = response.json()["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(app.verify(&token).await.client_id.as_deref(), Some("my-cli"));
+    assert_eq!(
+        app.verify(&token).await.client_id.as_deref(),
+        Some("my-cli")
+    );
 
     let response = app
         .token("username=johndoe&password=secret&client_id=has%20space")

@@ -82,7 +82,10 @@ impl KeySetStore for DynamoKeySetStore {
             request
                 .condition_expression("#v = :expected")
                 .expression_attribute_names("#v", "version")
-                .expression_attribute_values(":expected", AttributeValue::N(set.version.to_string()))
+                .expression_attribute_values(
+                    ":expected",
+                    AttributeValue::N(set.version.to_string()),
+                )
         };
         if set.version == 0 {
             request = request.expression_attribute_names("#id", KEY);
