@@ -9,6 +9,8 @@
 #   scripts/coldstart.sh                     # 20 runs per binary
 #   RUNS=50 scripts/coldstart.sh
 #   scripts/coldstart.sh --bin-dir DIR       # probe other builds of the four functions
+#   scripts/coldstart.sh --secret-source secretsmanager
+#                                            # the key fetched at init as deployed (stub answers)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"

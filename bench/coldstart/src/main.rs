@@ -4,15 +4,20 @@
 //! spawn to the first `next` call (init) and to the posted response (first invocation), next
 //! to a hello-world `lambda_http` binary built with the same profile, as ratios.
 //!
-//! The functions run as deployed (users in DynamoDB), except that the signing key comes from
-//! `JWT_SECRET` (the public fixture key of `events/`) and DynamoDB is the same stub, which
-//! answers `GetItem` with the demo user johndoe and `UpdateItem` with nothing. So a first
-//! invocation includes the SDK's first request, and for `/token` one Argon2 verification.
+//! The functions run as deployed (users in DynamoDB), except that DynamoDB is the same stub,
+//! which answers `GetItem` with the demo user johndoe and `UpdateItem` with nothing. So a first
+//! invocation includes the SDK's first request, and for `/token` one Argon2 verification. The
+//! signing key is the public fixture key of `events/`: by default from `JWT_SECRET`, so init
+//! makes no request; with `--secret-source secretsmanager`, as deployed, from `JWT_SECRET_ARN`
+//! through Secrets Manager's `GetSecretValue`, which the stub also answers, so init includes
+//! the SDK's first request.
 //!
-//! It is a benchmark: it prints figures and asserts only that every invocation answered.
+//! It is a benchmark: it prints figures and asserts only that every invocation answered, and
+//! that every function process fetched the key from Secrets Manager if and only if told to.
 //!
 //!     scripts/coldstart.sh                  # build (release) and probe, 20 runs each
 //!     coldstart --bin-dir DIR --runs N      # probe binaries built elsewhere
+//!     coldstart --secret-source secretsmanager
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -38,6 +43,18 @@ const FUNCTIONS: [(&str, &str, u16); 4] = [
     ("status", "status-success.json", 200),
 ];
 
+/// The secret the functions are told to fetch with `--secret-source secretsmanager`.
+const SECRET_ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:jwt-AbCdEf";
+
+/// Where the functions take the signing key from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum SecretSource {
+    /// `JWT_SECRET`: no request at init.
+    Env,
+    /// `JWT_SECRET_ARN`, fetched from the stub's Secrets Manager at init, as deployed.
+    SecretsManager,
+}
+
 /// What the stub saw of the current run.
 #[derive(Default)]
 struct Run {
@@ -46,6 +63,8 @@ struct Run {
     first_next: Option<Instant>,
     response: Option<(Instant, Value)>,
     error: Option<String>,
+    /// `GetSecretValue` calls for [`SECRET_ARN`].
+    secret_fetches: u32,
 }
 
 #[derive(Clone)]
@@ -53,6 +72,8 @@ struct Stub {
     run: Arc<Mutex<Run>>,
     /// DynamoDB item of the demo user johndoe.
     johndoe: Arc<Value>,
+    /// The fixture key, the value of the secret [`SECRET_ARN`].
+    key: Arc<str>,
 }
 
 async fn next_invocation(State(stub): State<Stub>) -> Response {
@@ -106,20 +127,38 @@ async fn error_report(State(stub): State<Stub>, body: Bytes) -> StatusCode {
     StatusCode::ACCEPTED
 }
 
-/// The DynamoDB JSON protocol, as much of it as the functions use.
-async fn dynamodb(State(stub): State<Stub>, headers: HeaderMap) -> Response {
+/// The AWS JSON protocols of DynamoDB and Secrets Manager, as much of them as the functions use.
+async fn aws_json(State(stub): State<Stub>, headers: HeaderMap, body: Bytes) -> Response {
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default();
-    let body = match target.rsplit('.').next() {
-        Some("GetItem") => json!({ "Item": *stub.johndoe }),
-        Some("UpdateItem") => json!({}),
+    let (content_type, body) = match target.split_once('.') {
+        Some(("DynamoDB_20120810", "GetItem")) => (
+            "application/x-amz-json-1.0",
+            json!({ "Item": *stub.johndoe }),
+        ),
+        Some(("DynamoDB_20120810", "UpdateItem")) => ("application/x-amz-json-1.0", json!({})),
+        Some(("secretsmanager", "GetSecretValue")) => {
+            let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+            if request["SecretId"] != SECRET_ARN {
+                let message = format!("stub: no secret {}", request["SecretId"]);
+                return (StatusCode::BAD_REQUEST, message).into_response();
+            }
+            stub.run.lock().unwrap().secret_fetches += 1;
+            let secret = json!({
+                "ARN": SECRET_ARN,
+                "Name": "jwt",
+                "SecretString": *stub.key,
+                "VersionId": "00000000-0000-0000-0000-000000000000",
+            });
+            ("application/x-amz-json-1.1", secret)
+        }
         _ => return (StatusCode::BAD_REQUEST, format!("stub: no {target}")).into_response(),
     };
     (
         [
-            ("content-type", "application/x-amz-json-1.0"),
+            ("content-type", content_type),
             ("x-amzn-requestid", "probe"),
         ],
         body.to_string(),
@@ -142,12 +181,17 @@ fn johndoe_item() -> Result<Value> {
     }))
 }
 
-/// The environment of a deployed function, pointed at the stub.
-fn function_env(api: &str, events: &Path) -> Result<HashMap<String, String>> {
+/// The public fixture key of `events/env.json`.
+fn fixture_key(events: &Path) -> Result<String> {
     let fixture: Value = serde_json::from_str(&std::fs::read_to_string(events.join("env.json"))?)?;
-    let secret = fixture["Parameters"]["JWT_SECRET"]
+    fixture["Parameters"]["JWT_SECRET"]
         .as_str()
-        .context("events/env.json has the fixture key")?;
+        .map(str::to_owned)
+        .context("events/env.json has the fixture key")
+}
+
+/// The environment of a deployed function, pointed at the stub.
+fn function_env(api: &str, key: &str, source: SecretSource) -> HashMap<String, String> {
     let mut env: HashMap<String, String> = [
         ("AWS_LAMBDA_RUNTIME_API", api),
         ("AWS_LAMBDA_FUNCTION_NAME", "probe"),
@@ -162,33 +206,50 @@ fn function_env(api: &str, events: &Path) -> Result<HashMap<String, String>> {
         ("AWS_EC2_METADATA_DISABLED", "true"),
         ("USER_STORE", "dynamodb"),
         ("USERS_TABLE", "users"),
-        ("JWT_SECRET", secret),
         ("RUST_LOG", "warn"),
     ]
     .into_iter()
     .map(|(k, v)| (k.to_owned(), v.to_owned()))
     .collect();
     env.insert("AWS_ENDPOINT_URL_DYNAMODB".into(), format!("http://{api}"));
+    match source {
+        SecretSource::Env => {
+            env.insert("JWT_SECRET".into(), key.to_owned());
+        }
+        SecretSource::SecretsManager => {
+            // As the template deploys it: the ARN, and `JWT_SECRET` declared empty.
+            env.insert("JWT_SECRET_ARN".into(), SECRET_ARN.to_owned());
+            env.insert("JWT_SECRET".into(), String::new());
+            // The SDK's name for it: the service id "Secrets Manager", upper case, `_` for ` `.
+            env.insert(
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER".into(),
+                format!("http://{api}"),
+            );
+        }
+    }
     for name in ["PATH", "HOME"] {
         if let Ok(value) = std::env::var(name) {
             env.insert(name.into(), value);
         }
     }
-    Ok(env)
+    env
 }
 
 struct Sample {
     init: Duration,
     first_response: Duration,
+    secret_fetches: u32,
 }
 
-/// One fresh process of `binary` answering `event`.
+/// One fresh process of `binary` answering `event`, having fetched the secret from the stub if
+/// and only if `fetches_secret`.
 async fn probe_once(
     stub: &Stub,
     binary: &Path,
     env: &HashMap<String, String>,
     event: &Value,
     status: u16,
+    fetches_secret: bool,
 ) -> Result<Sample> {
     *stub.run.lock().unwrap() = Run {
         event: event.clone(),
@@ -216,7 +277,7 @@ async fn probe_once(
             }
             if let (Some(first_next), Some((answered, response))) = (run.first_next, &run.response)
             {
-                break Ok((first_next, *answered, response.clone()));
+                break Ok((first_next, *answered, response.clone(), run.secret_fetches));
             }
         }
         if let Ok(Some(exit)) = child.try_wait() {
@@ -228,15 +289,22 @@ async fn probe_once(
         tokio::time::sleep(Duration::from_micros(200)).await;
     };
     child.kill().await.ok();
-    let (first_next, answered, response) = outcome?;
+    let (first_next, answered, response, secret_fetches) = outcome?;
     if let Some(expected) = response.get("statusCode").and_then(Value::as_u64) {
         if expected != u64::from(status) {
             bail!("{} answered {response}", binary.display());
         }
     }
+    if fetches_secret != (secret_fetches > 0) {
+        bail!(
+            "{} called GetSecretValue {secret_fetches} times",
+            binary.display()
+        );
+    }
     Ok(Sample {
         init: first_next - started,
         first_response: answered - started,
+        secret_fetches,
     })
 }
 
@@ -268,11 +336,18 @@ async fn main() -> Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| built_here.join("hello-lambda"));
     let runs: usize = arg(&args, "--runs").map_or(Ok(20), |n| n.parse())?;
+    let source = match arg(&args, "--secret-source").as_deref() {
+        None | Some("env") => SecretSource::Env,
+        Some("secretsmanager") => SecretSource::SecretsManager,
+        Some(other) => bail!("--secret-source is `env` or `secretsmanager`, not `{other}`"),
+    };
     let events = root.join("events");
+    let key = fixture_key(&events)?;
 
     let stub = Stub {
         run: Arc::default(),
         johndoe: Arc::new(tokio::task::spawn_blocking(johndoe_item).await??),
+        key: key.as_str().into(),
     };
     let app = Router::new()
         .route("/2018-06-01/runtime/invocation/next", get(next_invocation))
@@ -285,37 +360,58 @@ async fn main() -> Result<()> {
             post(error_report),
         )
         .route("/2018-06-01/runtime/init/error", post(error_report))
-        .route("/", post(dynamodb))
+        .route("/", post(aws_json))
         .with_state(stub.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let api = listener.local_addr()?.to_string();
     tokio::spawn(async move { axum::serve(listener, app).await });
-    let env = function_env(&api, &events)?;
+    let env = function_env(&api, &key, source);
 
     println!(
-        "cold-start probe: {runs} fresh processes per binary, medians; binaries from {}",
+        "cold-start probe: {runs} fresh processes per binary, medians; signing key from {}; \
+         binaries from {}",
+        match source {
+            SecretSource::Env => "JWT_SECRET",
+            SecretSource::SecretsManager => "Secrets Manager (JWT_SECRET_ARN, stub)",
+        },
         bin_dir.display()
     );
     let mut rows = Vec::new();
     let hello_event: Value = serde_json::from_str(&std::fs::read_to_string(
         events.join("status-success.json"),
     )?)?;
-    let mut targets = vec![("hello-lambda".to_owned(), hello.clone(), hello_event, 200)];
+    // Hello world reads no configuration: it never fetches the secret.
+    let mut targets = vec![(
+        "hello-lambda".to_owned(),
+        hello.clone(),
+        hello_event,
+        200,
+        false,
+    )];
     for (name, event, status) in FUNCTIONS {
         let event: Value = serde_json::from_str(&std::fs::read_to_string(events.join(event))?)?;
-        targets.push((name.to_owned(), bin_dir.join(name), event, status));
+        targets.push((
+            name.to_owned(),
+            bin_dir.join(name),
+            event,
+            status,
+            source == SecretSource::SecretsManager,
+        ));
     }
-    for (name, binary, event, status) in &targets {
+    let mut fetches = Vec::new();
+    for (name, binary, event, status, fetches_secret) in &targets {
         // One untimed run first, so every binary starts from a warm page cache.
-        probe_once(&stub, binary, &env, event, *status).await?;
+        let warm = probe_once(&stub, binary, &env, event, *status, *fetches_secret).await?;
         let mut samples = Vec::with_capacity(runs);
         for _ in 0..runs {
-            samples.push(probe_once(&stub, binary, &env, event, *status).await?);
+            samples.push(probe_once(&stub, binary, &env, event, *status, *fetches_secret).await?);
         }
         let init = median(samples.iter().map(|s| s.init).collect());
         let first = median(samples.iter().map(|s| s.first_response).collect());
         let size = std::fs::metadata(binary)?.len();
         rows.push((name.clone(), init, first, size));
+        let calls: u32 = samples.iter().map(|s| s.secret_fetches).sum();
+        fetches.push(format!("{name} {}", calls + warm.secret_fetches));
     }
     let (hello_init, hello_first) = (rows[0].1, rows[0].2);
     println!(
@@ -332,5 +428,10 @@ async fn main() -> Result<()> {
             *size as f64 / 1e6
         );
     }
+    println!(
+        "GetSecretValue calls answered by the stub, over {} processes per binary: {}",
+        runs + 1,
+        fetches.join(", ")
+    );
     Ok(())
 }
