@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cold-start probe (a benchmark: it prints figures, it asserts only that every invocation
-# answered). Builds the four functions, the probe and a hello-world lambda_http binary with the
+# answered, and that no function calls AWS while it starts). Builds the six functions, the probe
+# and a hello-world lambda_http binary with the
 # workspace's release profile for this machine, then runs each function binary as Lambda would
 # (a fresh process per run, AWS_LAMBDA_RUNTIME_API pointed at a Runtime API stub on 127.0.0.1
 # that hands out one sample event) and prints median init and first-response times as ratios
@@ -8,11 +9,10 @@
 #
 #   scripts/coldstart.sh                     # 20 runs per binary
 #   RUNS=50 scripts/coldstart.sh
-#   scripts/coldstart.sh --bin-dir DIR       # probe other builds of the four functions
-#   scripts/coldstart.sh --secret-source secretsmanager
-#                                            # the key fetched at init as deployed (stub answers)
+#   scripts/coldstart.sh --bin-dir DIR       # probe other builds of the functions
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-cargo build --release --locked -p token -p users-me -p users-me-items -p status -p coldstart
+cargo build --release --locked -p token -p users-me -p users-me-items -p status -p jwks \
+  -p openid-configuration -p coldstart
 exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/coldstart" --runs "${RUNS:-20}" "$@"
