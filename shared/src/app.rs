@@ -7,12 +7,13 @@
 use std::sync::Arc;
 
 use crate::clock::{Clock, SystemClock, UnixSeconds};
-use crate::config::{Config, KeySetChoice, SignerChoice, StoreChoice};
+use crate::config::{Config, KeySetChoice, SessionSettings, SignerChoice, StoreChoice};
 use crate::keys::store::{
     update_key_set, DynamoKeySetStore, FileKeySetStore, MemoryKeySetStore, UpdateError,
 };
 use crate::keys::{CachePolicy, KeyLocation, KeyRecord, KeySetCache, KeySetStore, KeyStoreError};
 use crate::passwords::{PasswordError, PasswordHasher};
+use crate::sessions::{DynamoSessionStore, MemorySessionStore, SessionStore};
 use crate::store::{demo_users, dynamodb_client, DynamoUserStore, MemoryUserStore, UserStore};
 use crate::tokens::signer::LocalKeyError;
 use crate::tokens::{
@@ -28,6 +29,9 @@ pub struct AppState {
     /// The published key set (the JWKS endpoint's source, and the verifier's).
     pub keys: Arc<KeySetCache>,
     pub store: Arc<dyn UserStore>,
+    /// Refresh-token sessions.
+    pub sessions: Arc<dyn SessionStore>,
+    pub session_settings: SessionSettings,
     pub passwords: Arc<PasswordHasher>,
     pub clock: Arc<dyn Clock>,
 }
@@ -66,8 +70,19 @@ impl AppState {
             verifier: Arc::new(verifier),
             keys,
             store,
+            sessions: Arc::new(MemorySessionStore::new()),
+            session_settings: SessionSettings::default(),
             passwords: Arc::new(PasswordHasher::new()),
             clock: Arc::new(SystemClock),
+        }
+    }
+
+    /// The same state keeping sessions in `sessions`, with `settings`.
+    pub fn with_sessions(self, sessions: Arc<dyn SessionStore>, settings: SessionSettings) -> Self {
+        Self {
+            sessions,
+            session_settings: settings,
+            ..self
         }
     }
 
@@ -107,6 +122,13 @@ impl AppState {
             None
         };
 
+        let sessions: Arc<dyn SessionStore> = match (config.store, &aws) {
+            (StoreChoice::DynamoDb, Some(aws)) => Arc::new(DynamoSessionStore::new(
+                dynamodb_client(aws),
+                &config.tokens_table,
+            )),
+            _ => Arc::new(MemorySessionStore::new()),
+        };
         let store: Arc<dyn UserStore> = match (config.store, &aws) {
             (StoreChoice::DynamoDb, Some(aws)) => Arc::new(DynamoUserStore::new(
                 dynamodb_client(aws),
@@ -122,7 +144,9 @@ impl AppState {
                 Arc::new(MemoryUserStore::with_users(users))
             }
         };
-        Ok(Self::new(issuer, verifier, keys, store).with_clock(clock))
+        Ok(Self::new(issuer, verifier, keys, store)
+            .with_sessions(sessions, config.sessions)
+            .with_clock(clock))
     }
 }
 

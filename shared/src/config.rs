@@ -14,6 +14,11 @@ pub const DEFAULT_ISSUER: &str = "http://localhost:8000";
 pub const DEFAULT_AUDIENCE: &str = "urn:oauth2-scopes:api";
 pub const DEFAULT_TABLE: &str = "users";
 pub const DEFAULT_KEYS_TABLE: &str = "signing-keys";
+pub const DEFAULT_TOKENS_TABLE: &str = "tokens";
+/// A session (refresh-token family) lasts 30 days from sign-in, as Cognito's default.
+pub const DEFAULT_REFRESH_TTL_SECONDS: u64 = 30 * 24 * 3600;
+/// How long a spent refresh token still yields tokens (lost responses, parallel tabs).
+pub const DEFAULT_REUSE_GRACE_SECONDS: u64 = 10;
 pub const DEFAULT_TTL_SECONDS: u64 = 1800;
 /// The longest access-token lifetime configuration accepts; retired keys stay published this
 /// long by default, whatever a function's own setting.
@@ -69,11 +74,32 @@ pub enum KeySetChoice {
     Memory,
 }
 
+/// Refresh-token sessions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionSettings {
+    /// From sign-in to the end of the family: no refresh token outlives it.
+    pub refresh_ttl: Duration,
+    /// How long after a refresh token was spent it may be presented again and still yield
+    /// tokens; after that, presenting it revokes its family. 0 to 60 seconds.
+    pub reuse_grace: Duration,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            refresh_ttl: Duration::from_secs(DEFAULT_REFRESH_TTL_SECONDS),
+            reuse_grace: Duration::from_secs(DEFAULT_REUSE_GRACE_SECONDS),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Config {
     pub environment: Environment,
     pub tokens: TokenSettings,
+    pub sessions: SessionSettings,
     pub users_table: String,
+    pub tokens_table: String,
     pub store: StoreChoice,
     pub signer: SignerChoice,
     pub key_set: KeySetChoice,
@@ -227,18 +253,41 @@ impl Config {
             }
         };
 
-        let token_ttl = match get("ACCESS_TOKEN_TTL_SECONDS") {
-            None => DEFAULT_TTL_SECONDS,
-            Some(value) => value
-                .parse::<u64>()
-                .ok()
-                .filter(|s| (60..=MAX_TTL_SECONDS).contains(s))
-                .ok_or(ConfigError::Invalid {
-                    name: "ACCESS_TOKEN_TTL_SECONDS",
-                    expected: "a number of seconds from 60 to 86400",
-                    value,
-                })?,
+        let seconds = |name: &'static str,
+                       default: u64,
+                       range: std::ops::RangeInclusive<u64>,
+                       expected: &'static str| {
+            match get(name) {
+                None => Ok(default),
+                Some(value) => value
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|s| range.contains(s))
+                    .ok_or(ConfigError::Invalid {
+                        name,
+                        expected,
+                        value,
+                    }),
+            }
         };
+        let token_ttl = seconds(
+            "ACCESS_TOKEN_TTL_SECONDS",
+            DEFAULT_TTL_SECONDS,
+            60..=MAX_TTL_SECONDS,
+            "a number of seconds from 60 to 86400",
+        )?;
+        let refresh_ttl = seconds(
+            "REFRESH_TOKEN_TTL_SECONDS",
+            DEFAULT_REFRESH_TTL_SECONDS,
+            300..=365 * 24 * 3600,
+            "a number of seconds from 300 to 31536000 (365 days)",
+        )?;
+        let reuse_grace = seconds(
+            "REFRESH_REUSE_GRACE_SECONDS",
+            DEFAULT_REUSE_GRACE_SECONDS,
+            0..=60,
+            "a number of seconds from 0 to 60",
+        )?;
 
         let issuer = match get("JWT_ISSUER") {
             Some(url) if deployed && !url.starts_with("https://") => {
@@ -259,7 +308,12 @@ impl Config {
                 audience: get("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
                 ttl: Duration::from_secs(token_ttl),
             },
+            sessions: SessionSettings {
+                refresh_ttl: Duration::from_secs(refresh_ttl),
+                reuse_grace: Duration::from_secs(reuse_grace),
+            },
             users_table: get("USERS_TABLE").unwrap_or_else(|| DEFAULT_TABLE.to_owned()),
+            tokens_table: get("TOKENS_TABLE").unwrap_or_else(|| DEFAULT_TOKENS_TABLE.to_owned()),
             store,
             signer,
             key_set,
@@ -491,5 +545,19 @@ mod tests {
         }
         let c = config(Mode::Local, &[("ACCESS_TOKEN_TTL_SECONDS", "60")]).unwrap();
         assert_eq!(c.tokens.ttl, Duration::from_secs(60));
+        for grace in ["61", "-1", "ten"] {
+            let err = config(Mode::Local, &[("REFRESH_REUSE_GRACE_SECONDS", grace)]).unwrap_err();
+            assert!(err.to_string().contains("REFRESH_REUSE_GRACE_SECONDS"), "{err}");
+        }
+        for (grace, seconds) in [("0", 0), ("60", 60)] {
+            let c = config(Mode::Local, &[("REFRESH_REUSE_GRACE_SECONDS", grace)]).unwrap();
+            assert_eq!(c.sessions.reuse_grace, Duration::from_secs(seconds));
+        }
+        assert_eq!(
+            config(Mode::Local, &[]).unwrap().sessions,
+            SessionSettings::default()
+        );
+        let err = config(Mode::Local, &[("REFRESH_TOKEN_TTL_SECONDS", "10")]).unwrap_err();
+        assert!(err.to_string().contains("REFRESH_TOKEN_TTL_SECONDS"), "{err}");
     }
 }

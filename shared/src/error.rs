@@ -13,11 +13,15 @@ pub enum ApiError {
     /// locked account, so none of them can be told apart.
     #[error("Incorrect username or password")]
     InvalidGrant,
+    /// RFC 6749 §5.2 `invalid_grant` for a refresh token that is unknown, expired, spent,
+    /// or whose session or user was revoked.
+    #[error("Refresh token is invalid, expired or revoked")]
+    InvalidRefreshToken,
     /// RFC 6749 §5.2 `invalid_scope`: a scope name the service does not know.
     #[error("{0}")]
     InvalidScope(String),
     /// RFC 6749 §5.2 `unsupported_grant_type`.
-    #[error("grant_type `{0}` is not supported; use `password`")]
+    #[error("grant_type `{0}` is not supported; use `password` or `refresh_token`")]
     UnsupportedGrantType(String),
     /// RFC 6750 §3.1: no credentials, or not Bearer ones. No `error` attribute.
     #[error("Not authenticated")]

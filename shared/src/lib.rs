@@ -21,6 +21,7 @@ pub mod http;
 pub mod keys;
 pub mod oauth;
 pub mod passwords;
+pub mod sessions;
 pub mod store;
 pub mod tokens;
 

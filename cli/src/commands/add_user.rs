@@ -50,6 +50,7 @@ pub async fn run(args: Args) -> Result<()> {
             .collect(),
         failed_logins: 0,
         last_failed_login: None,
+        tokens_revoked_at: None,
     };
     args.table.store().await.insert(&user).await?;
     eprintln!(

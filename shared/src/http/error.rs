@@ -41,7 +41,7 @@ fn bearer_challenge(error: Option<&str>, required: &ScopeSet) -> String {
 fn token_error_code(err: &ApiError) -> Option<&'static str> {
     match err {
         ApiError::InvalidRequest(_) => Some("invalid_request"),
-        ApiError::InvalidGrant => Some("invalid_grant"),
+        ApiError::InvalidGrant | ApiError::InvalidRefreshToken => Some("invalid_grant"),
         ApiError::InvalidScope(_) => Some("invalid_scope"),
         ApiError::UnsupportedGrantType(_) => Some("unsupported_grant_type"),
         _ => None,
@@ -55,6 +55,7 @@ pub fn error_response(err: &ApiError) -> Response {
         // RFC 6749 §5.2: the token endpoint's errors are all 400s, told apart by `error`.
         ApiError::InvalidRequest(_)
         | ApiError::InvalidGrant
+        | ApiError::InvalidRefreshToken
         | ApiError::InvalidScope(_)
         | ApiError::UnsupportedGrantType(_) => (
             StatusCode::BAD_REQUEST,

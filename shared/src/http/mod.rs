@@ -11,6 +11,7 @@ mod jwks;
 pub mod lambda;
 mod openid_configuration;
 mod response;
+mod revoke;
 mod status;
 mod token;
 mod users_me;
@@ -54,6 +55,8 @@ pub enum Endpoint {
     UsersMeItems,
     /// `GET /status/`
     Status,
+    /// `POST /revoke`: token revocation (RFC 7009).
+    Revoke,
     /// `GET /.well-known/jwks.json`: the public signing keys (RFC 7517).
     Jwks,
     /// `GET /.well-known/openid-configuration`: discovery metadata.
@@ -64,11 +67,12 @@ const POST: &[Method] = &[Method::POST];
 const GET: &[Method] = &[Method::GET];
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 6] = [
+    pub const ALL: [Endpoint; 7] = [
         Endpoint::Token,
         Endpoint::UsersMe,
         Endpoint::UsersMeItems,
         Endpoint::Status,
+        Endpoint::Revoke,
         Endpoint::Jwks,
         Endpoint::OpenIdConfiguration,
     ];
@@ -86,6 +90,7 @@ impl Endpoint {
             Endpoint::UsersMe => &["/users/me/", "/users/me"],
             Endpoint::UsersMeItems => &["/users/me/items/", "/users/me/items"],
             Endpoint::Status => &["/status/", "/status"],
+            Endpoint::Revoke => &["/revoke", "/revoke/"],
             Endpoint::Jwks => &[jwks::PATH],
             Endpoint::OpenIdConfiguration => &[openid_configuration::PATH],
         }
@@ -95,7 +100,7 @@ impl Endpoint {
     /// list to the routes the endpoint's file registers.
     pub fn methods(self) -> &'static [Method] {
         match self {
-            Endpoint::Token => POST,
+            Endpoint::Token | Endpoint::Revoke => POST,
             Endpoint::UsersMe
             | Endpoint::UsersMeItems
             | Endpoint::Status
@@ -110,9 +115,11 @@ impl Endpoint {
         match self {
             Endpoint::UsersMe => ScopeSet::from([Scope::Me]),
             Endpoint::UsersMeItems => ScopeSet::from([Scope::Me, Scope::Items]),
-            Endpoint::Token | Endpoint::Status | Endpoint::Jwks | Endpoint::OpenIdConfiguration => {
-                ScopeSet::empty()
-            }
+            Endpoint::Token
+            | Endpoint::Status
+            | Endpoint::Revoke
+            | Endpoint::Jwks
+            | Endpoint::OpenIdConfiguration => ScopeSet::empty(),
         }
     }
 
@@ -136,6 +143,7 @@ impl Endpoint {
             Endpoint::UsersMe => users_me::routes(),
             Endpoint::UsersMeItems => users_me_items::routes(),
             Endpoint::Status => status::routes(),
+            Endpoint::Revoke => revoke::routes(),
             Endpoint::Jwks => jwks::routes(),
             Endpoint::OpenIdConfiguration => openid_configuration::routes(),
         }

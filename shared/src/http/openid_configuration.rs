@@ -20,6 +20,7 @@ struct Discovery {
     issuer: String,
     jwks_uri: String,
     token_endpoint: String,
+    revocation_endpoint: String,
     scopes_supported: Vec<&'static str>,
     grant_types_supported: &'static [&'static str],
     /// Required by discovery; empty because there is no authorization endpoint.
@@ -29,6 +30,7 @@ struct Discovery {
     /// algorithm of its access tokens.
     id_token_signing_alg_values_supported: &'static [&'static str],
     token_endpoint_auth_methods_supported: &'static [&'static str],
+    revocation_endpoint_auth_methods_supported: &'static [&'static str],
     claims_supported: &'static [&'static str],
 }
 
@@ -40,12 +42,15 @@ async fn discovery(RequestIssuer(issuer): RequestIssuer) -> Response {
     let document = Discovery {
         jwks_uri: format!("{issuer}{}", jwks::PATH),
         token_endpoint: format!("{issuer}{}", Endpoint::Token.path()),
+        revocation_endpoint: format!("{issuer}{}", Endpoint::Revoke.path()),
         scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
-        grant_types_supported: &["password"],
+        grant_types_supported: &["password", "refresh_token"],
         response_types_supported: &[],
         subject_types_supported: &["public"],
         id_token_signing_alg_values_supported: &["RS256"],
+        // Public clients: there are no client secrets to present.
         token_endpoint_auth_methods_supported: &["none"],
+        revocation_endpoint_auth_methods_supported: &["none"],
         claims_supported: &[
             "iss",
             "sub",

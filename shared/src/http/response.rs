@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 
-use crate::tokens::IssuedToken;
+use crate::oauth::TokenResponse;
 
 /// A JSON response with `Cache-Control: no-store` and `Pragma: no-cache` (RFC 6749 §5.1).
 pub fn json_response<T: Serialize>(status: StatusCode, body: &T) -> Response {
@@ -36,22 +36,24 @@ pub fn public_json_response<T: Serialize>(body: &T, max_age: u32) -> Response {
 }
 
 /// RFC 6749 §5.1 success body.
-#[derive(Debug, Serialize)]
+#[derive(Serialize)]
 struct TokenBody<'a> {
     access_token: &'a str,
     token_type: &'static str,
     expires_in: u64,
     scope: String,
+    refresh_token: &'a str,
 }
 
-pub fn token_response(issued: &IssuedToken) -> Response {
+pub fn token_response(issued: &TokenResponse) -> Response {
     json_response(
         StatusCode::OK,
         &TokenBody {
-            access_token: &issued.access_token,
+            access_token: &issued.access.access_token,
             token_type: "bearer",
-            expires_in: issued.expires_in,
-            scope: issued.scope.to_string(),
+            expires_in: issued.access.expires_in,
+            scope: issued.access.scope.to_string(),
+            refresh_token: issued.refresh_token.expose(),
         },
     )
 }

@@ -1,4 +1,5 @@
-//! `POST /token`: the password grant (RFC 6749 §4.3) over HTTP.
+//! `POST /token`: the password grant (RFC 6749 §4.3) and the refresh token grant (§6) over
+//! HTTP.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -13,7 +14,9 @@ use super::issuer::RequestIssuer;
 use super::response::token_response;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::oauth::password_grant::{sign_in, PasswordGrant, TokenRequest};
+use crate::oauth::password_grant::sign_in;
+use crate::oauth::refresh_grant::refresh;
+use crate::oauth::{Grant, TokenRequest};
 
 pub(super) fn routes() -> MethodRouter<AppState> {
     post(issue_token)
@@ -31,10 +34,14 @@ async fn issue_token(
         grant_type: fields.take("grant_type"),
         username: fields.take("username"),
         password: fields.take("password").map(SecretString::from),
+        refresh_token: fields.take("refresh_token").map(SecretString::from),
         scope: fields.take("scope"),
         client_id: fields.take("client_id"),
     };
-    let grant = PasswordGrant::parse(request)?;
-    let issued = sign_in(&state, &grant, &issuer, state.now()).await?;
+    let now = state.now();
+    let issued = match Grant::parse(request)? {
+        Grant::Password(grant) => sign_in(&state, &grant, &issuer, now).await?,
+        Grant::RefreshToken(grant) => refresh(&state, &grant, &issuer, now).await?,
+    };
     Ok(token_response(&issued))
 }

@@ -49,6 +49,13 @@ pub async fn authorize(
             required: required.clone(),
         });
     }
+    // A password change or an operator's revocation ends every token issued before it.
+    if user.revoked_since(claims.iat) {
+        return Err(invalid(format!(
+            "token of `{}` issued before its tokens were revoked",
+            claims.sub
+        )));
+    }
     let effective = claims.scope.intersection(&user.allowed_scopes);
     if !effective.contains_all(required) {
         return Err(ApiError::InsufficientScope {

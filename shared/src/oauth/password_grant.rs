@@ -1,45 +1,17 @@
 //! The resource owner password credentials grant (RFC 6749 §4.3): checking the request's
 //! parameters, and signing in.
 
-use secrecy::{ExposeSecret as _, SecretString};
+use secrecy::ExposeSecret as _;
+
+use super::session::{start_session, TokenResponse};
+use super::token_request::TokenRequest;
 
 use crate::app::AppState;
 use crate::clock::UnixSeconds;
 use crate::domain::{lockout, ScopeSet, User, Username};
 use crate::error::ApiError;
 use crate::passwords::Password;
-use crate::tokens::{IssuedToken, MAX_CLIENT_ID_LEN};
 
-/// The parameters of a token request (RFC 6749 §4.3.2), as the client sent them. A parameter
-/// sent without a value counts as omitted (§3.1). `Debug` shows neither the password nor the
-/// unchecked username (people type passwords into the username field).
-#[derive(Default)]
-pub struct TokenRequest {
-    pub grant_type: Option<String>,
-    pub username: Option<String>,
-    pub password: Option<SecretString>,
-    pub scope: Option<String>,
-    pub client_id: Option<String>,
-}
-
-impl std::fmt::Debug for TokenRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let given = |value: &Option<String>| value.as_ref().map(|_| "<given>");
-        f.debug_struct("TokenRequest")
-            .field("grant_type", &self.grant_type)
-            .field("username", &given(&self.username))
-            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
-            .field("scope", &self.scope)
-            .field("client_id", &self.client_id)
-            .finish()
-    }
-}
-
-impl TokenRequest {
-    /// The parameter names a token request may carry; others are ignored (§3.2).
-    pub const PARAMETERS: [&'static str; 5] =
-        ["grant_type", "username", "password", "scope", "client_id"];
-}
 
 /// A password grant that has passed every syntactic check.
 #[derive(Debug)]
@@ -51,17 +23,10 @@ pub struct PasswordGrant {
 }
 
 impl PasswordGrant {
-    /// Checks the parameters in the order a client can fix them: grant type, username,
-    /// password, scope, client id.
+    /// Checks the parameters in the order a client can fix them: username, password, scope,
+    /// client id (the grant type was checked by [`super::Grant::parse`]).
     pub fn parse(request: TokenRequest) -> Result<Self, ApiError> {
         let given = |value: Option<String>| value.filter(|v| !v.is_empty());
-        match given(request.grant_type).as_deref() {
-            None | Some("password") => {}
-            Some(other) => {
-                let shown: String = other.chars().take(64).collect();
-                return Err(ApiError::UnsupportedGrantType(shown));
-            }
-        }
         let username = match given(request.username) {
             None => {
                 return Err(ApiError::invalid_request(
@@ -83,19 +48,7 @@ impl PasswordGrant {
         };
         let scope = ScopeSet::parse(given(request.scope).as_deref().unwrap_or(""))
             .map_err(|e| ApiError::InvalidScope(e.to_string()))?;
-        let client_id = match given(request.client_id) {
-            None => None,
-            Some(id)
-                if id.len() <= MAX_CLIENT_ID_LEN && id.chars().all(|c| c.is_ascii_graphic()) =>
-            {
-                Some(id)
-            }
-            Some(_) => {
-                return Err(ApiError::invalid_request(format!(
-                    "client_id must be 1 to {MAX_CLIENT_ID_LEN} visible ASCII characters"
-                )))
-            }
-        };
+        let client_id = super::token_request::client_id(request.client_id)?;
         Ok(PasswordGrant {
             username,
             password,
@@ -115,7 +68,7 @@ pub async fn sign_in(
     grant: &PasswordGrant,
     issuer_url: &str,
     now: UnixSeconds,
-) -> Result<IssuedToken, ApiError> {
+) -> Result<TokenResponse, ApiError> {
     let user = state.store.get(&grant.username).await?;
 
     let locked = user
@@ -131,21 +84,15 @@ pub async fn sign_in(
         Some(user) if password_ok && !user.disabled => {
             after_successful_sign_in(state, &user, &grant.password).await;
             let granted = grant.scope.intersection(&user.allowed_scopes);
-            let issuer = state.issuer.as_ref().ok_or_else(|| ApiError::Unavailable {
-                reason: "this process does not issue tokens".into(),
-            })?;
-            let issued = issuer
-                .issue(
-                    issuer_url,
-                    &user.username,
-                    &granted,
-                    grant.client_id.as_deref(),
-                    now,
-                )
-                .await
-                .map_err(|e| ApiError::Unavailable {
-                    reason: format!("signing failed: {e}"),
-                })?;
+            let issued = start_session(
+                state,
+                &user,
+                &granted,
+                grant.client_id.as_deref(),
+                issuer_url,
+                now,
+            )
+            .await?;
             tracing::info!(username = %user.username, requested = %grant.scope, granted = %granted, "token issued");
             Ok(issued)
         }
@@ -211,6 +158,15 @@ async fn after_successful_sign_in(state: &AppState, user: &User, password: &Pass
 #[cfg(test)]
 mod tests {
     use super::*;
+    use secrecy::SecretString;
+
+    /// The password grant a request asks for, as the token endpoint parses it.
+    fn parse(request: TokenRequest) -> Result<PasswordGrant, ApiError> {
+        match crate::oauth::Grant::parse(request)? {
+            crate::oauth::Grant::Password(grant) => Ok(grant),
+            other => panic!("not a password grant: {other:?}"),
+        }
+    }
 
     fn request(pairs: &[(&str, &str)]) -> TokenRequest {
         let get = |name: &str| {
@@ -223,6 +179,7 @@ mod tests {
             grant_type: get("grant_type"),
             username: get("username"),
             password: get("password").map(SecretString::from),
+            refresh_token: None,
             scope: get("scope"),
             client_id: get("client_id"),
         }
@@ -230,7 +187,7 @@ mod tests {
 
     #[test]
     fn a_complete_grant_parses() {
-        let grant = PasswordGrant::parse(request(&[
+        let grant = parse(request(&[
             ("grant_type", "password"),
             ("username", "johndoe"),
             ("password", "secret"),
@@ -246,7 +203,7 @@ mod tests {
 
     #[test]
     fn empty_parameters_count_as_omitted() {
-        let grant = PasswordGrant::parse(request(&[
+        let grant = parse(request(&[
             ("grant_type", ""),
             ("username", "johndoe"),
             ("password", "secret"),
@@ -256,7 +213,7 @@ mod tests {
         .unwrap();
         assert!(grant.scope.is_empty());
         assert_eq!(grant.client_id, None);
-        let err = PasswordGrant::parse(request(&[("username", "johndoe"), ("password", "")]));
+        let err = parse(request(&[("username", "johndoe"), ("password", "")]));
         assert_eq!(
             err.unwrap_err(),
             ApiError::invalid_request("missing required field: password")
@@ -265,14 +222,14 @@ mod tests {
 
     #[test]
     fn errors_come_in_the_order_a_client_can_fix_them() {
-        let err = PasswordGrant::parse(request(&[("grant_type", "client_credentials")]));
+        let err = parse(request(&[("grant_type", "client_credentials")]));
         assert!(matches!(err, Err(ApiError::UnsupportedGrantType(_))));
-        let err = PasswordGrant::parse(request(&[("scope", "admin")]));
+        let err = parse(request(&[("scope", "admin")]));
         assert_eq!(
             err.unwrap_err(),
             ApiError::invalid_request("missing required field: username")
         );
-        let err = PasswordGrant::parse(request(&[
+        let err = parse(request(&[
             ("username", "a"),
             ("password", "b"),
             ("scope", "admin"),
@@ -288,7 +245,7 @@ mod tests {
         ]);
         assert!(!format!("{raw:?}").contains("hunter2"), "{raw:?}");
         let raw = request(&[("username", "johndoe"), ("password", "hunter2-secret")]);
-        let grant = PasswordGrant::parse(raw).unwrap();
+        let grant = parse(raw).unwrap();
         assert!(!format!("{grant:?}").contains("hunter2"));
     }
 }

@@ -10,7 +10,7 @@ use aws_sdk_dynamodb::types::{
 };
 use aws_sdk_dynamodb::Client;
 
-use super::{StoreError, UserStore};
+use super::{AccountChange, StoreError, UserStore};
 use crate::clock::UnixSeconds;
 use crate::domain::{User, Username};
 
@@ -192,6 +192,107 @@ impl UserStore for DynamoUserStore {
         )
         .await
         .map(drop)
+    }
+
+    async fn update_account(
+        &self,
+        username: &Username,
+        change: &AccountChange,
+        at: UnixSeconds,
+    ) -> Result<(), StoreError> {
+        let mut sets = Vec::new();
+        let mut removes = Vec::new();
+        let mut values = Vec::new();
+        if let Some(disabled) = change.disabled {
+            sets.push("disabled = :disabled");
+            values.push((":disabled", AttributeValue::Bool(disabled)));
+        }
+        if let Some(scopes) = &change.allowed_scopes {
+            sets.push("allowed_scopes = :scopes");
+            values.push((":scopes", AttributeValue::S(scopes.to_string())));
+        }
+        if let Some(hash) = &change.password_hash {
+            sets.push("password_hash = :hash");
+            values.push((":hash", AttributeValue::S(hash.clone())));
+        }
+        if change.revoke_tokens {
+            sets.push("tokens_revoked_at = :at");
+            values.push((":at", AttributeValue::N(at.to_string())));
+        }
+        if change.clear_failures {
+            sets.push("failed_logins = :zero");
+            values.push((":zero", AttributeValue::N("0".into())));
+            removes.push("last_failed_login");
+        }
+        if sets.is_empty() && removes.is_empty() {
+            // Nothing to write, but the user must exist.
+            return match self.get(username).await? {
+                Some(_) => Ok(()),
+                None => Err(StoreError::NotFound(username.clone())),
+            };
+        }
+        let mut expression = String::new();
+        if !sets.is_empty() {
+            expression.push_str(&format!("SET {}", sets.join(", ")));
+        }
+        if !removes.is_empty() {
+            expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
+        }
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, key(username))
+            .update_expression(expression.trim())
+            .condition_expression("attribute_exists(#k)")
+            .expression_attribute_names("#k", KEY);
+        for (name, value) in values {
+            request = request.expression_attribute_values(name, value);
+        }
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::NotFound(username.clone()))
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
+    async fn list(&self) -> Result<Vec<User>, StoreError> {
+        let mut users = Vec::new();
+        let mut start: Option<HashMap<String, AttributeValue>> = None;
+        loop {
+            let output = self
+                .client
+                .scan()
+                .table_name(&self.table)
+                .consistent_read(true)
+                .set_exclusive_start_key(start.take())
+                .send()
+                .await
+                .map_err(unavailable)?;
+            for item in output.items.unwrap_or_default() {
+                let name = item
+                    .get(KEY)
+                    .and_then(|v| v.as_s().ok())
+                    .cloned()
+                    .unwrap_or_default();
+                users.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+                    username: name,
+                    reason: e.to_string(),
+                })?);
+            }
+            match output.last_evaluated_key {
+                Some(key) if !key.is_empty() => start = Some(key),
+                _ => break,
+            }
+        }
+        users.sort_by(|a: &User, b: &User| a.username.as_str().cmp(b.username.as_str()));
+        Ok(users)
     }
 }
 

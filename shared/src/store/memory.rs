@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::RwLock;
 
-use super::{StoreError, UserStore};
+use super::{AccountChange, StoreError, UserStore};
 use crate::clock::UnixSeconds;
 use crate::domain::{User, Username};
 
@@ -83,5 +83,21 @@ impl UserStore for MemoryUserStore {
             user.failed_logins = 0;
             user.last_failed_login = None;
         })
+    }
+
+    async fn update_account(
+        &self,
+        username: &Username,
+        change: &AccountChange,
+        at: UnixSeconds,
+    ) -> Result<(), StoreError> {
+        self.update(username, |user| change.apply(user, at))
+    }
+
+    async fn list(&self) -> Result<Vec<User>, StoreError> {
+        let users = self.users.read().unwrap_or_else(|e| e.into_inner());
+        let mut all: Vec<User> = users.values().cloned().collect();
+        all.sort_by(|a, b| a.username.as_str().cmp(b.username.as_str()));
+        Ok(all)
     }
 }

@@ -6,7 +6,7 @@ mod dynamodb;
 mod memory;
 
 use crate::clock::UnixSeconds;
-use crate::domain::{User, Username};
+use crate::domain::{ScopeSet, User, Username};
 
 pub use demo::demo_users;
 pub(crate) use dynamodb::create_table as create_dynamodb_table;
@@ -24,6 +24,25 @@ pub enum StoreError {
     Corrupt { username: String, reason: String },
     #[error("user store unavailable: {0}")]
     Unavailable(String),
+}
+
+/// An operator's change to an account, made in one write.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountChange {
+    pub disabled: Option<bool>,
+    pub allowed_scopes: Option<ScopeSet>,
+    /// A new Argon2id PHC string (never printed: it is only ever a hash).
+    pub password_hash: Option<String>,
+    /// Also end every token and session begun at or before the change's time.
+    pub revoke_tokens: bool,
+    /// Clear the failed sign-in count (unlock).
+    pub clear_failures: bool,
+}
+
+impl AccountChange {
+    pub fn is_empty(&self) -> bool {
+        *self == AccountChange::default()
+    }
 }
 
 /// What the service does with users. Each method is one store operation (one DynamoDB call),
@@ -48,4 +67,37 @@ pub trait UserStore: Send + Sync {
 
     /// Clears the failure count after a successful sign-in.
     async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError>;
+
+    /// Applies an operator's `change` to an existing user at `at`; `NotFound` otherwise.
+    async fn update_account(
+        &self,
+        username: &Username,
+        change: &AccountChange,
+        at: UnixSeconds,
+    ) -> Result<(), StoreError>;
+
+    /// Every user, in username order (operators' listings; a scan in DynamoDB).
+    async fn list(&self) -> Result<Vec<User>, StoreError>;
+}
+
+impl AccountChange {
+    /// `change` applied to `user` at `at`: the one definition every store follows.
+    pub fn apply(&self, user: &mut User, at: UnixSeconds) {
+        if let Some(disabled) = self.disabled {
+            user.disabled = disabled;
+        }
+        if let Some(scopes) = &self.allowed_scopes {
+            user.allowed_scopes = scopes.clone();
+        }
+        if let Some(hash) = &self.password_hash {
+            user.password_hash = hash.clone();
+        }
+        if self.revoke_tokens {
+            user.tokens_revoked_at = Some(at);
+        }
+        if self.clear_failures {
+            user.failed_logins = 0;
+            user.last_failed_login = None;
+        }
+    }
 }

@@ -17,6 +17,10 @@ pub struct AccessClaims {
     pub scope: ScopeSet,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub client_id: Option<String>,
+    /// The session (refresh-token family) the token belongs to: revoking the token at
+    /// `/revoke` ends the session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sid: Option<String>,
 }
 
 /// What the token endpoint hands back.

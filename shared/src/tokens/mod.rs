@@ -137,6 +137,20 @@ impl TokenIssuer {
             .await
     }
 
+    /// [`Self::issue`] for a token of session `sid`.
+    pub async fn issue_in_session(
+        &self,
+        issuer: &str,
+        subject: &Username,
+        scope: &ScopeSet,
+        client_id: Option<&str>,
+        sid: Option<&str>,
+        now: UnixSeconds,
+    ) -> Result<IssuedToken, SignError> {
+        self.sign(issuer, subject, scope, client_id, sid, now, self.settings.ttl)
+            .await
+    }
+
     /// [`Self::issue`] with another lifetime, for fixtures and operators.
     pub async fn issue_with_ttl(
         &self,
@@ -144,6 +158,21 @@ impl TokenIssuer {
         subject: &Username,
         scope: &ScopeSet,
         client_id: Option<&str>,
+        issued_at: UnixSeconds,
+        ttl: Duration,
+    ) -> Result<IssuedToken, SignError> {
+        self.sign(issuer, subject, scope, client_id, None, issued_at, ttl)
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn sign(
+        &self,
+        issuer: &str,
+        subject: &Username,
+        scope: &ScopeSet,
+        client_id: Option<&str>,
+        sid: Option<&str>,
         issued_at: UnixSeconds,
         ttl: Duration,
     ) -> Result<IssuedToken, SignError> {
@@ -156,6 +185,7 @@ impl TokenIssuer {
             jti: uuid::Uuid::new_v4().to_string(),
             scope: scope.clone(),
             client_id: client_id.map(str::to_owned),
+            sid: sid.map(str::to_owned),
         };
         let key = self.signer.signing_key(issued_at).await?;
         let header = JoseHeader {

@@ -19,6 +19,7 @@ pub fn function_of(endpoint: Endpoint) -> (&'static str, &'static str) {
         Endpoint::UsersMe => ("UsersMeFunction", "users-me"),
         Endpoint::UsersMeItems => ("UsersMeItemsFunction", "users-me-items"),
         Endpoint::Status => ("StatusFunction", "status"),
+        Endpoint::Revoke => ("RevokeFunction", "revoke"),
         Endpoint::Jwks => ("JwksFunction", "jwks"),
         Endpoint::OpenIdConfiguration => ("OpenIdConfigurationFunction", "openid-configuration"),
     }
@@ -155,6 +156,9 @@ fn only_the_token_function_may_sign_and_verifiers_only_read() {
             "{function} may do more than read: {actions:?}"
         );
     }
+    // The revocation function verifies access tokens and ends sessions: no KMS at all.
+    let revoke = actions_of("RevokeFunction");
+    assert!(revoke.iter().all(|a| a.starts_with("dynamodb:")), "{revoke:?}");
     assert!(actions_of("OpenIdConfigurationFunction").is_empty());
     // The token function signs only with keys tagged for this stack.
     let template = read("template.yaml");

@@ -21,7 +21,11 @@ use token_service::domain::{Scope, ScopeSet, User, Username};
 use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
 use token_service::keys::{CachePolicy, KeySetCache, KeySetStore};
 use token_service::passwords::{hash_password_blocking, Password};
-use token_service::store::{demo_users, DynamoUserStore, MemoryUserStore, StoreError, UserStore};
+use token_service::config::SessionSettings;
+use token_service::sessions::{DynamoSessionStore, MemorySessionStore, SessionStore};
+use token_service::store::{
+    demo_users, AccountChange, DynamoUserStore, MemoryUserStore, StoreError, UserStore,
+};
 use token_service::tokens::{LocalRsaSigner, TokenIssuer, TokenSettings, TokenVerifier};
 use token_service::{http, AppState};
 use tower::ServiceExt as _;
@@ -82,6 +86,19 @@ impl UserStore for CountingStore {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.clear_login_failures(username).await
     }
+    async fn update_account(
+        &self,
+        username: &Username,
+        change: &AccountChange,
+        at: UnixSeconds,
+    ) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.update_account(username, change, at).await
+    }
+    async fn list(&self) -> Result<Vec<User>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.list().await
+    }
 }
 
 /// Which user store a scenario runs on.
@@ -113,6 +130,7 @@ pub struct TestApp {
     /// The app's local signing key, published in its key set: for forging near misses.
     pub signer: Arc<LocalRsaSigner>,
     pub keys: Arc<KeySetCache>,
+    pub sessions: Arc<dyn SessionStore>,
     pub clock: Arc<ManualClock>,
     transport: Transport,
 }
@@ -144,6 +162,21 @@ pub async fn key_set_store(backend: Backend) -> Arc<dyn KeySetStore> {
             let table = format!("keys-test-{}", uuid::Uuid::new_v4());
             let store = DynamoKeySetStore::new(token_service::store::dynamodb_client(&aws), table);
             store.create_table().await.expect("create keys table");
+            Arc::new(store)
+        }
+    }
+}
+
+/// The sessions of a test app: in memory, or in a fresh tokens table on the DynamoDB server.
+pub async fn session_store(backend: Backend) -> Arc<dyn SessionStore> {
+    match backend {
+        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemorySessionStore::new()),
+        Backend::DynamoDb => {
+            let aws = aws_config::load_from_env().await;
+            let table = format!("tokens-test-{}", uuid::Uuid::new_v4());
+            let store =
+                DynamoSessionStore::new(token_service::store::dynamodb_client(&aws), table);
+            store.create_table().await.expect("create tokens table");
             Arc::new(store)
         }
     }
@@ -210,9 +243,27 @@ impl TestApp {
         Self::start_with(store, backend).await
     }
 
+    /// [`Self::start`] with other session settings (the refresh reuse grace window).
+    pub async fn start_with_sessions(backend: Backend, settings: SessionSettings) -> TestApp {
+        let store = empty_store(backend).await;
+        let users = tokio::task::spawn_blocking(test_users).await.unwrap();
+        for user in &users {
+            store.insert(user).await.unwrap();
+        }
+        Self::start_with_settings(store, backend, settings).await
+    }
+
     /// The app of all endpoints over `store` and a key set of `backend`'s kind, called
     /// directly or (for [`Backend::MemoryOverSocket`]) through a local server.
     pub async fn start_with(store: Arc<dyn UserStore>, backend: Backend) -> TestApp {
+        Self::start_with_settings(store, backend, SessionSettings::default()).await
+    }
+
+    async fn start_with_settings(
+        store: Arc<dyn UserStore>,
+        backend: Backend,
+        settings: SessionSettings,
+    ) -> TestApp {
         let over_socket = backend == Backend::MemoryOverSocket;
         let clock = Arc::new(ManualClock::at(NOW));
         let keys = Arc::new(KeySetCache::new(
@@ -221,7 +272,9 @@ impl TestApp {
         ));
         let (signer, issuer) = local_issuer(&keys).await;
         let verifier = TokenVerifier::published(&token_settings(), keys.clone());
+        let sessions = session_store(backend).await;
         let state = AppState::new(Some(issuer), verifier, keys.clone(), Arc::clone(&store))
+            .with_sessions(sessions.clone(), settings)
             .with_clock(clock.clone());
         let router = http::router_of_all(state.clone());
         let transport = if over_socket {
@@ -243,6 +296,7 @@ impl TestApp {
             issuer: state.issuer.clone().expect("the test app issues tokens"),
             signer,
             keys,
+            sessions,
             state,
             store,
             clock,
@@ -313,6 +367,40 @@ impl TestApp {
         self.request(
             "POST",
             "/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            form.to_owned(),
+        )
+        .await
+    }
+
+    /// `POST /token` with `grant_type=refresh_token` (and `extra` form fields).
+    pub async fn refresh(&self, refresh_token: &str, extra: &str) -> TestResponse {
+        self.token(&format!(
+            "grant_type=refresh_token&refresh_token={refresh_token}{extra}"
+        ))
+        .await
+    }
+
+    /// Signs in and returns (access token, refresh token), asserting success.
+    pub async fn sign_in_pair(&self, user: &str, password: &str, scope: &str) -> (String, String) {
+        let response = self
+            .token(&format!(
+                "username={user}&password={password}&scope={scope}"
+            ))
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        let body = response.json();
+        (
+            body["access_token"].as_str().unwrap().to_owned(),
+            body["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    /// `POST /revoke` with a form body.
+    pub async fn revoke(&self, form: &str) -> TestResponse {
+        self.request(
+            "POST",
+            "/revoke",
             &[("content-type", "application/x-www-form-urlencoded")],
             form.to_owned(),
         )

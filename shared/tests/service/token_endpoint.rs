@@ -215,7 +215,7 @@ async fn checks_grant_type_when_present(backend: Backend) {
         .await;
     response.assert_error(
         400,
-        "grant_type `client_credentials` is not supported; use `password`",
+        "grant_type `client_credentials` is not supported; use `password` or `refresh_token`",
         Some("unsupported_grant_type"),
     );
     // RFC 6749 §3.1: a parameter without a value counts as omitted.

@@ -27,6 +27,7 @@ fn carol() -> User {
         items: vec![StoredItem { item_id: "Bar".into() }, StoredItem { item_id: "Baz".into() }],
         failed_logins: 0,
         last_failed_login: None,
+        tokens_revoked_at: None,
     }
 }
 

@@ -1,0 +1,40 @@
+//! `POST /revoke` (RFC 7009): form `token` and optional `token_type_hint`. Answers 200 with an
+//! empty JSON object for every well-formed request, whether the token was known or not.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::routing::{post, MethodRouter};
+
+use super::form::{form_body, parse_urlencoded};
+use super::issuer::RequestIssuer;
+use super::json_response;
+use crate::app::AppState;
+use crate::error::ApiError;
+use crate::oauth::revocation::revoke;
+
+const PARAMETERS: [&str; 2] = ["token", "token_type_hint"];
+
+pub(super) fn routes() -> MethodRouter<AppState> {
+    post(revoke_token)
+}
+
+async fn revoke_token(
+    State(state): State<AppState>,
+    RequestIssuer(issuer): RequestIssuer,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let body = form_body(&headers, body)?;
+    let mut fields = parse_urlencoded(&body, &PARAMETERS)?;
+    let token = fields
+        .take("token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::invalid_request("missing required field: token"))?;
+    // Both kinds of token are told apart by their shape; the hint changes nothing (§2.1).
+    let _hint = fields.take("token_type_hint");
+    revoke(&state, &token, &issuer, state.now()).await?;
+    Ok(json_response(StatusCode::OK, &serde_json::json!({})))
+}

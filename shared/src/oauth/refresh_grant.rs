@@ -1,0 +1,138 @@
+//! The refresh token grant (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14).
+//!
+//! A refresh spends the presented token with a conditional write and hands out a new one in
+//! the same family. Exactly one of several concurrent refreshes with a token spends it; within
+//! the grace window after that, the token still yields a fresh pair (a client that lost the
+//! response, several tabs). After the window, presenting it again is reuse: the whole family
+//! is revoked, the thief's tokens and the victim's alike.
+
+use secrecy::ExposeSecret as _;
+
+use super::session::{issue_access, TokenResponse};
+use super::token_request::{client_id, secret, TokenRequest};
+use crate::app::AppState;
+use crate::clock::UnixSeconds;
+use crate::domain::ScopeSet;
+use crate::error::ApiError;
+use crate::sessions::{RefreshRecord, RefreshToken, Spend};
+
+/// A refresh token grant that has passed every syntactic check.
+#[derive(Debug)]
+pub struct RefreshGrant {
+    /// `None` when the presented value cannot be one of ours: refused like an unknown one.
+    pub token: Option<RefreshToken>,
+    /// The narrower scope asked for; `None` keeps the session's.
+    pub scope: Option<ScopeSet>,
+    pub client_id: Option<String>,
+}
+
+impl RefreshGrant {
+    pub fn parse(request: TokenRequest) -> Result<Self, ApiError> {
+        let presented = secret(request.refresh_token).ok_or_else(|| {
+            ApiError::invalid_request("missing required field: refresh_token")
+        })?;
+        let scope = match request.scope.filter(|s| !s.is_empty()) {
+            None => None,
+            Some(text) => {
+                Some(ScopeSet::parse(&text).map_err(|e| ApiError::InvalidScope(e.to_string()))?)
+            }
+        };
+        Ok(RefreshGrant {
+            token: RefreshToken::parse(presented.expose_secret()),
+            scope,
+            client_id: client_id(request.client_id)?,
+        })
+    }
+}
+
+/// Exchanges a refresh token for a new access token and a new refresh token.
+pub async fn refresh(
+    state: &AppState,
+    grant: &RefreshGrant,
+    issuer_url: &str,
+    now: UnixSeconds,
+) -> Result<TokenResponse, ApiError> {
+    let refused = |reason: &str| {
+        tracing::warn!(reason, "refresh refused");
+        ApiError::InvalidRefreshToken
+    };
+    let Some(token) = &grant.token else {
+        return Err(refused("not a refresh token"));
+    };
+    let hash = token.hash();
+    let record = state
+        .sessions
+        .token(&hash)
+        .await?
+        .ok_or_else(|| refused("unknown refresh token"))?;
+    if record.expires_at <= now {
+        return Err(refused("refresh token expired"));
+    }
+    let family = state
+        .sessions
+        .family(&record.family)
+        .await?
+        .ok_or_else(|| refused("no such session"))?;
+    if family.revoked_at.is_some() {
+        return Err(refused("session revoked"));
+    }
+    let requested = grant.scope.clone().unwrap_or_else(|| record.scope.clone());
+    if !record.scope.contains_all(&requested) {
+        return Err(ApiError::InvalidScope(format!(
+            "a refresh may narrow the scope `{}`, not widen it",
+            record.scope
+        )));
+    }
+    let user = state
+        .store
+        .get(&record.username)
+        .await?
+        .ok_or_else(|| refused("user no longer exists"))?;
+    if user.disabled {
+        return Err(refused("user disabled"));
+    }
+    if user.revoked_since(family.created_at) {
+        return Err(refused("session predates a revocation of the user's tokens"));
+    }
+
+    match state.sessions.spend(&hash, now).await? {
+        Spend::Spent => {}
+        Spend::AlreadySpent { at } if now < at.saturating_add(grace(state)) => {
+            tracing::info!(username = %user.username, "spent refresh token presented within the grace window");
+        }
+        Spend::AlreadySpent { .. } => {
+            state.sessions.revoke_family(&family.id, now).await?;
+            tracing::warn!(username = %user.username, session = %family.id.as_str(), "refresh token reused: session revoked");
+            return Err(ApiError::InvalidRefreshToken);
+        }
+        Spend::Unknown => return Err(refused("unknown refresh token")),
+    }
+
+    let issued_at = user.earliest_valid_issue(now);
+    let next = RefreshToken::generate();
+    state
+        .sessions
+        .add(&RefreshRecord {
+            hash: next.hash(),
+            family: family.id.clone(),
+            username: user.username.clone(),
+            scope: record.scope.clone(),
+            client_id: record.client_id.clone(),
+            issued_at,
+            expires_at: family.expires_at,
+            spent_at: None,
+        })
+        .await?;
+    let granted = requested.intersection(&user.allowed_scopes);
+    let client = grant.client_id.as_deref().or(record.client_id.as_deref());
+    let access = issue_access(state, &user, &granted, client, &family.id, issuer_url, issued_at).await?;
+    tracing::info!(username = %user.username, granted = %granted, "token refreshed");
+    Ok(TokenResponse {
+        access,
+        refresh_token: next,
+    })
+}
+
+fn grace(state: &AppState) -> i64 {
+    i64::try_from(state.session_settings.reuse_grace.as_secs()).unwrap_or(0)
+}
