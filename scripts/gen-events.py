@@ -39,6 +39,7 @@ ROUTES = {
     "users-me": ("GET", "/users/me/"),
     "users-me-items": ("GET", "/users/me/items/"),
     "status": ("GET", "/status/"),
+    "revoke": ("POST", "/revoke"),
     "jwks": ("GET", "/.well-known/jwks.json"),
     "openid-configuration": ("GET", "/.well-known/openid-configuration"),
 }
@@ -105,7 +106,7 @@ def event(function, headers=None, body=None, base64_body=False, method=None, pat
     headers = {"accept": "application/json", "host": "localhost", "user-agent": "sample-event", **(headers or {})}
     if body is not None:
         headers["content-length"] = str(len(body.encode()))
-    route_key = route_key or (f"{method} {path.rstrip('/')}" if function == "token" else f"{method} {path}")
+    route_key = route_key or (f"{method} {path.rstrip('/')}" if function in ("token", "revoke") else f"{method} {path}")
     ev = {
         "version": "2.0",
         "routeKey": route_key,
@@ -167,6 +168,11 @@ def main():
         # What API Gateway's catch-all `$default` route hands the status function.
         "status-default-route-unknown-path": event("status", method="GET", path="/nowhere", route_key="$default"),
         "status-default-route-wrong-method": event("status", method="GET", path="/token", route_key="$default"),
+        # A refresh token nobody issued: what a spent, expired or revoked one also gets.
+        "token-refresh-invalid": event("token", FORM, "grant_type=refresh_token&refresh_token=" + "A" * 43),
+        # RFC 7009: any well-formed revocation is a 200, known token or not.
+        "revoke-success": event("revoke", FORM, "token=" + "A" * 43 + "&token_type_hint=refresh_token"),
+        "revoke-missing-token": event("revoke", FORM, "token_type_hint=refresh_token"),
         "jwks-success": event("jwks"),
         "openid-configuration-success": event("openid-configuration"),
     }

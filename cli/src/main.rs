@@ -29,8 +29,9 @@ enum Command {
     /// With no configuration: in-memory demo users and a random signing secret. With
     /// AWS_ENDPOINT_URL_DYNAMODB (or USER_STORE=dynamodb) set: users from DynamoDB.
     Serve(serve::Args),
-    /// Create the users table (for local and test servers; in AWS the SAM template owns it).
-    CreateTable(commands::TableArgs),
+    /// Create the users, sessions and keys tables (for local and test servers; in AWS the
+    /// SAM template owns them).
+    CreateTable(create_table::Args),
     /// Add a user. The password is read from standard input or a prompt, never from arguments.
     AddUser(add_user::Args),
     /// Add the FastAPI tutorial's demo users: johndoe/secret and the disabled alice/secretalice.

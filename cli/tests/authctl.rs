@@ -31,6 +31,7 @@ fn authctl(args: &[&str]) -> Command {
         "SIGNING_KEY_TAG",
         "KEY_SET_FILE",
         "KEYS_TABLE",
+        "TOKENS_TABLE",
         "TRUSTED_KEYS",
         "SERVICE_ENVIRONMENT",
         "USER_STORE",
@@ -319,8 +320,14 @@ fn table_commands_then_serve_from_dynamodb() {
         "run scripts/test.sh"
     );
     let table = format!("users-cli-{}", std::process::id());
-    run_ok(&mut authctl(&["create-table", "--table", &table]));
-    run_ok(&mut authctl(&["create-table", "--table", &table])); // idempotent
+    let tokens_table = format!("tokens-cli-{}", std::process::id());
+    let create = || {
+        let mut command = authctl(&["create-table", "--table", &table]);
+        command.args(["--tokens-table", &tokens_table]);
+        command
+    };
+    assert!(run_ok(&mut create()).contains("are ready"));
+    run_ok(&mut create()); // idempotent
     assert!(run_ok(&mut authctl(&["seed-demo", "--table", &table])).contains("added `johndoe`"));
     assert!(run_ok(&mut authctl(&["seed-demo", "--table", &table])).contains("already exists"));
 
@@ -358,6 +365,7 @@ fn table_commands_then_serve_from_dynamodb() {
     let mut command = authctl(&["serve", "--port", "0"]);
     command
         .env("USERS_TABLE", &table)
+        .env("TOKENS_TABLE", &tokens_table)
         .env("KEYS_TABLE", &keys_table);
     let (_server, address) = serve(command);
     let (status, body) = sign_in(

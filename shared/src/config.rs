@@ -547,7 +547,10 @@ mod tests {
         assert_eq!(c.tokens.ttl, Duration::from_secs(60));
         for grace in ["61", "-1", "ten"] {
             let err = config(Mode::Local, &[("REFRESH_REUSE_GRACE_SECONDS", grace)]).unwrap_err();
-            assert!(err.to_string().contains("REFRESH_REUSE_GRACE_SECONDS"), "{err}");
+            assert!(
+                err.to_string().contains("REFRESH_REUSE_GRACE_SECONDS"),
+                "{err}"
+            );
         }
         for (grace, seconds) in [("0", 0), ("60", 60)] {
             let c = config(Mode::Local, &[("REFRESH_REUSE_GRACE_SECONDS", grace)]).unwrap();
@@ -558,6 +561,9 @@ mod tests {
             SessionSettings::default()
         );
         let err = config(Mode::Local, &[("REFRESH_TOKEN_TTL_SECONDS", "10")]).unwrap_err();
-        assert!(err.to_string().contains("REFRESH_TOKEN_TTL_SECONDS"), "{err}");
+        assert!(
+            err.to_string().contains("REFRESH_TOKEN_TTL_SECONDS"),
+            "{err}"
+        );
     }
 }

@@ -46,7 +46,11 @@ const FUNCTIONS: [(&str, &str, u16); 6] = [
     ("users-me-items", "users-me-items-success.json", 200),
     ("status", "status-success.json", 200),
     ("jwks", "jwks-success.json", 200),
-    ("openid-configuration", "openid-configuration-success.json", 200),
+    (
+        "openid-configuration",
+        "openid-configuration-success.json",
+        200,
+    ),
 ];
 
 /// The KMS key the stub's key set names; the probe's own RSA key signs for it.
@@ -155,7 +159,10 @@ async fn aws_json(State(stub): State<Stub>, headers: HeaderMap, body: Bytes) -> 
         Some(("DynamoDB_20120810", "UpdateItem")) => ("application/x-amz-json-1.0", json!({})),
         Some(("TrentService", "Sign")) => {
             if request["KeyId"] != KEY_ARN || request["MessageType"] != "RAW" {
-                return (StatusCode::BAD_REQUEST, format!("stub: cannot sign {request}"))
+                return (
+                    StatusCode::BAD_REQUEST,
+                    format!("stub: cannot sign {request}"),
+                )
                     .into_response();
             }
             let b64 = base64::engine::general_purpose::STANDARD;
@@ -163,7 +170,11 @@ async fn aws_json(State(stub): State<Stub>, headers: HeaderMap, body: Bytes) -> 
                 return (StatusCode::BAD_REQUEST, "stub: bad Message").into_response();
             };
             let key = stub.signer.signing_key(0).await.expect("local key");
-            let signature = stub.signer.sign(&key, &message).await.expect("local signature");
+            let signature = stub
+                .signer
+                .sign(&key, &message)
+                .await
+                .expect("local signature");
             let signed = json!({
                 "KeyId": KEY_ARN,
                 "Signature": b64.encode(signature),
@@ -424,12 +435,7 @@ async fn main() -> Result<()> {
     let mut rows = Vec::new();
     let status_event = read_event("status-success.json")?;
     let token = probe_token(signer, &status_event).await?;
-    let mut targets = vec![(
-        "hello-lambda".to_owned(),
-        hello.clone(),
-        status_event,
-        200,
-    )];
+    let mut targets = vec![("hello-lambda".to_owned(), hello.clone(), status_event, 200)];
     for (name, event, status) in FUNCTIONS {
         let mut event = read_event(event)?;
         if event["headers"].get("authorization").is_some() {

@@ -12,7 +12,6 @@ use crate::domain::{lockout, ScopeSet, User, Username};
 use crate::error::ApiError;
 use crate::passwords::Password;
 
-
 /// A password grant that has passed every syntactic check.
 #[derive(Debug)]
 pub struct PasswordGrant {

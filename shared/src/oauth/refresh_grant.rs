@@ -28,9 +28,8 @@ pub struct RefreshGrant {
 
 impl RefreshGrant {
     pub fn parse(request: TokenRequest) -> Result<Self, ApiError> {
-        let presented = secret(request.refresh_token).ok_or_else(|| {
-            ApiError::invalid_request("missing required field: refresh_token")
-        })?;
+        let presented = secret(request.refresh_token)
+            .ok_or_else(|| ApiError::invalid_request("missing required field: refresh_token"))?;
         let scope = match request.scope.filter(|s| !s.is_empty()) {
             None => None,
             Some(text) => {
@@ -92,7 +91,9 @@ pub async fn refresh(
         return Err(refused("user disabled"));
     }
     if user.revoked_since(family.created_at) {
-        return Err(refused("session predates a revocation of the user's tokens"));
+        return Err(refused(
+            "session predates a revocation of the user's tokens",
+        ));
     }
 
     match state.sessions.spend(&hash, now).await? {
@@ -125,7 +126,10 @@ pub async fn refresh(
         .await?;
     let granted = requested.intersection(&user.allowed_scopes);
     let client = grant.client_id.as_deref().or(record.client_id.as_deref());
-    let access = issue_access(state, &user, &granted, client, &family.id, issuer_url, issued_at).await?;
+    let access = issue_access(
+        state, &user, &granted, client, &family.id, issuer_url, issued_at,
+    )
+    .await?;
     tracing::info!(username = %user.username, granted = %granted, "token refreshed");
     Ok(TokenResponse {
         access,

@@ -46,7 +46,10 @@ pub(super) async fn start_session(
         spent_at: None,
     };
     state.sessions.start(&family, &first).await?;
-    let access = issue_access(state, user, granted, client_id, &family.id, issuer_url, issued_at).await?;
+    let access = issue_access(
+        state, user, granted, client_id, &family.id, issuer_url, issued_at,
+    )
+    .await?;
     Ok(TokenResponse {
         access,
         refresh_token,

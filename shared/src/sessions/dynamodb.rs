@@ -6,8 +6,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::{
-    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
-    TimeToLiveSpecification,
+    AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TimeToLiveSpecification,
+    TransactWriteItem,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -95,7 +95,10 @@ impl DynamoSessionStore {
         Ok(TransactWriteItem::builder().put(put).build())
     }
 
-    async fn get(&self, key: AttributeValue) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
+    async fn get(
+        &self,
+        key: AttributeValue,
+    ) -> Result<Option<HashMap<String, AttributeValue>>, StoreError> {
         let output = self
             .client
             .get_item()
@@ -130,10 +133,13 @@ impl SessionStore for DynamoSessionStore {
     }
 
     async fn family(&self, id: &FamilyId) -> Result<Option<Family>, StoreError> {
-        self.get(family_key(id))
-            .await?
-            .map(|item| serde_dynamo::from_item(item).map_err(corrupt))
-            .transpose()
+        let Some(item) = self.get(family_key(id)).await? else {
+            return Ok(None);
+        };
+        let mut family: Family = serde_dynamo::from_item(item).map_err(corrupt)?;
+        // The item's `id` is its table key (`fam#<id>`), not the family's own id.
+        family.id = id.clone();
+        Ok(Some(family))
     }
 
     async fn spend(&self, hash: &TokenHash, now: UnixSeconds) -> Result<Spend, StoreError> {

@@ -281,10 +281,12 @@ impl UserStore for DynamoUserStore {
                     .and_then(|v| v.as_s().ok())
                     .cloned()
                     .unwrap_or_default();
-                users.push(serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
-                    username: name,
-                    reason: e.to_string(),
-                })?);
+                users.push(
+                    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+                        username: name,
+                        reason: e.to_string(),
+                    })?,
+                );
             }
             match output.last_evaluated_key {
                 Some(key) if !key.is_empty() => start = Some(key),

@@ -147,8 +147,16 @@ impl TokenIssuer {
         sid: Option<&str>,
         now: UnixSeconds,
     ) -> Result<IssuedToken, SignError> {
-        self.sign(issuer, subject, scope, client_id, sid, now, self.settings.ttl)
-            .await
+        self.sign(
+            issuer,
+            subject,
+            scope,
+            client_id,
+            sid,
+            now,
+            self.settings.ttl,
+        )
+        .await
     }
 
     /// [`Self::issue`] with another lifetime, for fixtures and operators.

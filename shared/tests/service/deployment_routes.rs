@@ -158,7 +158,10 @@ fn only_the_token_function_may_sign_and_verifiers_only_read() {
     }
     // The revocation function verifies access tokens and ends sessions: no KMS at all.
     let revoke = actions_of("RevokeFunction");
-    assert!(revoke.iter().all(|a| a.starts_with("dynamodb:")), "{revoke:?}");
+    assert!(
+        revoke.iter().all(|a| a.starts_with("dynamodb:")),
+        "{revoke:?}"
+    );
     assert!(actions_of("OpenIdConfigurationFunction").is_empty());
     // The token function signs only with keys tagged for this stack.
     let template = read("template.yaml");

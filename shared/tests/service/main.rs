@@ -7,6 +7,7 @@ mod support;
 
 mod deployment_routes;
 mod protected_endpoints;
+mod refresh_tokens;
 mod sample_events;
 mod sign_in_cost;
 mod signing_keys;

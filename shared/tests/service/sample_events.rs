@@ -141,6 +141,21 @@ fn expectations() -> HashMap<&'static str, (u16, Value)> {
             "status-default-route-wrong-method",
             (405, json!({"detail": "Method Not Allowed"})),
         ),
+        (
+            "token-refresh-invalid",
+            (
+                400,
+                json!({"error": "invalid_grant", "detail": "Refresh token is invalid, expired or revoked"}),
+            ),
+        ),
+        ("revoke-success", (200, json!({}))),
+        (
+            "revoke-missing-token",
+            (
+                400,
+                json!({"error": "invalid_request", "detail": "missing required field: token"}),
+            ),
+        ),
         // The verifying functions' key set: the events' key, from TRUSTED_KEYS.
         ("jwks-success", (200, json!({"keys": [trusted_jwk()]}))),
         (
@@ -171,6 +186,7 @@ fn endpoint_for(name: &str) -> Endpoint {
         ("users-me-", Endpoint::UsersMe),
         ("status-", Endpoint::Status),
         ("token-", Endpoint::Token),
+        ("revoke-", Endpoint::Revoke),
         ("jwks-", Endpoint::Jwks),
         ("openid-configuration-", Endpoint::OpenIdConfiguration),
     ]

@@ -17,11 +17,11 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use token_service::clock::{Clock as _, ManualClock, UnixSeconds};
+use token_service::config::SessionSettings;
 use token_service::domain::{Scope, ScopeSet, User, Username};
 use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
 use token_service::keys::{CachePolicy, KeySetCache, KeySetStore};
 use token_service::passwords::{hash_password_blocking, Password};
-use token_service::config::SessionSettings;
 use token_service::sessions::{DynamoSessionStore, MemorySessionStore, SessionStore};
 use token_service::store::{
     demo_users, AccountChange, DynamoUserStore, MemoryUserStore, StoreError, UserStore,
@@ -174,8 +174,7 @@ pub async fn session_store(backend: Backend) -> Arc<dyn SessionStore> {
         Backend::DynamoDb => {
             let aws = aws_config::load_from_env().await;
             let table = format!("tokens-test-{}", uuid::Uuid::new_v4());
-            let store =
-                DynamoSessionStore::new(token_service::store::dynamodb_client(&aws), table);
+            let store = DynamoSessionStore::new(token_service::store::dynamodb_client(&aws), table);
             store.create_table().await.expect("create tokens table");
             Arc::new(store)
         }

@@ -1,0 +1,389 @@
+//! Refresh tokens (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14), token
+//! revocation (RFC 7009), and access tokens that die as soon as their user is disabled,
+//! changes password or is revoked by an operator: on every backend, with real concurrency
+//! against the DynamoDB-compatible server.
+
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use token_service::config::SessionSettings;
+use token_service::domain::ScopeSet;
+use token_service::store::AccountChange;
+
+use crate::for_each_backend;
+use crate::support::{username, Backend, TestApp};
+
+for_each_backend!(
+    over_socket:
+    sign_in_starts_a_session_and_refresh_rotates_its_token,
+    a_spent_token_after_the_grace_window_revokes_the_whole_session,
+    a_refresh_may_narrow_the_scope_never_widen_it,
+    a_refresh_is_cut_to_what_the_user_is_allowed_now,
+    bad_refresh_requests_get_rfc_errors,
+    concurrent_refreshes_inside_the_grace_window_all_get_tokens,
+    concurrent_refreshes_without_a_grace_window_count_as_reuse,
+    revoking_a_refresh_token_ends_its_session,
+    revoking_an_access_token_ends_its_session_but_not_the_token,
+    revocation_answers_200_for_anything_well_formed,
+    disabling_a_user_kills_tokens_and_sessions_at_once,
+    a_password_change_kills_tokens_and_sessions_at_once,
+    an_operator_revocation_kills_earlier_tokens_not_later_ones,
+);
+
+async fn sign_in_starts_a_session_and_refresh_rotates_its_token(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app
+        .token("username=johndoe&password=secret&scope=me+items")
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    let body = response.json();
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(refresh.len(), 43, "256 random bits, base64url");
+    let first = body["access_token"].as_str().unwrap().to_owned();
+    let sid = app
+        .verify(&first)
+        .await
+        .sid
+        .expect("tokens name their session");
+
+    app.clock.advance(60);
+    let response = app.refresh(&refresh, "").await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    let body = response.json();
+    assert_eq!(body["token_type"], "bearer");
+    assert_eq!(body["scope"], "me items");
+    assert_eq!(body["expires_in"], 1800);
+    let next_refresh = body["refresh_token"].as_str().unwrap().to_owned();
+    assert_ne!(next_refresh, refresh, "rotated");
+    let access = body["access_token"].as_str().unwrap();
+    let claims = app.verify(access).await;
+    assert_eq!(claims.sid.as_deref(), Some(sid.as_str()), "same session");
+    assert_eq!(claims.iat, app.now());
+    assert_eq!(app.get("/users/me/items/", Some(access)).await.status, 200);
+
+    // The new token goes on working; the store keeps hashes only.
+    app.clock.advance(60);
+    assert_eq!(app.refresh(&next_refresh, "").await.status, 200);
+}
+
+async fn a_spent_token_after_the_grace_window_revokes_the_whole_session(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_, stolen) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let rotated = app.refresh(&stolen, "").await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+
+    // Within the grace window (10 s by default) the spent token still yields a pair...
+    app.clock.advance(9);
+    let retried = app.refresh(&stolen, "").await;
+    assert_eq!(retried.status, 200, "{}", retried.text);
+    let retried = retried.json()["refresh_token"].as_str().unwrap().to_owned();
+
+    // ...at 10 s it is reuse: refused, and the whole session with it.
+    app.clock.advance(1);
+    let reuse = app.refresh(&stolen, "").await;
+    reuse.assert_error(
+        400,
+        "Refresh token is invalid, expired or revoked",
+        Some("invalid_grant"),
+    );
+    for live in [&rotated, &retried] {
+        let response = app.refresh(live, "").await;
+        assert_eq!(
+            response.status, 400,
+            "a token of the revoked session still worked"
+        );
+        assert_eq!(response.json()["error"], "invalid_grant");
+    }
+    // A new sign-in starts a new session.
+    let (_, fresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    assert_eq!(app.refresh(&fresh, "").await.status, 200);
+}
+
+async fn a_refresh_may_narrow_the_scope_never_widen_it(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_, refresh) = app.sign_in_pair("johndoe", "secret", "me+items").await;
+    let narrowed = app.refresh(&refresh, "&scope=me").await;
+    assert_eq!(narrowed.status, 200, "{}", narrowed.text);
+    let body = narrowed.json();
+    assert_eq!(body["scope"], "me");
+    let access = body["access_token"].as_str().unwrap();
+    assert_eq!(app.get("/users/me/items/", Some(access)).await.status, 403);
+    // The session keeps its scope: the next refresh may ask for all of it again.
+    let next = body["refresh_token"].as_str().unwrap().to_owned();
+    let widened_back = app.refresh(&next, "").await;
+    assert_eq!(widened_back.json()["scope"], "me items");
+
+    let (_, me_only) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let widened = app.refresh(&me_only, "&scope=me+items").await;
+    assert_eq!(widened.status, 400, "{}", widened.text);
+    assert_eq!(widened.json()["error"], "invalid_scope");
+    let unknown = app.refresh(&me_only, "&scope=admin").await;
+    assert_eq!(unknown.json()["error"], "invalid_scope");
+    // A refused scope spends nothing: the token still works.
+    assert_eq!(app.refresh(&me_only, "").await.status, 200);
+}
+
+async fn a_refresh_is_cut_to_what_the_user_is_allowed_now(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_, refresh) = app.sign_in_pair("johndoe", "secret", "me+items").await;
+    let change = AccountChange {
+        allowed_scopes: Some(ScopeSet::parse("me").unwrap()),
+        ..AccountChange::default()
+    };
+    app.store
+        .update_account(&username("johndoe"), &change, app.now())
+        .await
+        .unwrap();
+    let response = app.refresh(&refresh, "").await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.json()["scope"], "me");
+}
+
+async fn bad_refresh_requests_get_rfc_errors(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let missing = app.token("grant_type=refresh_token").await;
+    missing.assert_error(
+        400,
+        "missing required field: refresh_token",
+        Some("invalid_request"),
+    );
+    let (access, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    for (name, token) in [
+        ("garbage", "not-a-refresh-token".to_owned()),
+        ("an access token", access),
+        ("an unknown token", "A".repeat(43)),
+    ] {
+        let response = app.refresh(&token, "").await;
+        assert_eq!(response.status, 400, "{name}: {}", response.text);
+        response.assert_error(
+            400,
+            "Refresh token is invalid, expired or revoked",
+            Some("invalid_grant"),
+        );
+    }
+    let repeated = app
+        .token(&format!(
+            "grant_type=refresh_token&refresh_token={refresh}&refresh_token={refresh}"
+        ))
+        .await;
+    assert_eq!(repeated.json()["error"], "invalid_request");
+
+    // Expired with the session (30 days by default).
+    app.clock.advance(30 * 24 * 3600);
+    let expired = app.refresh(&refresh, "").await;
+    assert_eq!(expired.json()["error"], "invalid_grant");
+}
+
+/// `N` refreshes with one token at the same instant; returns the statuses.
+async fn refresh_at_once(app: &TestApp, token: &str, n: usize) -> Vec<(u16, Option<String>)> {
+    let responses = join_all((0..n).map(|_| app.refresh(token, ""))).await;
+    responses
+        .into_iter()
+        .map(|r| {
+            let refresh = r.json()["refresh_token"].as_str().map(str::to_owned);
+            (r.status, refresh)
+        })
+        .collect()
+}
+
+async fn concurrent_refreshes_inside_the_grace_window_all_get_tokens(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let results = refresh_at_once(&app, &refresh, 8).await;
+    assert!(
+        results.iter().all(|(status, _)| *status == 200),
+        "{results:?}"
+    );
+    let mut tokens: Vec<String> = results.into_iter().filter_map(|(_, t)| t).collect();
+    tokens.sort();
+    tokens.dedup();
+    assert_eq!(tokens.len(), 8, "each gets its own new refresh token");
+    // Exactly one spent it: the token was spent once, at this instant, and all new ones work.
+    for token in &tokens {
+        assert_eq!(app.refresh(token, "").await.status, 200);
+    }
+}
+
+async fn concurrent_refreshes_without_a_grace_window_count_as_reuse(backend: Backend) {
+    let settings = SessionSettings {
+        reuse_grace: Duration::ZERO,
+        ..SessionSettings::default()
+    };
+    let app = TestApp::start_with_sessions(backend, settings).await;
+    let (_, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let results = refresh_at_once(&app, &refresh, 8).await;
+    let winners: Vec<_> = results
+        .iter()
+        .filter(|(status, _)| *status == 200)
+        .collect();
+    assert_eq!(
+        winners.len(),
+        1,
+        "exactly one performs the rotation: {results:?}"
+    );
+    assert_eq!(
+        results.iter().filter(|(status, _)| *status == 400).count(),
+        7,
+        "{results:?}"
+    );
+    // The others were reuse: the session is revoked, the winner's new token with it.
+    let winner = winners[0].1.clone().unwrap();
+    assert_eq!(app.refresh(&winner, "").await.status, 400);
+}
+
+async fn revoking_a_refresh_token_ends_its_session(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let rotated = app.refresh(&refresh, "").await.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = app
+        .revoke(&format!("token={refresh}&token_type_hint=refresh_token"))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    assert_eq!(response.json(), serde_json::json!({}));
+    assert_eq!(response.header("cache-control"), Some("no-store"));
+    assert_eq!(
+        app.refresh(&rotated, "").await.status,
+        400,
+        "the session is over"
+    );
+    // Revoking again is still a 200.
+    assert_eq!(app.revoke(&format!("token={rotated}")).await.status, 200);
+}
+
+async fn revoking_an_access_token_ends_its_session_but_not_the_token(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (access, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let response = app
+        .revoke(&format!("token={access}&token_type_hint=access_token"))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    // Stateless access tokens cannot be revoked one by one: it works until it expires...
+    assert_eq!(app.get("/users/me/", Some(&access)).await.status, 200);
+    // ...but its session is over.
+    assert_eq!(app.refresh(&refresh, "").await.status, 400);
+}
+
+async fn revocation_answers_200_for_anything_well_formed(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    for token in [
+        "unknown".to_owned(),
+        "A".repeat(43),
+        "not.a.jwt".to_owned(),
+        "x".repeat(8100),
+    ] {
+        let response = app
+            .revoke(&format!("token={token}&token_type_hint=whatever"))
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text);
+    }
+    let missing = app.revoke("token_type_hint=refresh_token").await;
+    missing.assert_error(
+        400,
+        "missing required field: token",
+        Some("invalid_request"),
+    );
+    let json = app
+        .request(
+            "POST",
+            "/revoke",
+            &[("content-type", "application/json")],
+            r#"{"token":"x"}"#,
+        )
+        .await;
+    assert_eq!(json.status, 400);
+    assert_eq!(json.json()["error"], "invalid_request");
+    let get = app.get("/revoke", None).await;
+    assert_eq!(get.status, 405);
+    assert_eq!(get.header("allow"), Some("POST"));
+}
+
+async fn disabling_a_user_kills_tokens_and_sessions_at_once(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (access, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let change = AccountChange {
+        disabled: Some(true),
+        revoke_tokens: true,
+        ..AccountChange::default()
+    };
+    app.store
+        .update_account(&username("johndoe"), &change, app.now())
+        .await
+        .unwrap();
+    let response = app.get("/users/me/", Some(&access)).await;
+    response.assert_error(401, "Inactive user", Some("invalid_token"));
+    assert_eq!(app.refresh(&refresh, "").await.status, 400);
+    // Enabled again, the old token and session stay dead: they predate the revocation.
+    let enable = AccountChange {
+        disabled: Some(false),
+        ..AccountChange::default()
+    };
+    app.clock.advance(5);
+    app.store
+        .update_account(&username("johndoe"), &enable, app.now())
+        .await
+        .unwrap();
+    assert_eq!(app.get("/users/me/", Some(&access)).await.status, 401);
+    assert_eq!(app.refresh(&refresh, "").await.status, 400);
+}
+
+async fn a_password_change_kills_tokens_and_sessions_at_once(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (access, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let hash = tokio::task::spawn_blocking(|| {
+        token_service::passwords::hash_password_blocking(
+            &token_service::passwords::Password::parse("new-secret").unwrap(),
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    let change = AccountChange {
+        password_hash: Some(hash),
+        revoke_tokens: true,
+        ..AccountChange::default()
+    };
+    app.store
+        .update_account(&username("johndoe"), &change, app.now())
+        .await
+        .unwrap();
+    let response = app.get("/users/me/", Some(&access)).await;
+    response.assert_error(401, "Could not validate credentials", Some("invalid_token"));
+    assert_eq!(app.refresh(&refresh, "").await.status, 400);
+    assert_eq!(
+        app.token("username=johndoe&password=secret").await.status,
+        400
+    );
+    let (access, _) = app.sign_in_pair("johndoe", "new-secret", "me").await;
+    assert_eq!(app.get("/users/me/", Some(&access)).await.status, 200);
+}
+
+async fn an_operator_revocation_kills_earlier_tokens_not_later_ones(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (before, _) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let revoke = AccountChange {
+        revoke_tokens: true,
+        ..AccountChange::default()
+    };
+    app.store
+        .update_account(&username("johndoe"), &revoke, app.now())
+        .await
+        .unwrap();
+    assert_eq!(app.get("/users/me/", Some(&before)).await.status, 401);
+    // Signed in again within the same second as the revocation: the new token must not be
+    // mistaken for an old one, nor the old one for a new one.
+    let (after, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    assert_eq!(app.verify(&after).await.iat, app.now() + 1);
+    assert_eq!(app.get("/users/me/", Some(&after)).await.status, 200);
+    assert_eq!(app.get("/users/me/", Some(&before)).await.status, 401);
+    assert_eq!(app.refresh(&refresh, "").await.status, 200);
+    // Other users are untouched.
+    let (bob, _) = app.sign_in_pair("bob", "bobpassword", "me").await;
+    assert_eq!(app.get("/users/me/", Some(&bob)).await.status, 200);
+}
