@@ -2,7 +2,7 @@
 """Regenerates events/: API Gateway HTTP API (payload v2) events for every function, and the
 local environment files (env.json, env.dynamodb.json, local.env).
 
-Tokens in the events are signed by `authctl issue-token` with a throwaway RSA key made for the
+Tokens in the events are signed by `authctl token issue` with a throwaway RSA key made for the
 run and deleted after it: only its PUBLIC key is kept, as TRUSTED_KEYS in the environment
 files, so local runs verify the events' tokens and nobody can sign new ones with that key.
 Valid tokens last 100 years; the expired one expired when it was made.
@@ -47,7 +47,7 @@ ROUTES = {
 
 def token(user, scopes, ttl=CENTURY):
     out = subprocess.run(
-        [str(AUTHCTL), "issue-token", user, "--scopes", scopes, "--ttl-seconds", str(ttl)],
+        [str(AUTHCTL), "token", "issue", user, "--scopes", scopes, "--ttl-seconds", str(ttl)],
         env=AUTHCTL_ENV, check=True, capture_output=True, text=True,
     )
     return out.stdout.strip()

@@ -1,21 +1,37 @@
-//! `authctl`: run the whole API locally, and operate the users table.
+//! `authctl`: run the whole API locally, and operate a deployment: users, signing keys,
+//! tables, test tokens. Noun-verb commands, one file per noun under `commands/`.
 //!
-//! Table commands use the standard AWS configuration (credentials, region,
-//! `AWS_ENDPOINT_URL_DYNAMODB`) and the table named by `--table` or `USERS_TABLE`.
-//! Each command lives in its own file under `commands/`.
+//! Table and key commands use the standard AWS configuration (credentials, region,
+//! `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_KMS`) and the tables named by flags or by
+//! `USERS_TABLE`, `TOKENS_TABLE` and `KEYS_TABLE`: the same tables the functions use.
 
 mod commands;
 
-use anyhow::Result;
-use clap::{Parser, Subcommand};
+use std::process::ExitCode;
 
-use commands::{add_user, create_table, issue_token, key, seed_demo, serve};
+use clap::{Parser, Subcommand};
+use token_service::keys::{KeySetError, KeyStoreError};
+use token_service::store::StoreError;
+
+use commands::{create_table, key, serve, token, user, InputError};
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  done
+  1  any other failure
+  2  bad command line (usage)
+  3  unknown user
+  4  user already exists
+  5  weak, empty or invalid input (password, username, scopes, configuration)
+  6  store unavailable (DynamoDB, KMS, key set)
+  7  the key set refused the change (a rotation in progress, the last signing key, ...)";
 
 #[derive(Parser)]
 #[command(
     name = "authctl",
     version,
-    about = "Run and operate the OAuth2 token service"
+    about = "Run and operate the OAuth2 token service",
+    after_help = EXIT_CODES
 )]
 struct Cli {
     #[command(subcommand)]
@@ -26,33 +42,68 @@ struct Cli {
 enum Command {
     /// Serve the whole API on 127.0.0.1 on its production paths.
     ///
-    /// With no configuration: in-memory demo users and a random signing secret. With
-    /// AWS_ENDPOINT_URL_DYNAMODB (or USER_STORE=dynamodb) set: users from DynamoDB.
+    /// With no configuration: in-memory demo users and an RSA key generated at start. With
+    /// AWS_ENDPOINT_URL_DYNAMODB (or USER_STORE=dynamodb) set: users, sessions and the key
+    /// set from DynamoDB.
     Serve(serve::Args),
-    /// Create the users, sessions and keys tables (for local and test servers; in AWS the
-    /// SAM template owns them).
-    CreateTable(create_table::Args),
-    /// Add a user. The password is read from standard input or a prompt, never from arguments.
-    AddUser(add_user::Args),
-    /// Add the FastAPI tutorial's demo users: johndoe/secret and the disabled alice/secretalice.
-    SeedDemo(commands::TableArgs),
-    /// Print an access token without a password (fixtures, debugging), signed by the local
-    /// signer the environment names (SIGNING_KEY_FILE, or TOKEN_SIGNER=hs256 with JWT_SECRET).
-    IssueToken(issue_token::Args),
+    /// Users: add, show, list, disable, enable, set-scopes, set-password, unlock, revoke.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    User(user::Command),
     /// The signing key set: list, rotate, retire, print the JWKS.
-    #[command(subcommand)]
+    #[command(subcommand, after_help = EXIT_CODES)]
     Key(key::Command),
+    /// Access tokens for local testing.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Token(token::Command),
+    /// The DynamoDB tables (local and test servers; in AWS the SAM template owns them).
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Table(TableCommand),
+}
+
+#[derive(Subcommand)]
+enum TableCommand {
+    /// Create the users, sessions and keys tables as the template defines them (idempotent).
+    Create(create_table::Args),
+}
+
+/// The exit code of a failure, from the first cause that names one.
+fn exit_code(err: &anyhow::Error) -> u8 {
+    for cause in err.chain() {
+        if let Some(store) = cause.downcast_ref::<StoreError>() {
+            return match store {
+                StoreError::NotFound(_) => 3,
+                StoreError::AlreadyExists(_) => 4,
+                StoreError::Corrupt { .. } | StoreError::Unavailable(_) => 6,
+            };
+        }
+        if cause.is::<InputError>() || cause.is::<token_service::config::ConfigError>() {
+            return 5;
+        }
+        if cause.is::<KeyStoreError>() || cause.is::<token_service::tokens::SignError>() {
+            return 6;
+        }
+        if cause.is::<KeySetError>() {
+            return 7;
+        }
+    }
+    1
 }
 
 #[tokio::main]
-async fn main() -> Result<()> {
+async fn main() -> ExitCode {
     lambda_http::tracing::init_default_subscriber_with_writer(std::io::stderr);
-    match Cli::parse().command {
+    let result = match Cli::parse().command {
         Command::Serve(args) => serve::run(args).await,
-        Command::CreateTable(table) => create_table::run(table).await,
-        Command::AddUser(args) => add_user::run(args).await,
-        Command::SeedDemo(table) => seed_demo::run(table).await,
-        Command::IssueToken(args) => issue_token::run(args).await,
+        Command::User(command) => user::run(command).await,
         Command::Key(command) => key::run(command).await,
+        Command::Token(command) => token::run(command).await,
+        Command::Table(TableCommand::Create(args)) => create_table::run(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("authctl: {err:#}");
+            ExitCode::from(exit_code(&err))
+        }
     }
 }

@@ -1,5 +1,6 @@
-//! `authctl` as an operator runs it: the zero-setup local server, the table commands against a
-//! real DynamoDB-compatible server, and configuration refusals.
+//! `authctl` as an operator runs it: the zero-setup local server, every user, key, table and
+//! token command against a real DynamoDB- and KMS-compatible server (moto), exit codes, and
+//! configuration refusals.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
@@ -225,7 +226,7 @@ fn jose_header(token: &str) -> serde_json::Value {
 
 #[test]
 fn issue_token_needs_a_trusted_key_and_signs_with_it() {
-    let output = authctl(&["issue-token", "johndoe"]).output().unwrap();
+    let output = authctl(&["token", "issue", "johndoe"]).output().unwrap();
     assert!(
         !output.status.success(),
         "a key nobody can verify is refused"
@@ -235,7 +236,7 @@ fn issue_token_needs_a_trusted_key_and_signs_with_it() {
     let dir = TempDir::new("issue-token");
     let (key_file, key_set) = (dir.path("signing-key.pem"), dir.path("key-set.json"));
     let issue = || {
-        let output = authctl(&["issue-token", "johndoe", "--scopes", "me"])
+        let output = authctl(&["token", "issue", "johndoe", "--scopes", "me"])
             .env("SIGNING_KEY_FILE", &key_file)
             .env("KEY_SET_FILE", &key_set)
             .output()
@@ -266,14 +267,19 @@ fn issue_token_needs_a_trusted_key_and_signs_with_it() {
         .unwrap()
         .contains("PRIVATE"));
 
-    let output = authctl(&["issue-token", "johndoe"])
+    let output = authctl(&["token", "issue", "johndoe", "--json"])
         .env("TOKEN_SIGNER", "hs256")
         .env("JWT_SECRET", SECRET)
         .output()
         .unwrap();
     assert!(output.status.success());
-    let token = String::from_utf8(output.stdout).unwrap();
-    assert_eq!(jose_header(token.trim())["alg"], "HS256");
+    let body: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(body["scope"], "");
+    assert_eq!(body["expires_in"], 1800);
+    assert_eq!(
+        jose_header(body["access_token"].as_str().unwrap())["alg"],
+        "HS256"
+    );
 }
 
 fn run_stdout(mut command: Command) -> String {
@@ -294,7 +300,7 @@ fn run_ok(command: &mut Command) -> String {
 }
 
 fn add_user(table: &str, args: &[&str], password: &str) -> std::process::Output {
-    let mut all = vec!["add-user", "--table", table];
+    let mut all = vec!["user", "add", "--table", table];
     all.extend_from_slice(args);
     let mut child = authctl(&all)
         .arg("--password-stdin")
@@ -322,14 +328,15 @@ fn table_commands_then_serve_from_dynamodb() {
     let table = format!("users-cli-{}", std::process::id());
     let tokens_table = format!("tokens-cli-{}", std::process::id());
     let create = || {
-        let mut command = authctl(&["create-table", "--table", &table]);
+        let mut command = authctl(&["table", "create", "--table", &table]);
         command.args(["--tokens-table", &tokens_table]);
         command
     };
     assert!(run_ok(&mut create()).contains("are ready"));
     run_ok(&mut create()); // idempotent
-    assert!(run_ok(&mut authctl(&["seed-demo", "--table", &table])).contains("added `johndoe`"));
-    assert!(run_ok(&mut authctl(&["seed-demo", "--table", &table])).contains("already exists"));
+    let seed = || authctl(&["user", "seed-demo", "--table", &table]);
+    assert!(run_ok(&mut seed()).contains("added `johndoe`"));
+    assert!(run_ok(&mut seed()).contains("already exists"));
 
     let added = add_user(
         &table,
@@ -349,10 +356,14 @@ fn table_commands_then_serve_from_dynamodb() {
         "{}",
         String::from_utf8_lossy(&added.stderr)
     );
-    let again = add_user(&table, &["carol"], "other");
-    assert!(!again.status.success(), "adding an existing user must fail");
-    let bad = add_user(&table, &["dave", "--scopes", "root"], "pw");
-    assert!(!bad.status.success(), "unknown scopes are refused");
+    let again = add_user(&table, &["carol"], "other-password");
+    assert_eq!(
+        again.status.code(),
+        Some(4),
+        "adding an existing user must fail"
+    );
+    let bad = add_user(&table, &["dave", "--scopes", "root"], "dave-password");
+    assert_eq!(bad.status.code(), Some(5), "unknown scopes are refused");
 
     // The local signer publishes its key in the keys table, as the token function would.
     let keys_table = format!("keys-cli-{}", std::process::id());
@@ -381,8 +392,11 @@ fn table_commands_then_serve_from_dynamodb() {
         items,
         serde_json::json!([{"item_id": "Bar", "owner": "carol"}])
     );
-    // The first add-user's password stands: the refused second one changed nothing.
-    assert_eq!(sign_in(&address, "username=carol&password=other").0, 400);
+    // The first user add's password stands: the refused second one changed nothing.
+    assert_eq!(
+        sign_in(&address, "username=carol&password=other-password").0,
+        400
+    );
     assert_eq!(sign_in(&address, "username=johndoe&password=secret").0, 200);
     let listed = run_stdout(authctl(&[
         "key",
@@ -489,8 +503,8 @@ fn an_empty_dynamodb_endpoint_variable_counts_as_unset() {
     let endpoint = std::env::var("AWS_ENDPOINT_URL_DYNAMODB").expect("run scripts/test.sh");
     let table = format!("users-empty-endpoint-{}", std::process::id());
     for args in [
-        ["create-table", "--table", &table],
-        ["seed-demo", "--table", &table],
+        ["table", "create", "--table", &table],
+        ["user", "seed-demo", "--table", &table],
     ] {
         let stderr = run_ok(
             authctl(&args)
@@ -504,11 +518,206 @@ fn an_empty_dynamodb_endpoint_variable_counts_as_unset() {
 #[test]
 fn passwords_are_never_taken_from_arguments() {
     for flag in ["--password", "--password=secret"] {
-        let output = authctl(&["add-user", "carol", flag, "secret"])
+        let output = authctl(&["user", "add", "carol", flag, "secret"])
             .output()
             .unwrap();
         assert!(!output.status.success(), "{flag} was accepted");
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(stderr.contains("unexpected argument"), "{stderr}");
     }
+}
+
+/// `authctl user ...` with a password on standard input (when given).
+fn user_command(table: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
+    let mut all = vec!["user"];
+    all.extend_from_slice(args);
+    all.extend_from_slice(&["--table", table]);
+    let mut child = authctl(&all)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(format!("{text}\n").as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn json_of(output: &std::process::Output) -> serde_json::Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}",
+            String::from_utf8_lossy(&output.stdout)
+        )
+    })
+}
+
+#[test]
+#[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
+fn every_user_command_works_against_the_tables_the_functions_use() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "run scripts/test.sh"
+    );
+    let id = std::process::id();
+    let (table, tokens, keys) = (
+        format!("users-admin-{id}"),
+        format!("tokens-admin-{id}"),
+        format!("keys-admin-{id}"),
+    );
+    run_ok(authctl(&["table", "create", "--table", &table]).args([
+        "--tokens-table",
+        &tokens,
+        "--keys-table",
+        &keys,
+    ]));
+
+    // add: JSON without the hash; the distinct failures have distinct exit codes.
+    let added = json_of(&user_command(
+        &table,
+        &["add", "erin", "--scopes", "me items", "--json"],
+        Some("erin-password"),
+    ));
+    assert_eq!(added["username"], "erin");
+    assert_eq!(added["scopes"], "me items");
+    assert!(!added.to_string().contains("argon2"), "{added}");
+    let code = |args: &[&str], stdin: Option<&str>| user_command(&table, args, stdin).status.code();
+    assert_eq!(code(&["add", "erin"], Some("another-password")), Some(4));
+    assert_eq!(
+        code(&["add", "frank"], Some("short")),
+        Some(5),
+        "weak password"
+    );
+    assert_eq!(code(&["add", "frank"], Some("")), Some(5), "empty password");
+    assert_eq!(code(&["add", "bad name"], Some("frank-password")), Some(5));
+    assert_eq!(
+        code(
+            &["add", "frank", "--scopes", "root"],
+            Some("frank-password")
+        ),
+        Some(5)
+    );
+    assert_eq!(code(&["show", "nobody"], None), Some(3));
+    assert_eq!(code(&["disable", "nobody"], None), Some(3));
+    assert_eq!(
+        code(&["set-password", "nobody"], Some("whatever-password")),
+        Some(3)
+    );
+
+    // show and list.
+    let shown = json_of(&user_command(&table, &["show", "erin", "--json"], None));
+    assert_eq!(shown["disabled"], false);
+    assert_eq!(shown["failed_logins"], 0);
+    let listed = json_of(&user_command(&table, &["list", "--json"], None));
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(listed[0]["username"], "erin");
+
+    // The local server over the same tables, as the functions would use them.
+    let mut command = authctl(&["serve", "--port", "0"]);
+    command
+        .env("USERS_TABLE", &table)
+        .env("TOKENS_TABLE", &tokens)
+        .env("KEYS_TABLE", &keys);
+    let (_server, address) = serve(command);
+    let sign_in_erin = |password: &str| {
+        sign_in(
+            &address,
+            &format!("username=erin&password={password}&scope=me+items"),
+        )
+    };
+    let (status, body) = sign_in_erin("erin-password");
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(get(&address, "/users/me/items/", &token).0, 200);
+
+    // set-scopes: the next request is cut to the new scopes.
+    let changed = json_of(&user_command(
+        &table,
+        &["set-scopes", "erin", "me", "--json"],
+        None,
+    ));
+    assert_eq!(changed["scopes"], "me");
+    assert_eq!(get(&address, "/users/me/items/", &token).0, 403);
+    json_of(&user_command(
+        &table,
+        &["set-scopes", "erin", "me,items", "--json"],
+        None,
+    ));
+
+    // disable ends the token at once; enable lets her sign in again.
+    let disabled = json_of(&user_command(&table, &["disable", "erin", "--json"], None));
+    assert_eq!(disabled["disabled"], true);
+    assert!(disabled["tokens_revoked_at"].is_i64());
+    assert_eq!(get(&address, "/users/me/", &token).0, 401);
+    assert_eq!(sign_in_erin("erin-password").0, 400);
+    json_of(&user_command(&table, &["enable", "erin", "--json"], None));
+    assert_eq!(get(&address, "/users/me/", &token).0, 401, "still dead");
+    // Signing in within the revocation's second still gives a token that works.
+    let (status, body) = sign_in_erin("erin-password");
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+    let refresh = body["refresh_token"].as_str().unwrap().to_owned();
+
+    // set-password (from stdin; never from argv) ends tokens and sessions.
+    json_of(&user_command(
+        &table,
+        &["set-password", "erin", "--json"],
+        Some("erin-new-password"),
+    ));
+    assert_eq!(get(&address, "/users/me/", &token).0, 401);
+    let (status, _) = sign_in(
+        &address,
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+    );
+    assert_eq!(status, 400, "the session ended with the password change");
+    assert_eq!(sign_in_erin("erin-password").0, 400);
+    let (status, body) = sign_in_erin("erin-new-password");
+    assert_eq!(status, 200, "{body}");
+    let token = body["access_token"].as_str().unwrap().to_owned();
+
+    // unlock clears a lockout.
+    for _ in 0..5 {
+        assert_eq!(sign_in_erin("wrong-password").0, 400);
+    }
+    let locked = json_of(&user_command(&table, &["show", "erin", "--json"], None));
+    assert_eq!(locked["failed_logins"], 5);
+    assert!(locked["locked_until"].is_i64(), "{locked}");
+    let unlocked = json_of(&user_command(&table, &["unlock", "erin", "--json"], None));
+    assert_eq!(unlocked["failed_logins"], 0);
+    assert!(unlocked["locked_until"].is_null());
+
+    // revoke ends every token of the user now.
+    assert_eq!(get(&address, "/users/me/", &token).0, 200);
+    json_of(&user_command(&table, &["revoke", "erin", "--json"], None));
+    assert_eq!(get(&address, "/users/me/", &token).0, 401);
+}
+
+#[test]
+fn a_store_that_cannot_be_reached_is_exit_code_6() {
+    let closed = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap();
+    let output = authctl(&["user", "show", "erin", "--table", "users"])
+        .env("AWS_ENDPOINT_URL_DYNAMODB", format!("http://{closed}"))
+        .env("AWS_ACCESS_KEY_ID", "x")
+        .env("AWS_SECRET_ACCESS_KEY", "x")
+        .env("AWS_REGION", "us-east-1")
+        .env("AWS_MAX_ATTEMPTS", "1")
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }

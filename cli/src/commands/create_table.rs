@@ -1,4 +1,4 @@
-//! `authctl create-table`: the users, sessions and keys tables, as the SAM template defines
+//! `authctl table create`: the users, sessions and keys tables, as the SAM template defines
 //! them, on a local or test server. Idempotent.
 
 use anyhow::Result;

@@ -17,7 +17,7 @@ use token_service::keys::{
 };
 use token_service::store::dynamodb_client;
 use token_service::tokens::signer::kms_public_key;
-use token_service::tokens::LEEWAY_SECONDS;
+use token_service::tokens::{SignError, LEEWAY_SECONDS};
 
 #[derive(clap::Subcommand)]
 pub enum Command {
@@ -242,11 +242,17 @@ async fn rotate(args: RotateArgs) -> Result<()> {
                 .pending_window_in_days(30)
                 .send()
                 .await
+                .map_err(kms_error)
                 .with_context(|| format!("scheduling the deletion of {key_id}"))?;
             eprintln!("  KMS key {key_id} scheduled for deletion in 30 days");
         }
     }
     Ok(())
+}
+
+/// A KMS failure, as the signer reports them (exit code 6: a store unavailable).
+fn kms_error(err: impl std::error::Error + 'static) -> SignError {
+    SignError::Kms(aws_sdk_kms::error::DisplayErrorContext(err).to_string())
 }
 
 async fn create_kms_key(kms: &aws_sdk_kms::Client, tag: &str) -> Result<String> {
@@ -258,6 +264,7 @@ async fn create_kms_key(kms: &aws_sdk_kms::Client, tag: &str) -> Result<String> 
         .tags(Tag::builder().tag_key(KMS_TAG_KEY).tag_value(tag).build()?)
         .send()
         .await
+        .map_err(kms_error)
         .context("creating a KMS key")?;
     let metadata = created
         .key_metadata()

@@ -1,11 +1,10 @@
-//! One file per `authctl` command, plus what several share.
+//! One file per `authctl` command group, plus what several share.
 
-pub mod add_user;
 pub mod create_table;
-pub mod issue_token;
 pub mod key;
-pub mod seed_demo;
 pub mod serve;
+pub mod token;
+pub mod user;
 
 use anyhow::Result;
 use token_service::domain::ScopeSet;
@@ -25,7 +24,12 @@ impl TableArgs {
     }
 }
 
+/// Input an operator must correct: a bad name, scope or password (exit code 5).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct InputError(pub String);
+
 /// Scopes as an operator types them: space- or comma-separated.
 pub fn parse_scopes(text: &str) -> Result<ScopeSet> {
-    Ok(ScopeSet::parse(&text.replace(',', " "))?)
+    Ok(ScopeSet::parse(&text.replace(',', " ")).map_err(|e| InputError(e.to_string()))?)
 }

@@ -1,4 +1,4 @@
-//! The FastAPI tutorial's demo users, for the zero-setup local run and `authctl seed-demo`.
+//! The FastAPI tutorial's demo users, for the zero-setup local run and `authctl user seed-demo`.
 
 use crate::domain::{Scope, ScopeSet, StoredItem, User, Username};
 use crate::passwords::{hash_password_blocking, Password, PasswordError};

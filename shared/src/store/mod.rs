@@ -80,6 +80,17 @@ pub trait UserStore: Send + Sync {
     async fn list(&self) -> Result<Vec<User>, StoreError>;
 }
 
+/// The second a revocation at `at` records, after an earlier one at `previous`. Tokens issued
+/// after a revocation carry at least the second after it (`User::earliest_valid_issue`), so a
+/// second revocation within that second must reach one second further to end them too: every
+/// token issued before a revocation has an `iat` at or before the recorded second.
+pub fn revocation_second(previous: Option<UnixSeconds>, at: UnixSeconds) -> UnixSeconds {
+    match previous {
+        Some(previous) if previous >= at => previous + 1,
+        _ => at,
+    }
+}
+
 impl AccountChange {
     /// `change` applied to `user` at `at`: the one definition every store follows.
     pub fn apply(&self, user: &mut User, at: UnixSeconds) {
@@ -93,7 +104,7 @@ impl AccountChange {
             user.password_hash = hash.clone();
         }
         if self.revoke_tokens {
-            user.tokens_revoked_at = Some(at);
+            user.tokens_revoked_at = Some(revocation_second(user.tokens_revoked_at, at));
         }
         if self.clear_failures {
             user.failed_logins = 0;

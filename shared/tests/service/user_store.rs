@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use token_service::domain::{ScopeSet, StoredItem, User};
-use token_service::store::StoreError;
+use token_service::store::{AccountChange, StoreError};
 
 use crate::for_each_backend;
 use crate::support::{empty_store, username, Backend};
@@ -14,6 +14,9 @@ for_each_backend!(
     counts_concurrent_failures_atomically,
     changes_refuse_missing_users,
     replaces_the_password_hash,
+    applies_account_changes_in_one_write,
+    revocations_in_one_second_still_reach_every_earlier_token,
+    lists_every_user_in_order,
 );
 
 fn carol() -> User {
@@ -119,4 +122,111 @@ async fn replaces_the_password_hash(backend: Backend) {
     let stored = store.get(&username("carol")).await.unwrap().unwrap();
     assert_eq!(stored.password_hash, "$argon2id$new");
     assert_eq!(stored.items, carol().items);
+}
+
+async fn applies_account_changes_in_one_write(backend: Backend) {
+    let store = empty_store(backend).await;
+    let mut user = carol();
+    user.failed_logins = 4;
+    user.last_failed_login = Some(1_800_000_000);
+    store.insert(&user).await.unwrap();
+    let change = AccountChange {
+        disabled: Some(false),
+        allowed_scopes: Some(ScopeSet::parse("me items").unwrap()),
+        password_hash: Some("$argon2id$new".into()),
+        revoke_tokens: true,
+        clear_failures: true,
+    };
+    store
+        .update_account(&username("carol"), &change, 1_800_000_100)
+        .await
+        .unwrap();
+    let changed = store.get(&username("carol")).await.unwrap().unwrap();
+    let mut expected = carol();
+    change.apply(&mut expected, 1_800_000_100);
+    assert_eq!(changed, expected);
+    assert!(!changed.disabled);
+    assert_eq!(changed.allowed_scopes.to_string(), "me items");
+    assert_eq!(changed.password_hash, "$argon2id$new");
+    assert_eq!(changed.tokens_revoked_at, Some(1_800_000_100));
+    assert_eq!(
+        (changed.failed_logins, changed.last_failed_login),
+        (0, None)
+    );
+    // Nothing else moved: items and profile are as they were.
+    assert_eq!(changed.items, carol().items);
+
+    assert!(matches!(
+        store
+            .update_account(&username("nobody"), &change, 1_800_000_100)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+    assert!(matches!(
+        store
+            .update_account(&username("nobody"), &AccountChange::default(), 0)
+            .await,
+        Err(StoreError::NotFound(_))
+    ));
+}
+
+async fn revocations_in_one_second_still_reach_every_earlier_token(backend: Backend) {
+    const T: i64 = 1_800_000_000;
+    let store = empty_store(backend).await;
+    store.insert(&carol()).await.unwrap();
+    let revoke = AccountChange {
+        revoke_tokens: true,
+        ..AccountChange::default()
+    };
+    let revoked_at = || async {
+        store
+            .get(&username("carol"))
+            .await
+            .unwrap()
+            .unwrap()
+            .tokens_revoked_at
+    };
+    store
+        .update_account(&username("carol"), &revoke, T)
+        .await
+        .unwrap();
+    assert_eq!(revoked_at().await, Some(T));
+    // Tokens issued right after carry T + 1; a second revocation within T reaches them.
+    let user = store.get(&username("carol")).await.unwrap().unwrap();
+    assert_eq!(user.earliest_valid_issue(T), T + 1);
+    store
+        .update_account(&username("carol"), &revoke, T)
+        .await
+        .unwrap();
+    assert_eq!(revoked_at().await, Some(T + 1));
+    assert!(store
+        .get(&username("carol"))
+        .await
+        .unwrap()
+        .unwrap()
+        .revoked_since(T + 1));
+    // A later revocation records its own second.
+    store
+        .update_account(&username("carol"), &revoke, T + 60)
+        .await
+        .unwrap();
+    assert_eq!(revoked_at().await, Some(T + 60));
+}
+
+async fn lists_every_user_in_order(backend: Backend) {
+    let store = empty_store(backend).await;
+    assert!(store.list().await.unwrap().is_empty());
+    for name in ["zed", "carol", "amy"] {
+        let mut user = carol();
+        user.username = username(name);
+        store.insert(&user).await.unwrap();
+    }
+    let names: Vec<String> = store
+        .list()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|u| u.username.to_string())
+        .collect();
+    assert_eq!(names, ["amy", "carol", "zed"]);
 }
