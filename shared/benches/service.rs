@@ -183,6 +183,12 @@ async fn main() {
     .await
     .print("GET /users/me/ over local HTTP");
 
+    if std::env::var("AWS_ENDPOINT_URL_KMS").is_ok() {
+        kms_vs_local_signing(&app).await;
+    } else {
+        println!("(KMS signing figures: run under scripts/with-moto.sh)");
+    }
+
     let rss_before = peak_rss_kib();
     // Sign-ins one after another, then all at once: with hashing on the blocking pool the
     // concurrent batch finishes in about sequential / cores.
@@ -219,4 +225,98 @@ async fn main() {
             after as f64 / 1024.0
         );
     }
+}
+
+/// Token issue and `POST /token` with the signer a deployment uses (KMS, here moto's over
+/// HTTP on 127.0.0.1) against the in-process key, as a ratio: the machine is noisy, the ratio
+/// is what carries over.
+async fn kms_vs_local_signing(app: &TestApp) {
+    use token_service::keys::store::MemoryKeySetStore;
+    use token_service::keys::{CachePolicy, KeySetCache};
+    use token_service::tokens::{KmsSigner, TokenIssuer};
+
+    let kms = aws_sdk_kms::Client::new(&aws_config::load_from_env().await);
+    let key = kms
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .send()
+        .await
+        .expect("moto's KMS")
+        .key_metadata()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    let keys = Arc::new(KeySetCache::new(
+        Arc::new(MemoryKeySetStore::new()),
+        CachePolicy::default(),
+    ));
+    let issuer = TokenIssuer::new(
+        &support::token_settings(),
+        Arc::new(KmsSigner::new(kms, keys, Some(key))),
+    );
+    let user = support::username("johndoe");
+    let scope = ScopeSet::parse("me items").unwrap();
+    // The first issue publishes the key (GetPublicKey, key-set write); not measured.
+    issuer
+        .issue(support::ISSUER, &user, &scope, None, NOW)
+        .await
+        .unwrap();
+    let local = measure_async(300, || async {
+        app.issuer
+            .issue(support::ISSUER, &user, &scope, None, NOW)
+            .await
+            .unwrap();
+    })
+    .await;
+    local.print("jwt issue, in-process RSA key");
+    let remote = measure_async(300, || async {
+        issuer
+            .issue(support::ISSUER, &user, &scope, None, NOW)
+            .await
+            .unwrap();
+    })
+    .await;
+    remote.print("jwt issue, KMS Sign (moto over HTTP)");
+
+    let kms_state = token_service::AppState {
+        issuer: Some(Arc::new(issuer)),
+        ..app.state.clone()
+    };
+    let routers = [
+        (
+            "POST /token, in-process RSA key",
+            token_service::http::router_of_all(app.state.clone()),
+        ),
+        (
+            "POST /token, KMS Sign (moto)",
+            token_service::http::router_of_all(kms_state),
+        ),
+    ];
+    let mut p50s = Vec::new();
+    for (name, router) in routers {
+        let stats = measure_async(40, || {
+            let router = router.clone();
+            async move {
+                use tower::ServiceExt as _;
+                let request = axum::http::Request::post("/token")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from(
+                        "username=johndoe&password=secret&scope=me",
+                    ))
+                    .unwrap();
+                let response = router.oneshot(request).await.unwrap();
+                assert_eq!(response.status(), 200);
+            }
+        })
+        .await;
+        stats.print(name);
+        p50s.push(stats.percentile(0.5));
+    }
+    println!(
+        "KMS signing vs in-process: issue p50 {:.1}x, POST /token p50 {:.2}x",
+        remote.percentile(0.5).as_secs_f64() / local.percentile(0.5).as_secs_f64(),
+        p50s[1].as_secs_f64() / p50s[0].as_secs_f64()
+    );
 }

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Runs a command with a DynamoDB- and KMS-compatible server (moto) on 127.0.0.1: installs the
+# pinned tools (scripts/tools.sh), starts moto on a free port, points the AWS SDK's standard
+# variables at it (dummy credentials, us-east-1), runs the command, stops moto.
+#
+#   scripts/with-moto.sh cargo bench -p token-service --bench service
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+"$ROOT/scripts/tools.sh"
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+MOTO_PORT="$(free_port)"
+MOTO_LOG="$ROOT/target/moto-server.log"
+mkdir -p "$ROOT/target"
+"$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+MOTO_PID=$!
+stop_moto() { kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; }
+trap stop_moto EXIT
+
+for _ in $(seq 1 100); do
+  if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=1)" 2>/dev/null; then
+    break
+  fi
+  if ! kill -0 "$MOTO_PID" 2>/dev/null; then
+    echo "with-moto.sh: moto_server exited; its log:" >&2
+    cat "$MOTO_LOG" >&2
+    exit 1
+  fi
+  sleep 0.2
+done
+echo "with-moto.sh: DynamoDB-compatible server (moto) on 127.0.0.1:$MOTO_PORT" >&2
+
+# The command reaches DynamoDB and KMS only through the SDK's standard variables, as
+# the functions do.
+unset AWS_ENDPOINT_URL AWS_PROFILE AWS_SESSION_TOKEN
+export AWS_ENDPOINT_URL_DYNAMODB="http://127.0.0.1:$MOTO_PORT"
+export AWS_ENDPOINT_URL_KMS="http://127.0.0.1:$MOTO_PORT"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1
+export AWS_EC2_METADATA_DISABLED=true
+
+"$@"
