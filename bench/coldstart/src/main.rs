@@ -40,11 +40,12 @@ use token_service::tokens::{LocalRsaSigner, Signer as _};
 
 /// The functions, each with the sample event its first invocation gets and the status the
 /// response must carry.
-const FUNCTIONS: [(&str, &str, u16); 6] = [
+const FUNCTIONS: [(&str, &str, u16); 7] = [
     ("token", "token-success.json", 200),
     ("users-me", "users-me-success.json", 200),
     ("users-me-items", "users-me-items-success.json", 200),
     ("status", "status-success.json", 200),
+    ("revoke", "revoke-success.json", 200),
     ("jwks", "jwks-success.json", 200),
     (
         "openid-configuration",
@@ -57,6 +58,7 @@ const FUNCTIONS: [(&str, &str, u16); 6] = [
 const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000";
 const USERS_TABLE: &str = "users";
 const KEYS_TABLE: &str = "keys";
+const TOKENS_TABLE: &str = "tokens";
 
 /// What the stub saw of the current run.
 #[derive(Default)]
@@ -150,13 +152,17 @@ async fn aws_json(State(stub): State<Stub>, headers: HeaderMap, body: Bytes) -> 
     let (content_type, body) = match target.split_once('.') {
         Some(("DynamoDB_20120810", "GetItem")) => {
             let item = match request["TableName"].as_str() {
-                Some(USERS_TABLE) => &stub.johndoe,
-                Some(KEYS_TABLE) => &stub.key_set,
+                Some(USERS_TABLE) => json!({ "Item": *stub.johndoe }),
+                Some(KEYS_TABLE) => json!({ "Item": *stub.key_set }),
+                // No sessions: the revoke event names an unknown refresh token.
+                Some(TOKENS_TABLE) => json!({}),
                 _ => return (StatusCode::BAD_REQUEST, "stub: no such table").into_response(),
             };
-            ("application/x-amz-json-1.0", json!({ "Item": **item }))
+            ("application/x-amz-json-1.0", item)
         }
-        Some(("DynamoDB_20120810", "UpdateItem")) => ("application/x-amz-json-1.0", json!({})),
+        Some(("DynamoDB_20120810", "UpdateItem" | "PutItem" | "TransactWriteItems")) => {
+            ("application/x-amz-json-1.0", json!({}))
+        }
         Some(("TrentService", "Sign")) => {
             if request["KeyId"] != KEY_ARN || request["MessageType"] != "RAW" {
                 return (
@@ -270,6 +276,7 @@ fn function_env(api: &str) -> HashMap<String, String> {
         ("USER_STORE", "dynamodb"),
         ("USERS_TABLE", USERS_TABLE),
         ("KEYS_TABLE", KEYS_TABLE),
+        ("TOKENS_TABLE", TOKENS_TABLE),
         ("JWT_ISSUER", ""),
         ("SIGNING_KEY_ARN", KEY_ARN),
         ("TOKEN_SIGNER", ""),

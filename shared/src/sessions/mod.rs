@@ -25,10 +25,12 @@ const REFRESH_TOKEN_BYTES: usize = 32;
 pub struct RefreshToken(String);
 
 impl RefreshToken {
-    /// 256 random bits from the operating system's CSPRNG, base64url (43 characters).
+    /// 256 random bits from the operating system's CSPRNG (`getrandom`), base64url (43
+    /// characters). Not AWS-LC's generator: seeding it costs about 20 ms on a process's first
+    /// use, which a token function would pay on every cold start's first sign-in.
     pub fn generate() -> Self {
         let mut bytes = [0u8; REFRESH_TOKEN_BYTES];
-        aws_lc_rs::rand::fill(&mut bytes).expect("the system random generator works");
+        getrandom::fill(&mut bytes).expect("the operating system's random generator works");
         RefreshToken(URL_SAFE_NO_PAD.encode(bytes))
     }
 
