@@ -698,6 +698,24 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
     assert_eq!(get(&address, "/users/me/", &token).0, 200);
     json_of(&user_command(&table, &["revoke", "erin", "--json"], None));
     assert_eq!(get(&address, "/users/me/", &token).0, 401);
+
+    // token issue publishes its key in the same keys table: the server, which has never
+    // seen that key, finds it there and accepts the token.
+    // (For a user whose tokens were never revoked: `token issue` reads no user.)
+    json_of(&user_command(
+        &table,
+        &["add", "gus", "--scopes", "me", "--json"],
+        Some("gus-password"),
+    ));
+    let dir = TempDir::new("token-issue-dynamodb");
+    let output = authctl(&["token", "issue", "gus", "--scopes", "me", "--json"])
+        .env("SIGNING_KEY_FILE", dir.path("key.pem"))
+        .env("KEYS_TABLE", &keys)
+        .output()
+        .unwrap();
+    let issued = json_of(&output);
+    let token = issued["access_token"].as_str().unwrap();
+    assert_eq!(get(&address, "/users/me/", token).0, 200);
 }
 
 #[test]
