@@ -655,7 +655,7 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
     // disable ends the token at once; enable lets her sign in again.
     let disabled = json_of(&user_command(&table, &["disable", "erin", "--json"], None));
     assert_eq!(disabled["disabled"], true);
-    assert!(disabled["tokens_revoked_at"].is_i64());
+    assert_eq!(disabled["token_version"], 1);
     assert_eq!(get(&address, "/users/me/", &token).0, 401);
     assert_eq!(sign_in_erin("erin-password").0, 400);
     json_of(&user_command(&table, &["enable", "erin", "--json"], None));
@@ -688,8 +688,9 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
         assert_eq!(sign_in_erin("wrong-password").0, 400);
     }
     let locked = json_of(&user_command(&table, &["show", "erin", "--json"], None));
-    assert_eq!(locked["failed_logins"], 5);
-    assert!(locked["locked_until"].is_i64(), "{locked}");
+    // (Whether the 1-second lock is still on depends on the wall clock: the lock itself is
+    // tested with a manual clock in the library's tests.)
+    assert_eq!(locked["failed_logins"], 5, "{locked}");
     let unlocked = json_of(&user_command(&table, &["unlock", "erin", "--json"], None));
     assert_eq!(unlocked["failed_logins"], 0);
     assert!(unlocked["locked_until"].is_null());
@@ -699,8 +700,9 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
     json_of(&user_command(&table, &["revoke", "erin", "--json"], None));
     assert_eq!(get(&address, "/users/me/", &token).0, 401);
 
-    // token issue publishes its key in the same keys table: the server, which has never
-    // seen that key, finds it there and accepts the token.
+    // token issue publishes its key in the same keys table: a server started afterwards,
+    // which has never held that key, finds it there and accepts the token. (The running one
+    // would too, after its 10-second floor between key-set reads.)
     // (For a user whose tokens were never revoked: `token issue` reads no user.)
     json_of(&user_command(
         &table,
@@ -715,7 +717,13 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
         .unwrap();
     let issued = json_of(&output);
     let token = issued["access_token"].as_str().unwrap();
-    assert_eq!(get(&address, "/users/me/", token).0, 200);
+    let mut command = authctl(&["serve", "--port", "0"]);
+    command
+        .env("USERS_TABLE", &table)
+        .env("TOKENS_TABLE", &tokens)
+        .env("KEYS_TABLE", &keys);
+    let (_second, second_address) = serve(command);
+    assert_eq!(get(&second_address, "/users/me/", token).0, 200);
 }
 
 #[test]

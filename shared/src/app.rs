@@ -52,7 +52,9 @@ pub enum StartupError {
     #[error(transparent)]
     LocalKey(#[from] LocalKeyError),
     #[error("could not publish the local signing key: {0}")]
-    PublishKey(#[from] KeyStoreError),
+    PublishKey(#[from] crate::tokens::signer::PublishError),
+    #[error(transparent)]
+    KeySet(#[from] KeyStoreError),
     #[error("could not prepare the demo users: {0}")]
     DemoUsers(#[from] PasswordError),
 }

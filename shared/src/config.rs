@@ -235,6 +235,19 @@ impl Config {
             (StoreChoice::MemoryDemo, None) => KeySetChoice::Memory,
         };
 
+        // A local signer publishes its key where the verifiers read keys: never into a real
+        // deployment's key set (a DynamoDB table reached without a local endpoint).
+        let local_endpoint =
+            get("AWS_ENDPOINT_URL_DYNAMODB").is_some() || get("AWS_ENDPOINT_URL").is_some();
+        if matches!(key_set, KeySetChoice::DynamoDb { .. })
+            && matches!(signer, SignerChoice::LocalRsa { .. })
+            && !local_endpoint
+        {
+            return Err(ConfigError::LocalOnly(
+                "a local signer with a DynamoDB key set outside a local endpoint",
+            ));
+        }
+
         let trusted_keys = match get("TRUSTED_KEYS") {
             None => None,
             Some(json) => {
@@ -500,31 +513,44 @@ mod tests {
         .unwrap();
         assert_eq!(c.store, StoreChoice::DynamoDb);
         assert!(matches!(c.key_set, KeySetChoice::DynamoDb { .. }));
+        let endpoint = ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:1");
         let c = config(
             Mode::Local,
-            &[("USER_STORE", "dynamodb"), ("KEYS_TABLE", "k")],
+            &[("USER_STORE", "dynamodb"), ("KEYS_TABLE", "k"), endpoint],
         )
         .unwrap();
         assert_eq!(c.store, StoreChoice::DynamoDb);
         assert_eq!(c.key_set, KeySetChoice::DynamoDb { table: "k".into() });
+        // Without a local endpoint that table is a deployment's: no local key goes there.
+        assert_eq!(
+            config(Mode::Local, &[("USER_STORE", "dynamodb")]).unwrap_err(),
+            ConfigError::LocalOnly(
+                "a local signer with a DynamoDB key set outside a local endpoint"
+            )
+        );
     }
 
     #[test]
     fn trusted_keys_must_be_rsa_public_keys() {
         let local = ("SERVICE_ENVIRONMENT", "local");
+        let memory = ("USER_STORE", "memory");
         for bad in [
             "not json",
             r#"{"keys":[{"kty":"oct","k":"c2VjcmV0","n":"","e":""}]}"#,
         ] {
             assert!(matches!(
-                config(Mode::Function, &[local, ("TRUSTED_KEYS", bad)]),
+                config(Mode::Function, &[local, memory, ("TRUSTED_KEYS", bad)]),
                 Err(ConfigError::Invalid {
                     name: "TRUSTED_KEYS",
                     ..
                 })
             ));
         }
-        let c = config(Mode::Function, &[local, ("TRUSTED_KEYS", r#"{"keys":[]}"#)]).unwrap();
+        let c = config(
+            Mode::Function,
+            &[local, memory, ("TRUSTED_KEYS", r#"{"keys":[]}"#)],
+        )
+        .unwrap();
         assert_eq!(c.trusted_keys.unwrap().keys.len(), 0);
     }
 

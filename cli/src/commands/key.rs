@@ -6,14 +6,17 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
+
+use super::InputError;
 use aws_sdk_kms::types::{KeySpec, KeyUsageType, Tag};
 use serde::Serialize;
 use token_service::clock::{Clock as _, SystemClock, UnixSeconds};
 use token_service::config::{DEFAULT_KEYS_TABLE, MAX_TTL_SECONDS};
 use token_service::keys::store::{update_key_set, DynamoKeySetStore, FileKeySetStore, UpdateError};
 use token_service::keys::{
-    KeyId, KeyLocation, KeyRecord, KeySetStore, KeyState, RotationPolicy, KMS_TAG_KEY,
+    KeyId, KeyLocation, KeyRecord, KeySetError, KeySetStore, KeyState, Retirement, RotationPolicy,
+    KMS_TAG_KEY,
 };
 use token_service::store::dynamodb_client;
 use token_service::tokens::signer::kms_public_key;
@@ -107,6 +110,8 @@ pub struct RetireArgs {
     force: bool,
     #[arg(long, default_value_t = keep_published_default())]
     keep_published: u32,
+    #[arg(long)]
+    json: bool,
 }
 
 const fn keep_published_default() -> u32 {
@@ -187,11 +192,33 @@ async fn list(args: ListArgs) -> Result<()> {
 async fn rotate(args: RotateArgs) -> Result<()> {
     let aws = aws_config::load_from_env().await;
     let kms = aws_sdk_kms::Client::new(&aws);
+    let store = args.set.store().await;
+    // Refuse before creating anything: a refused rotation leaves no orphan KMS key.
+    let now = SystemClock.now();
+    if let Some(pending) = store
+        .load()
+        .await?
+        .keys
+        .iter()
+        .find(|k| k.state(now) == KeyState::Pending)
+    {
+        return Err(KeySetError::RotationInProgress {
+            kid: pending.kid.clone(),
+            signs_from: pending.signs_from,
+        }
+        .into());
+    }
     let key_id = match &args.kms_key_id {
-        Some(id) => id.clone(),
+        Some(id) => {
+            check_tag(&kms, id, args.tag.as_deref()).await?;
+            id.clone()
+        }
         None => {
             let Some(tag) = &args.tag else {
-                bail!("a new KMS key needs --tag (or SIGNING_KEY_TAG): the stack name");
+                return Err(InputError(
+                    "a new KMS key needs --tag (or SIGNING_KEY_TAG): the stack name".into(),
+                )
+                .into());
             };
             create_kms_key(&kms, tag).await?
         }
@@ -205,7 +232,6 @@ async fn rotate(args: RotateArgs) -> Result<()> {
         publish_lead: i64::from(args.publish_lead),
         keep_published: i64::from(args.keep_published),
     };
-    let store = args.set.store().await;
     let (removed, set) = update_key_set(store.as_ref(), |set| {
         let removed = set.prune(now);
         let pending = set.keys.iter().any(|k| k.state(now) == KeyState::Pending);
@@ -216,13 +242,10 @@ async fn rotate(args: RotateArgs) -> Result<()> {
         } else {
             set.rotate(record.clone(), now, policy)?;
         }
-        Ok::<_, token_service::keys::KeySetError>(removed)
+        Ok::<_, KeySetError>(removed)
     })
     .await
-    .map_err(|e| match e {
-        UpdateError::Store(e) => anyhow::Error::from(e),
-        UpdateError::Rejected(e) => anyhow::Error::from(e),
-    })?;
+    .map_err(update_error)?;
     let added = set.find(&record.kid).expect("just added");
     if args.json {
         println!("{}", serde_json::to_string_pretty(&view(added, now))?);
@@ -246,6 +269,35 @@ async fn rotate(args: RotateArgs) -> Result<()> {
                 .with_context(|| format!("scheduling the deletion of {key_id}"))?;
             eprintln!("  KMS key {key_id} scheduled for deletion in 30 days");
         }
+    }
+    Ok(())
+}
+
+/// An existing key must carry the deployment's tag, or the token function may not sign
+/// with it (its `kms:Sign` is conditioned on the tag).
+async fn check_tag(kms: &aws_sdk_kms::Client, key_id: &str, tag: Option<&str>) -> Result<()> {
+    let Some(tag) = tag else {
+        return Err(InputError(
+            "--kms-key-id needs --tag (or SIGNING_KEY_TAG) to check that the token function may sign with it".into(),
+        )
+        .into());
+    };
+    let tags = kms
+        .list_resource_tags()
+        .key_id(key_id)
+        .send()
+        .await
+        .map_err(kms_error)
+        .with_context(|| format!("reading the tags of {key_id}"))?;
+    let tagged = tags
+        .tags()
+        .iter()
+        .any(|t| t.tag_key() == KMS_TAG_KEY && t.tag_value() == tag);
+    if !tagged {
+        return Err(InputError(format!(
+            "{key_id} is not tagged {KMS_TAG_KEY}={tag}: the token function could not sign with it"
+        ))
+        .into());
     }
     Ok(())
 }
@@ -276,7 +328,7 @@ async fn retire(args: RetireArgs) -> Result<()> {
     let now = SystemClock.now();
     let kid = KeyId::new(&args.kid);
     let store = args.set.store().await;
-    update_key_set(store.as_ref(), |set| {
+    let (outcome, set) = update_key_set(store.as_ref(), |set| {
         set.retire(
             &kid,
             now,
@@ -286,17 +338,32 @@ async fn retire(args: RetireArgs) -> Result<()> {
         )
     })
     .await
-    .map_err(|e| match e {
-        UpdateError::Store(e) => anyhow::Error::from(e),
-        UpdateError::Rejected(e) => anyhow::Error::from(e),
-    })?;
-    if args.now {
-        eprintln!("{kid} retired and removed from the JWKS now");
-    } else {
-        eprintln!(
-            "{kid} signs no more; published until {}",
-            now + i64::from(args.keep_published)
-        );
+    .map_err(update_error)?;
+    let retired = set.find(&kid).expect("retired, not removed");
+    match retired.published_until {
+        Some(until) if until <= now => eprintln!("{kid} retired and removed from the JWKS now"),
+        Some(until) => eprintln!("{kid} signs no more; published until {until}"),
+        None => eprintln!("{kid} signs no more"),
+    }
+    match outcome {
+        Retirement::Retired => {}
+        Retirement::RotationAborted => {
+            eprintln!("its rotation is off: the keys it was to replace sign on")
+        }
+        Retirement::SuccessorSignsNow(successor) => {
+            eprintln!("{successor}, the pending successor, signs from now")
+        }
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&view(retired, now))?);
     }
     Ok(())
+}
+
+/// A key-set update's failure, keeping its cause for the exit code.
+fn update_error(err: UpdateError<KeySetError>) -> anyhow::Error {
+    match err {
+        UpdateError::Store(e) => e.into(),
+        UpdateError::Rejected(e) => e.into(),
+    }
 }

@@ -126,7 +126,8 @@ struct AccountView {
     items: Vec<String>,
     failed_logins: u32,
     locked_until: Option<UnixSeconds>,
-    tokens_revoked_at: Option<UnixSeconds>,
+    /// Raised by each revocation; tokens of earlier versions are refused.
+    token_version: u64,
 }
 
 impl AccountView {
@@ -141,7 +142,7 @@ impl AccountView {
             failed_logins: user.failed_logins,
             locked_until: lockout::locked_until(user.failed_logins, user.last_failed_login)
                 .filter(|until| *until > now),
-            tokens_revoked_at: user.tokens_revoked_at,
+            token_version: user.token_version,
         }
     }
 
@@ -160,8 +161,11 @@ impl AccountView {
                 if self.disabled { "disabled" } else { "enabled" },
                 self.locked_until
                     .map_or(String::new(), |t| format!("  locked until {t}")),
-                self.tokens_revoked_at
-                    .map_or(String::new(), |t| format!("  tokens revoked at {t}")),
+                if self.token_version > 0 {
+                    format!("  token version {}", self.token_version)
+                } else {
+                    String::new()
+                },
             );
         }
         Ok(())
@@ -269,13 +273,12 @@ async fn change_account(
 ) -> Result<()> {
     let username = parse_username(name)?;
     let store = table.store().await;
-    let at = now();
-    store.update_account(&username, &change, at).await?;
+    store.update_account(&username, &change).await?;
     let user = store
         .get(&username)
         .await?
         .ok_or_else(|| StoreError::NotFound(username.clone()))?;
-    AccountView::of(&user, at).print(json)
+    AccountView::of(&user, now()).print(json)
 }
 
 async fn add(args: AddArgs) -> Result<()> {
@@ -296,7 +299,7 @@ async fn add(args: AddArgs) -> Result<()> {
             .collect(),
         failed_logins: 0,
         last_failed_login: None,
-        tokens_revoked_at: None,
+        token_version: 0,
     };
     args.table.store().await.insert(&user).await?;
     if !args.json {

@@ -28,10 +28,12 @@ pub struct User {
     /// Unix seconds of the last failed sign-in; with `failed_logins` it decides a lockout.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub last_failed_login: Option<i64>,
-    /// Tokens and sessions from this second or earlier are dead: set when the user is
-    /// disabled, changes password or is revoked by an operator.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tokens_revoked_at: Option<i64>,
+    /// Raised by one each time the user's tokens are revoked (disabled, password changed,
+    /// operator's revocation). Access tokens and sessions carry the version they were issued
+    /// at and die when it is no longer the user's: a counter, so neither the clocks of the
+    /// machines involved nor two changes within one second can blur the line.
+    #[serde(default)]
+    pub token_version: u64,
 }
 
 impl std::fmt::Debug for User {
@@ -46,29 +48,12 @@ impl std::fmt::Debug for User {
             .field("items", &self.items)
             .field("failed_logins", &self.failed_logins)
             .field("last_failed_login", &self.last_failed_login)
-            .field("tokens_revoked_at", &self.tokens_revoked_at)
+            .field("token_version", &self.token_version)
             .finish()
     }
 }
 
 impl User {
-    /// Whether a token or session begun at `issued_at` predates a revocation of this user's
-    /// tokens. A revocation in second T kills everything begun in T, since seconds cannot
-    /// order events within one: issuers start new tokens after T (see
-    /// [`Self::earliest_valid_issue`]).
-    pub fn revoked_since(&self, issued_at: i64) -> bool {
-        self.tokens_revoked_at.is_some_and(|at| issued_at <= at)
-    }
-
-    /// The `iat` a token issued `now` must carry to outlive the latest revocation: `now`, or
-    /// the second after a revocation made in this very second.
-    pub fn earliest_valid_issue(&self, now: i64) -> i64 {
-        match self.tokens_revoked_at {
-            Some(at) if at >= now => at + 1,
-            _ => now,
-        }
-    }
-
     pub fn profile(&self) -> UserProfile {
         UserProfile {
             username: self.username.to_string(),
@@ -127,7 +112,7 @@ mod tests {
             items: Vec::new(),
             failed_logins: 0,
             last_failed_login: None,
-            tokens_revoked_at: None,
+            token_version: 0,
         };
         let shown = format!("{user:?}");
         assert!(!shown.contains("argon2"), "{shown}");

@@ -11,7 +11,7 @@ pub mod store;
 
 pub use cache::{CachePolicy, KeySetCache};
 pub use jwk::{JwkSet, KeyError, KeyId, PublicJwk, RsaPublicKey};
-pub use set::{KeyLocation, KeyRecord, KeySet, KeySetError, KeyState, RotationPolicy};
+pub use set::{KeyLocation, KeyRecord, KeySet, KeySetError, KeyState, Retirement, RotationPolicy};
 pub use store::{KeySetStore, KeyStoreError};
 
 /// The tag every KMS signing key of a deployment carries; its value is the stack name. The

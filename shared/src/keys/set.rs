@@ -73,10 +73,13 @@ impl KeyRecord {
             KeyState::Removed
         } else if self.can_sign(now) {
             KeyState::Signing
-        } else if now < self.signs_from {
-            KeyState::Pending
-        } else {
+        } else if self
+            .signs_until
+            .is_some_and(|until| until <= now.max(self.signs_from))
+        {
             KeyState::Retired
+        } else {
+            KeyState::Pending
         }
     }
 
@@ -108,6 +111,16 @@ pub struct RotationPolicy {
     pub keep_published: i64,
 }
 
+/// What retiring a key did besides retiring it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Retirement {
+    Retired,
+    /// The retired key was pending: its rotation is off, the old keys sign on.
+    RotationAborted,
+    /// The retired key was the one signing: its pending successor signs from now.
+    SuccessorSignsNow(KeyId),
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum KeySetError {
     #[error("key {0} is already in the key set")]
@@ -116,7 +129,7 @@ pub enum KeySetError {
     UnknownKey(KeyId),
     #[error("a rotation is in progress: key {kid} starts signing at {signs_from}")]
     RotationInProgress { kid: KeyId, signs_from: UnixSeconds },
-    #[error("key {0} is the only key that can sign; rotate first, or retire it with force")]
+    #[error("key {0} is the only key that can sign and none is pending; rotate first, or retire it with --force")]
     LastSigningKey(KeyId),
 }
 
@@ -201,8 +214,13 @@ impl KeySet {
     }
 
     /// Stops `kid` signing now. Its tokens keep verifying for `keep_published` seconds, or
-    /// not at all with `immediately` (a compromised key). Retiring the last key that can sign
-    /// needs `force`: the token endpoint answers 503 until a new key is added.
+    /// not at all with `immediately` (a compromised key).
+    ///
+    /// - Retiring the key that signs while a successor is pending brings the successor in now
+    ///   (it is published already; verifiers fetch keys they do not know).
+    /// - Retiring a pending key aborts its rotation: the keys it was to replace sign on.
+    /// - Retiring the last key that can sign, with nothing pending, needs `force`: the token
+    ///   endpoint answers 503 until a rotation adds one.
     pub fn retire(
         &mut self,
         kid: &KeyId,
@@ -210,19 +228,47 @@ impl KeySet {
         keep_published: i64,
         immediately: bool,
         force: bool,
-    ) -> Result<(), KeySetError> {
-        let others_can_sign = self
-            .keys
-            .iter()
-            .any(|k| k.kid != *kid && (k.can_sign(now) || k.state(now) == KeyState::Pending));
+    ) -> Result<Retirement, KeySetError> {
+        let key = self
+            .find(kid)
+            .cloned()
+            .ok_or_else(|| KeySetError::UnknownKey(kid.clone()))?;
+        let mut outcome = Retirement::Retired;
+        match key.state(now) {
+            KeyState::Pending => {
+                // Undo what `rotate` did to the keys this one was to replace.
+                for old in self.keys.iter_mut().filter(|k| {
+                    k.kid != *kid && k.signs_until == Some(key.signs_from) && now < key.signs_from
+                }) {
+                    old.signs_until = None;
+                    old.published_until = None;
+                }
+                outcome = Retirement::RotationAborted;
+            }
+            KeyState::Signing => {
+                let others_sign = self.keys.iter().any(|k| k.kid != *kid && k.can_sign(now));
+                let successor = self
+                    .keys
+                    .iter_mut()
+                    .filter(|k| k.kid != *kid && k.state(now) == KeyState::Pending)
+                    .max_by_key(|k| k.signs_from);
+                match successor {
+                    _ if others_sign => {}
+                    Some(successor) => {
+                        successor.signs_from = now;
+                        outcome = Retirement::SuccessorSignsNow(successor.kid.clone());
+                    }
+                    None if force => {}
+                    None => return Err(KeySetError::LastSigningKey(kid.clone())),
+                }
+            }
+            KeyState::Retired | KeyState::Removed => {}
+        }
         let key = self
             .keys
             .iter_mut()
             .find(|k| k.kid == *kid)
-            .ok_or_else(|| KeySetError::UnknownKey(kid.clone()))?;
-        if key.can_sign(now) && !others_can_sign && !force {
-            return Err(KeySetError::LastSigningKey(kid.clone()));
-        }
+            .expect("found above");
         key.signs_until = Some(key.signs_until.map_or(now, |u| u.min(now)));
         let until = if immediately {
             now
@@ -230,7 +276,7 @@ impl KeySet {
             now.saturating_add(keep_published.max(0))
         };
         key.published_until = Some(key.published_until.map_or(until, |u| u.min(until)));
-        Ok(())
+        Ok(outcome)
     }
 
     /// Drops the keys that left the JWKS before `now` and returns them (their KMS keys can
@@ -360,22 +406,59 @@ mod tests {
             set.retire(&kid, NOW + 10, 1860, false, false),
             Err(KeySetError::LastSigningKey(kid.clone()))
         );
-        set.retire(&kid, NOW + 10, 1860, false, true).unwrap();
+        assert_eq!(
+            set.retire(&kid, NOW + 10, 1860, false, true),
+            Ok(Retirement::Retired)
+        );
         assert!(set.signing_key(NOW + 10).is_none());
+        assert_eq!(set.find(&kid).unwrap().state(NOW + 10), KeyState::Retired);
         assert!(set.find_published(&kid, NOW + 10 + 1859).is_some());
         assert!(set.find_published(&kid, NOW + 10 + 1860).is_none());
-
-        let (mut set, kid) = bootstrapped();
-        set.rotate(record(2), NOW, POLICY).unwrap();
-        // A compromised key: out of the JWKS at once, even while its successor is pending.
-        set.retire(&kid, NOW + 5, 1860, true, false).unwrap();
-        assert!(set.find_published(&kid, NOW + 5).is_none());
-        assert!(set.signing_key(NOW + 5).is_none());
-        assert_eq!(set.signing_key(NOW + 3600).unwrap().kid, record(2).kid);
         assert_eq!(
             set.retire(&KeyId::new("nope"), NOW, 0, true, true),
             Err(KeySetError::UnknownKey(KeyId::new("nope")))
         );
+    }
+
+    #[test]
+    fn retiring_a_compromised_key_brings_its_pending_successor_in_now() {
+        let (mut set, kid) = bootstrapped();
+        set.rotate(record(2), NOW, POLICY).unwrap();
+        assert_eq!(
+            set.retire(&kid, NOW + 5, 1860, true, false),
+            Ok(Retirement::SuccessorSignsNow(record(2).kid))
+        );
+        assert!(set.find_published(&kid, NOW + 5).is_none());
+        // No gap: the successor signs from that very second.
+        assert_eq!(set.signing_key(NOW + 5).unwrap().kid, record(2).kid);
+    }
+
+    #[test]
+    fn retiring_a_pending_key_aborts_its_rotation() {
+        let (mut set, kid) = bootstrapped();
+        set.rotate(record(2), NOW, POLICY).unwrap();
+        assert_eq!(
+            set.retire(&record(2).kid, NOW + 5, 1860, true, false),
+            Ok(Retirement::RotationAborted)
+        );
+        assert_eq!(
+            set.find(&record(2).kid).unwrap().state(NOW + 5),
+            KeyState::Removed
+        );
+        // The old key signs on past the would-be handover, and a new rotation may start.
+        assert_eq!(set.signing_key(NOW + 3600 * 2).unwrap().kid, kid);
+        assert!(set.find_published(&kid, NOW + 3600 * 24).is_some());
+        set.rotate(record(3), NOW + 6, POLICY).unwrap();
+        // Retired without removal, a pending key reports Retired, not Pending.
+        let (mut set, _) = bootstrapped();
+        set.rotate(record(2), NOW, POLICY).unwrap();
+        set.retire(&record(2).kid, NOW + 5, 1860, false, false)
+            .unwrap();
+        assert_eq!(
+            set.find(&record(2).kid).unwrap().state(NOW + 5),
+            KeyState::Retired
+        );
+        set.rotate(record(3), NOW + 6, POLICY).unwrap();
     }
 
     #[test]

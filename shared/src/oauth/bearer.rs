@@ -49,8 +49,8 @@ pub async fn authorize(
             required: required.clone(),
         });
     }
-    // A password change or an operator's revocation ends every token issued before it.
-    if user.revoked_since(claims.iat) {
+    // Disabling, a password change or an operator's revocation ends every earlier token.
+    if claims.token_version != user.token_version {
         return Err(invalid(format!(
             "token of `{}` issued before its tokens were revoked",
             claims.sub

@@ -3,8 +3,14 @@
 //! A refresh spends the presented token with a conditional write and hands out a new one in
 //! the same family. Exactly one of several concurrent refreshes with a token spends it; within
 //! the grace window after that, the token still yields a fresh pair (a client that lost the
-//! response, several tabs). After the window, presenting it again is reuse: the whole family
-//! is revoked, the thief's tokens and the victim's alike.
+//! response, several tabs). After the window, presenting it again is reuse: the session is
+//! revoked, so no refresh token of it works any more (its access tokens live until they
+//! expire).
+//!
+//! The family counts its rotations (`generation`) and only a token of the latest generation
+//! may rotate it further (a second conditional write). The siblings a grace window hands out
+//! therefore cannot grow into a second chain: once one of them has been used, using another
+//! is reuse too, so a thief who replays a token within the window is still found out.
 
 use secrecy::ExposeSecret as _;
 
@@ -90,26 +96,43 @@ pub async fn refresh(
     if user.disabled {
         return Err(refused("user disabled"));
     }
-    if user.revoked_since(family.created_at) {
+    if family.token_version != user.token_version {
         return Err(refused(
             "session predates a revocation of the user's tokens",
         ));
     }
+    // The token stays bound to the client it was issued to (RFC 6749 §6).
+    if grant
+        .client_id
+        .as_deref()
+        .is_some_and(|id| Some(id) != record.client_id.as_deref())
+    {
+        return Err(refused("client_id differs from the session's"));
+    }
 
     match state.sessions.spend(&hash, now).await? {
-        Spend::Spent => {}
-        Spend::AlreadySpent { at } if now < at.saturating_add(grace(state)) => {
+        // This token's chain moves the family on, unless a sibling's already did.
+        Spend::Spent
+            if state
+                .sessions
+                .advance(&family.id, record.generation)
+                .await? => {}
+        // Within the window, a sibling of the first child, while no child has rotated yet
+        // (the family is at the token's generation or the one after).
+        Spend::AlreadySpent { at }
+            if now < at.saturating_add(grace(state))
+                && family.generation <= record.generation + 1 =>
+        {
             tracing::info!(username = %user.username, "spent refresh token presented within the grace window");
         }
-        Spend::AlreadySpent { .. } => {
+        Spend::Unknown => return Err(refused("unknown refresh token")),
+        Spend::Spent | Spend::AlreadySpent { .. } => {
             state.sessions.revoke_family(&family.id, now).await?;
             tracing::warn!(username = %user.username, session = %family.id.as_str(), "refresh token reused: session revoked");
             return Err(ApiError::InvalidRefreshToken);
         }
-        Spend::Unknown => return Err(refused("unknown refresh token")),
     }
 
-    let issued_at = user.earliest_valid_issue(now);
     let next = RefreshToken::generate();
     state
         .sessions
@@ -119,17 +142,15 @@ pub async fn refresh(
             username: user.username.clone(),
             scope: record.scope.clone(),
             client_id: record.client_id.clone(),
-            issued_at,
+            issued_at: now,
             expires_at: family.expires_at,
             spent_at: None,
+            generation: record.generation + 1,
         })
         .await?;
     let granted = requested.intersection(&user.allowed_scopes);
-    let client = grant.client_id.as_deref().or(record.client_id.as_deref());
-    let access = issue_access(
-        state, &user, &granted, client, &family.id, issuer_url, issued_at,
-    )
-    .await?;
+    let client = record.client_id.as_deref();
+    let access = issue_access(state, &user, &granted, client, &family.id, issuer_url, now).await?;
     tracing::info!(username = %user.username, granted = %granted, "token refreshed");
     Ok(TokenResponse {
         access,

@@ -6,7 +6,7 @@ use crate::clock::UnixSeconds;
 use crate::domain::{ScopeSet, User};
 use crate::error::ApiError;
 use crate::sessions::{Family, FamilyId, RefreshRecord, RefreshToken};
-use crate::tokens::IssuedToken;
+use crate::tokens::{AccessGrant, IssuedToken};
 
 /// What the token endpoint hands back: an access token and the refresh token that continues
 /// its session.
@@ -25,14 +25,15 @@ pub(super) async fn start_session(
     issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<TokenResponse, ApiError> {
-    let issued_at = user.earliest_valid_issue(now);
     let lifetime = i64::try_from(state.session_settings.refresh_ttl.as_secs()).unwrap_or(i64::MAX);
     let family = Family {
         id: FamilyId::generate(),
         username: user.username.clone(),
-        created_at: issued_at,
+        created_at: now,
         expires_at: now.saturating_add(lifetime),
         revoked_at: None,
+        token_version: user.token_version,
+        generation: 0,
     };
     let refresh_token = RefreshToken::generate();
     let first = RefreshRecord {
@@ -41,15 +42,13 @@ pub(super) async fn start_session(
         username: user.username.clone(),
         scope: granted.clone(),
         client_id: client_id.map(str::to_owned),
-        issued_at,
+        issued_at: now,
         expires_at: family.expires_at,
         spent_at: None,
+        generation: 0,
     };
     state.sessions.start(&family, &first).await?;
-    let access = issue_access(
-        state, user, granted, client_id, &family.id, issuer_url, issued_at,
-    )
-    .await?;
+    let access = issue_access(state, user, granted, client_id, &family.id, issuer_url, now).await?;
     Ok(TokenResponse {
         access,
         refresh_token,
@@ -69,15 +68,15 @@ pub(super) async fn issue_access(
     let issuer = state.issuer.as_ref().ok_or_else(|| ApiError::Unavailable {
         reason: "this process does not issue tokens".into(),
     })?;
+    let grant = AccessGrant {
+        subject: &user.username,
+        scope,
+        client_id,
+        session: Some(family.as_str()),
+        token_version: user.token_version,
+    };
     issuer
-        .issue_in_session(
-            issuer_url,
-            &user.username,
-            scope,
-            client_id,
-            Some(family.as_str()),
-            issued_at,
-        )
+        .issue_grant(issuer_url, &grant, issued_at)
         .await
         .map_err(|e| ApiError::Unavailable {
             reason: format!("signing failed: {e}"),

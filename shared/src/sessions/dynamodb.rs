@@ -187,6 +187,32 @@ impl SessionStore for DynamoSessionStore {
         Ok(())
     }
 
+    async fn advance(&self, id: &FamilyId, from: u64) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, family_key(id))
+            .update_expression("SET generation = :next")
+            .condition_expression("attribute_exists(#id) AND generation = :from")
+            .expression_attribute_names("#id", KEY)
+            .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
+            .expression_attribute_values(":next", AttributeValue::N((from + 1).to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Ok(false)
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
+
     async fn revoke_family(&self, id: &FamilyId, now: UnixSeconds) -> Result<(), StoreError> {
         let result = self
             .client

@@ -64,6 +64,16 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
+    async fn advance(&self, id: &FamilyId, from: u64) -> Result<bool, StoreError> {
+        Ok(self.with(|state| match state.families.get_mut(id) {
+            Some(family) if family.generation == from => {
+                family.generation = from + 1;
+                true
+            }
+            _ => false,
+        }))
+    }
+
     async fn revoke_family(&self, id: &FamilyId, now: UnixSeconds) -> Result<(), StoreError> {
         self.with(|state| {
             if let Some(family) = state.families.get_mut(id) {

@@ -100,6 +100,13 @@ pub struct Family {
     pub expires_at: UnixSeconds,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub revoked_at: Option<UnixSeconds>,
+    /// The user's token version when the session began: a revocation ends the session.
+    #[serde(default)]
+    pub token_version: u64,
+    /// How many rotations the session has had: only a child of the latest may rotate it
+    /// further, so a spent token's grace-window siblings cannot grow a second chain.
+    #[serde(default)]
+    pub generation: u64,
 }
 
 /// One refresh token of a family, as stored (by hash).
@@ -116,6 +123,9 @@ pub struct RefreshRecord {
     pub expires_at: UnixSeconds,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spent_at: Option<UnixSeconds>,
+    /// The family's generation this token was issued at (0 for the sign-in's token).
+    #[serde(default)]
+    pub generation: u64,
 }
 
 /// What spending a refresh token found.
@@ -144,6 +154,10 @@ pub trait SessionStore: Send + Sync {
 
     /// Adds the next token of an existing family.
     async fn add(&self, record: &RefreshRecord) -> Result<(), StoreError>;
+
+    /// Moves the family from generation `from` to `from + 1`, if it is still at `from` (a
+    /// conditional write); `false` when another rotation moved it first.
+    async fn advance(&self, id: &FamilyId, from: u64) -> Result<bool, StoreError>;
 
     /// Makes every token of the family unusable (idempotent; the first time is kept).
     async fn revoke_family(&self, id: &FamilyId, now: UnixSeconds) -> Result<(), StoreError>;

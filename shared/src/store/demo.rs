@@ -17,7 +17,7 @@ pub fn demo_users() -> Result<Vec<User>, PasswordError> {
             items: Vec::new(),
             failed_logins: 0,
             last_failed_login: None,
-            tokens_revoked_at: None,
+            token_version: 0,
         })
     };
     let johndoe = User {

@@ -198,10 +198,8 @@ impl UserStore for DynamoUserStore {
         &self,
         username: &Username,
         change: &AccountChange,
-        at: UnixSeconds,
     ) -> Result<(), StoreError> {
         let mut sets = Vec::new();
-        let mut removes = Vec::new();
         let mut values = Vec::new();
         if let Some(disabled) = change.disabled {
             sets.push("disabled = :disabled");
@@ -215,87 +213,51 @@ impl UserStore for DynamoUserStore {
             sets.push("password_hash = :hash");
             values.push((":hash", AttributeValue::S(hash.clone())));
         }
-
         if change.clear_failures {
             sets.push("failed_logins = :zero");
             values.push((":zero", AttributeValue::N("0".into())));
-            removes.push("last_failed_login");
         }
-        if !change.revoke_tokens && sets.is_empty() && removes.is_empty() {
+        let mut expression = String::new();
+        if !sets.is_empty() {
+            expression.push_str(&format!("SET {} ", sets.join(", ")));
+        }
+        if change.revoke_tokens {
+            // Atomic: concurrent revocations each count.
+            expression.push_str("ADD token_version :one ");
+            values.push((":one", AttributeValue::N("1".into())));
+        }
+        if change.clear_failures {
+            expression.push_str("REMOVE last_failed_login");
+        }
+        if expression.is_empty() {
             // Nothing to write, but the user must exist.
             return match self.get(username).await? {
                 Some(_) => Ok(()),
                 None => Err(StoreError::NotFound(username.clone())),
             };
         }
-        // A revocation records `revocation_second(previous, at)`: `at` if later than the
-        // previous one (first try), else the previous one plus a second (second try).
-        let attempts: &[(Option<&str>, &str)] = if change.revoke_tokens {
-            &[
-                (
-                    Some("tokens_revoked_at = :at"),
-                    "attribute_exists(#k) AND (attribute_not_exists(tokens_revoked_at) OR tokens_revoked_at < :at)",
-                ),
-                (
-                    Some("tokens_revoked_at = tokens_revoked_at + :one"),
-                    "attribute_exists(#k) AND tokens_revoked_at >= :at",
-                ),
-            ]
-        } else {
-            &[(None, "attribute_exists(#k)")]
-        };
-        for _ in 0..3 {
-            for (revocation, condition) in attempts {
-                let mut all_sets = sets.clone();
-                all_sets.extend(revocation.iter().copied());
-                let mut expression = String::new();
-                if !all_sets.is_empty() {
-                    expression.push_str(&format!("SET {}", all_sets.join(", ")));
-                }
-                if !removes.is_empty() {
-                    expression.push_str(&format!(" REMOVE {}", removes.join(", ")));
-                }
-                let mut request = self
-                    .client
-                    .update_item()
-                    .table_name(&self.table)
-                    .key(KEY, key(username))
-                    .update_expression(expression.trim())
-                    .condition_expression(*condition)
-                    .expression_attribute_names("#k", KEY);
-                for (name, value) in &values {
-                    request = request.expression_attribute_values(*name, value.clone());
-                }
-                if let Some(revocation) = revocation {
-                    request = request
-                        .expression_attribute_values(":at", AttributeValue::N(at.to_string()));
-                    // DynamoDB refuses values an expression does not use.
-                    if revocation.contains(":one") {
-                        request = request
-                            .expression_attribute_values(":one", AttributeValue::N("1".into()));
-                    }
-                }
-                match request.send().await {
-                    Ok(_) => return Ok(()),
-                    Err(err)
-                        if err
-                            .as_service_error()
-                            .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-                    {
-                        continue
-                    }
-                    Err(err) => return Err(unavailable(err)),
-                }
-            }
-            // Neither form applied: the user is gone, or another revocation raced this one.
-            if self.get(username).await?.is_none() {
-                return Err(StoreError::NotFound(username.clone()));
-            }
-            if !change.revoke_tokens {
-                break;
-            }
+        let mut request = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, key(username))
+            .update_expression(expression.trim())
+            .condition_expression("attribute_exists(#k)")
+            .expression_attribute_names("#k", KEY);
+        for (name, value) in values {
+            request = request.expression_attribute_values(name, value);
         }
-        Err(StoreError::NotFound(username.clone()))
+        match request.send().await {
+            Ok(_) => Ok(()),
+            Err(err)
+                if err
+                    .as_service_error()
+                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
+            {
+                Err(StoreError::NotFound(username.clone()))
+            }
+            Err(err) => Err(unavailable(err)),
+        }
     }
 
     async fn list(&self) -> Result<Vec<User>, StoreError> {

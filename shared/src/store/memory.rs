@@ -89,9 +89,8 @@ impl UserStore for MemoryUserStore {
         &self,
         username: &Username,
         change: &AccountChange,
-        at: UnixSeconds,
     ) -> Result<(), StoreError> {
-        self.update(username, |user| change.apply(user, at))
+        self.update(username, |user| change.apply(user))
     }
 
     async fn list(&self) -> Result<Vec<User>, StoreError> {

@@ -33,16 +33,10 @@ pub struct AccountChange {
     pub allowed_scopes: Option<ScopeSet>,
     /// A new Argon2id PHC string (never printed: it is only ever a hash).
     pub password_hash: Option<String>,
-    /// Also end every token and session begun at or before the change's time.
+    /// Also end every access token and session of the user (raise its token version).
     pub revoke_tokens: bool,
     /// Clear the failed sign-in count (unlock).
     pub clear_failures: bool,
-}
-
-impl AccountChange {
-    pub fn is_empty(&self) -> bool {
-        *self == AccountChange::default()
-    }
 }
 
 /// What the service does with users. Each method is one store operation (one DynamoDB call),
@@ -68,32 +62,20 @@ pub trait UserStore: Send + Sync {
     /// Clears the failure count after a successful sign-in.
     async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError>;
 
-    /// Applies an operator's `change` to an existing user at `at`; `NotFound` otherwise.
+    /// Applies an operator's `change` to an existing user in one write; `NotFound` otherwise.
     async fn update_account(
         &self,
         username: &Username,
         change: &AccountChange,
-        at: UnixSeconds,
     ) -> Result<(), StoreError>;
 
     /// Every user, in username order (operators' listings; a scan in DynamoDB).
     async fn list(&self) -> Result<Vec<User>, StoreError>;
 }
 
-/// The second a revocation at `at` records, after an earlier one at `previous`. Tokens issued
-/// after a revocation carry at least the second after it (`User::earliest_valid_issue`), so a
-/// second revocation within that second must reach one second further to end them too: every
-/// token issued before a revocation has an `iat` at or before the recorded second.
-pub fn revocation_second(previous: Option<UnixSeconds>, at: UnixSeconds) -> UnixSeconds {
-    match previous {
-        Some(previous) if previous >= at => previous + 1,
-        _ => at,
-    }
-}
-
 impl AccountChange {
-    /// `change` applied to `user` at `at`: the one definition every store follows.
-    pub fn apply(&self, user: &mut User, at: UnixSeconds) {
+    /// `change` applied to `user`: the one definition every store follows.
+    pub fn apply(&self, user: &mut User) {
         if let Some(disabled) = self.disabled {
             user.disabled = disabled;
         }
@@ -104,7 +86,7 @@ impl AccountChange {
             user.password_hash = hash.clone();
         }
         if self.revoke_tokens {
-            user.tokens_revoked_at = Some(revocation_second(user.tokens_revoked_at, at));
+            user.token_version += 1;
         }
         if self.clear_failures {
             user.failed_logins = 0;

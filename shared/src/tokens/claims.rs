@@ -21,6 +21,13 @@ pub struct AccessClaims {
     /// `/revoke` ends the session.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sid: Option<String>,
+    /// The user's token version at issue (see `User::token_version`); absent means 0.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub token_version: u64,
+}
+
+fn is_zero(version: &u64) -> bool {
+    *version == 0
 }
 
 /// What the token endpoint hands back.

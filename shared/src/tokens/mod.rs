@@ -106,6 +106,17 @@ struct JoseHeader<'a> {
     kid: &'a str,
 }
 
+/// What an access token grants: to whom, which scopes, through which client, in which
+/// session, at which of the user's token versions.
+#[derive(Debug, Clone, Copy)]
+pub struct AccessGrant<'a> {
+    pub subject: &'a Username,
+    pub scope: &'a ScopeSet,
+    pub client_id: Option<&'a str>,
+    pub session: Option<&'a str>,
+    pub token_version: u64,
+}
+
 /// Signs access tokens. Only the token function has one.
 pub struct TokenIssuer {
     settings: TokenSettings,
@@ -137,26 +148,14 @@ impl TokenIssuer {
             .await
     }
 
-    /// [`Self::issue`] for a token of session `sid`.
-    pub async fn issue_in_session(
+    /// A token of a session: what the token endpoint issues.
+    pub async fn issue_grant(
         &self,
         issuer: &str,
-        subject: &Username,
-        scope: &ScopeSet,
-        client_id: Option<&str>,
-        sid: Option<&str>,
+        grant: &AccessGrant<'_>,
         now: UnixSeconds,
     ) -> Result<IssuedToken, SignError> {
-        self.sign(
-            issuer,
-            subject,
-            scope,
-            client_id,
-            sid,
-            now,
-            self.settings.ttl,
-        )
-        .await
+        self.sign(issuer, grant, now, self.settings.ttl).await
     }
 
     /// [`Self::issue`] with another lifetime, for fixtures and operators.
@@ -169,21 +168,30 @@ impl TokenIssuer {
         issued_at: UnixSeconds,
         ttl: Duration,
     ) -> Result<IssuedToken, SignError> {
-        self.sign(issuer, subject, scope, client_id, None, issued_at, ttl)
-            .await
+        let grant = AccessGrant {
+            subject,
+            scope,
+            client_id,
+            session: None,
+            token_version: 0,
+        };
+        self.sign(issuer, &grant, issued_at, ttl).await
     }
 
-    #[allow(clippy::too_many_arguments)]
     async fn sign(
         &self,
         issuer: &str,
-        subject: &Username,
-        scope: &ScopeSet,
-        client_id: Option<&str>,
-        sid: Option<&str>,
+        grant: &AccessGrant<'_>,
         issued_at: UnixSeconds,
         ttl: Duration,
     ) -> Result<IssuedToken, SignError> {
+        let AccessGrant {
+            subject,
+            scope,
+            client_id,
+            session,
+            token_version,
+        } = *grant;
         let claims = AccessClaims {
             iss: issuer.to_owned(),
             sub: subject.clone(),
@@ -193,7 +201,8 @@ impl TokenIssuer {
             jti: uuid::Uuid::new_v4().to_string(),
             scope: scope.clone(),
             client_id: client_id.map(str::to_owned),
-            sid: sid.map(str::to_owned),
+            sid: session.map(str::to_owned),
+            token_version,
         };
         let key = self.signer.signing_key(issued_at).await?;
         let header = JoseHeader {

@@ -161,28 +161,33 @@ impl LocalRsaSigner {
 
     /// Adds this key to the key set the verifiers read, as the one that signs from `now`.
     /// Earlier local keys stop signing and stay published `keep_published` seconds, so a
-    /// restarted local run does not grow the set for ever. KMS keys are never touched.
+    /// restarted local run does not grow the set for ever. A set holding KMS keys is a
+    /// deployment's: a key whose private half sits in a local file is never published there.
     pub async fn publish(
         &self,
         keys: &KeySetCache,
         now: UnixSeconds,
         keep_published: i64,
-    ) -> Result<(), KeyStoreError> {
+    ) -> Result<(), PublishError> {
         let record = KeyRecord::new(&self.public, KeyLocation::Local, now, now);
         let kid = record.kid.clone();
         let published = update_key_set(keys.store().as_ref(), |set| {
-            if set.find(&kid).is_some() {
-                return Ok::<_, KeySetError>(());
-            }
-            set.prune(now);
             if set
                 .keys
                 .iter()
                 .any(|k| matches!(k.location, KeyLocation::Kms { .. }))
             {
-                set.keys.push(record.clone());
+                return Err(PublishError::DeployedKeySet);
+            }
+            if set
+                .find_published(&kid, now)
+                .is_some_and(|k| k.can_sign(now))
+            {
                 return Ok(());
             }
+            set.prune(now);
+            // A restarted process with a key file: its earlier record goes, a fresh one comes.
+            set.keys.retain(|k| k.kid != kid);
             set.rotate(
                 record.clone(),
                 now,
@@ -191,6 +196,7 @@ impl LocalRsaSigner {
                     keep_published,
                 },
             )
+            .map_err(PublishError::Refused)
         })
         .await;
         match published {
@@ -198,12 +204,23 @@ impl LocalRsaSigner {
                 keys.reload(now).await?;
                 Ok(())
             }
-            Err(crate::keys::store::UpdateError::Store(err)) => Err(err),
-            Err(crate::keys::store::UpdateError::Rejected(err)) => {
-                Err(KeyStoreError::Corrupt(err.to_string()))
-            }
+            Err(crate::keys::store::UpdateError::Store(err)) => Err(err.into()),
+            Err(crate::keys::store::UpdateError::Rejected(err)) => Err(err),
         }
     }
+}
+
+/// Why a local key could not be published.
+#[derive(Debug, thiserror::Error)]
+pub enum PublishError {
+    #[error(
+        "the key set holds KMS keys (a deployment's): a local signing key is never published there"
+    )]
+    DeployedKeySet,
+    #[error(transparent)]
+    Refused(KeySetError),
+    #[error(transparent)]
+    Store(#[from] KeyStoreError),
 }
 
 fn pem_decode(pem: &str) -> Result<(String, Vec<u8>), String> {
@@ -315,17 +332,28 @@ impl KmsSigner {
     }
 }
 
-/// The public key of a KMS key (SPKI DER from `GetPublicKey`).
+/// The public key of a KMS key (SPKI DER from `GetPublicKey`), if the key can make RS256
+/// signatures: `SIGN_VERIFY` with `RSASSA_PKCS1_V1_5_SHA_256`.
 pub async fn kms_public_key(
     client: &aws_sdk_kms::Client,
     key_id: &str,
 ) -> Result<RsaPublicKey, SignError> {
+    use aws_sdk_kms::types::{KeyUsageType, SigningAlgorithmSpec};
     let output = client
         .get_public_key()
         .key_id(key_id)
         .send()
         .await
         .map_err(|e| SignError::Kms(aws_sdk_kms::error::DisplayErrorContext(e).to_string()))?;
+    if output.key_usage() != Some(&KeyUsageType::SignVerify)
+        || !output
+            .signing_algorithms()
+            .contains(&SigningAlgorithmSpec::RsassaPkcs1V15Sha256)
+    {
+        return Err(SignError::Kms(format!(
+            "{key_id} is not an RSA SIGN_VERIFY key offering RSASSA_PKCS1_V1_5_SHA_256"
+        )));
+    }
     let der = output
         .public_key()
         .ok_or_else(|| SignError::Kms("GetPublicKey returned no key".into()))?;
@@ -440,6 +468,36 @@ mod tests {
             Err(LocalKeyError::Unreadable { .. })
         ));
         std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_local_key_is_never_published_into_a_deployments_key_set() {
+        use crate::keys::store::MemoryKeySetStore;
+        use crate::keys::{CachePolicy, KeySet, KeySetStore as _};
+        let store = Arc::new(MemoryKeySetStore::new());
+        let kms_key = LocalRsaSigner::generate().unwrap();
+        let deployed = KeyRecord::new(
+            kms_key.public_key(),
+            KeyLocation::Kms {
+                key_id: "arn:aws:kms:eu-west-1:1:key/k".into(),
+            },
+            0,
+            0,
+        );
+        store
+            .save(&KeySet {
+                version: 0,
+                keys: vec![deployed.clone()],
+            })
+            .await
+            .unwrap();
+        let keys = KeySetCache::new(store.clone(), CachePolicy::default());
+        let local = LocalRsaSigner::generate().unwrap();
+        assert!(matches!(
+            local.publish(&keys, 100, 60).await,
+            Err(PublishError::DeployedKeySet)
+        ));
+        assert_eq!(store.load().await.unwrap().keys, vec![deployed]);
     }
 
     #[tokio::test]

@@ -135,7 +135,7 @@ async fn a_refresh_is_cut_to_what_the_user_is_allowed_now(backend: Backend) {
         ..AccountChange::default()
     };
     app.store
-        .update_account(&username("johndoe"), &change, app.now())
+        .update_account(&username("johndoe"), &change)
         .await
         .unwrap();
     let response = app.refresh(&refresh, "").await;
@@ -172,6 +172,27 @@ async fn bad_refresh_requests_get_rfc_errors(backend: Backend) {
         .await;
     assert_eq!(repeated.json()["error"], "invalid_request");
 
+    // A refresh token stays bound to its client.
+    let (_, bound) = {
+        let response = app
+            .token("username=johndoe&password=secret&scope=me&client_id=app-one")
+            .await;
+        let body = response.json();
+        (
+            body["access_token"].as_str().unwrap().to_owned(),
+            body["refresh_token"].as_str().unwrap().to_owned(),
+        )
+    };
+    let relabelled = app.refresh(&bound, "&client_id=someone-else").await;
+    assert_eq!(relabelled.json()["error"], "invalid_grant");
+    let same = app.refresh(&bound, "&client_id=app-one").await;
+    assert_eq!(same.status, 200, "{}", same.text);
+    let access = same.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.verify(&access).await.client_id.as_deref(),
+        Some("app-one")
+    );
+
     // Expired with the session (30 days by default).
     app.clock.advance(30 * 24 * 3600);
     let expired = app.refresh(&refresh, "").await;
@@ -202,10 +223,24 @@ async fn concurrent_refreshes_inside_the_grace_window_all_get_tokens(backend: Ba
     tokens.sort();
     tokens.dedup();
     assert_eq!(tokens.len(), 8, "each gets its own new refresh token");
-    // Exactly one spent it: the token was spent once, at this instant, and all new ones work.
-    for token in &tokens {
-        assert_eq!(app.refresh(token, "").await.status, 200);
-    }
+    // Siblings: any one of them carries the session on...
+    app.clock.advance(60);
+    let next = app.refresh(&tokens[3], "").await;
+    assert_eq!(next.status, 200, "{}", next.text);
+    let next = next.json()["refresh_token"].as_str().unwrap().to_owned();
+    let newest = app.refresh(&next, "").await;
+    assert_eq!(newest.status, 200);
+    let newest = newest.json()["refresh_token"].as_str().unwrap().to_owned();
+    // ...but no second chain grows from them: using another sibling after that is reuse,
+    // and ends the session, the carried-on chain with it.
+    let fork = app.refresh(&tokens[5], "").await;
+    assert_eq!(fork.status, 400, "{}", fork.text);
+    assert_eq!(fork.json()["error"], "invalid_grant");
+    assert_eq!(
+        app.refresh(&newest, "").await.status,
+        400,
+        "the session is revoked"
+    );
 }
 
 async fn concurrent_refreshes_without_a_grace_window_count_as_reuse(backend: Backend) {
@@ -313,7 +348,7 @@ async fn disabling_a_user_kills_tokens_and_sessions_at_once(backend: Backend) {
         ..AccountChange::default()
     };
     app.store
-        .update_account(&username("johndoe"), &change, app.now())
+        .update_account(&username("johndoe"), &change)
         .await
         .unwrap();
     let response = app.get("/users/me/", Some(&access)).await;
@@ -326,7 +361,7 @@ async fn disabling_a_user_kills_tokens_and_sessions_at_once(backend: Backend) {
     };
     app.clock.advance(5);
     app.store
-        .update_account(&username("johndoe"), &enable, app.now())
+        .update_account(&username("johndoe"), &enable)
         .await
         .unwrap();
     assert_eq!(app.get("/users/me/", Some(&access)).await.status, 401);
@@ -350,7 +385,7 @@ async fn a_password_change_kills_tokens_and_sessions_at_once(backend: Backend) {
         ..AccountChange::default()
     };
     app.store
-        .update_account(&username("johndoe"), &change, app.now())
+        .update_account(&username("johndoe"), &change)
         .await
         .unwrap();
     let response = app.get("/users/me/", Some(&access)).await;
@@ -366,23 +401,31 @@ async fn a_password_change_kills_tokens_and_sessions_at_once(backend: Backend) {
 
 async fn an_operator_revocation_kills_earlier_tokens_not_later_ones(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let (before, _) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let (before, before_refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
     let revoke = AccountChange {
         revoke_tokens: true,
         ..AccountChange::default()
     };
     app.store
-        .update_account(&username("johndoe"), &revoke, app.now())
+        .update_account(&username("johndoe"), &revoke)
         .await
         .unwrap();
     assert_eq!(app.get("/users/me/", Some(&before)).await.status, 401);
-    // Signed in again within the same second as the revocation: the new token must not be
-    // mistaken for an old one, nor the old one for a new one.
+    assert_eq!(app.refresh(&before_refresh, "").await.status, 400);
+    // Signed in again within the same second as the revocation: the new token is not
+    // mistaken for an old one, nor the old one for a new one (versions, not times).
     let (after, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
-    assert_eq!(app.verify(&after).await.iat, app.now() + 1);
+    assert_eq!(app.verify(&after).await.iat, app.now());
+    assert_eq!(app.verify(&after).await.token_version, 1);
     assert_eq!(app.get("/users/me/", Some(&after)).await.status, 200);
     assert_eq!(app.get("/users/me/", Some(&before)).await.status, 401);
     assert_eq!(app.refresh(&refresh, "").await.status, 200);
+    // A second revocation in that same second ends the new token too.
+    app.store
+        .update_account(&username("johndoe"), &revoke)
+        .await
+        .unwrap();
+    assert_eq!(app.get("/users/me/", Some(&after)).await.status, 401);
     // Other users are untouched.
     let (bob, _) = app.sign_in_pair("bob", "bobpassword", "me").await;
     assert_eq!(app.get("/users/me/", Some(&bob)).await.status, 200);

@@ -90,10 +90,9 @@ impl UserStore for CountingStore {
         &self,
         username: &Username,
         change: &AccountChange,
-        at: UnixSeconds,
     ) -> Result<(), StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.update_account(username, change, at).await
+        self.inner.update_account(username, change).await
     }
     async fn list(&self) -> Result<Vec<User>, StoreError> {
         self.reads.fetch_add(1, Ordering::SeqCst);

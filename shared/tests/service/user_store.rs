@@ -15,7 +15,7 @@ for_each_backend!(
     changes_refuse_missing_users,
     replaces_the_password_hash,
     applies_account_changes_in_one_write,
-    revocations_in_one_second_still_reach_every_earlier_token,
+    concurrent_revocations_each_raise_the_token_version,
     lists_every_user_in_order,
 );
 
@@ -30,7 +30,7 @@ fn carol() -> User {
         items: vec![StoredItem { item_id: "Bar".into() }, StoredItem { item_id: "Baz".into() }],
         failed_logins: 0,
         last_failed_login: None,
-        tokens_revoked_at: None,
+        token_version: 0,
     }
 }
 
@@ -138,17 +138,19 @@ async fn applies_account_changes_in_one_write(backend: Backend) {
         clear_failures: true,
     };
     store
-        .update_account(&username("carol"), &change, 1_800_000_100)
+        .update_account(&username("carol"), &change)
         .await
         .unwrap();
     let changed = store.get(&username("carol")).await.unwrap().unwrap();
     let mut expected = carol();
-    change.apply(&mut expected, 1_800_000_100);
+    expected.failed_logins = 4;
+    expected.last_failed_login = Some(1_800_000_000);
+    change.apply(&mut expected);
     assert_eq!(changed, expected);
     assert!(!changed.disabled);
     assert_eq!(changed.allowed_scopes.to_string(), "me items");
     assert_eq!(changed.password_hash, "$argon2id$new");
-    assert_eq!(changed.tokens_revoked_at, Some(1_800_000_100));
+    assert_eq!(changed.token_version, 1);
     assert_eq!(
         (changed.failed_logins, changed.last_failed_login),
         (0, None)
@@ -157,60 +159,38 @@ async fn applies_account_changes_in_one_write(backend: Backend) {
     assert_eq!(changed.items, carol().items);
 
     assert!(matches!(
-        store
-            .update_account(&username("nobody"), &change, 1_800_000_100)
-            .await,
+        store.update_account(&username("nobody"), &change).await,
         Err(StoreError::NotFound(_))
     ));
     assert!(matches!(
         store
-            .update_account(&username("nobody"), &AccountChange::default(), 0)
+            .update_account(&username("nobody"), &AccountChange::default())
             .await,
         Err(StoreError::NotFound(_))
     ));
 }
 
-async fn revocations_in_one_second_still_reach_every_earlier_token(backend: Backend) {
-    const T: i64 = 1_800_000_000;
+async fn concurrent_revocations_each_raise_the_token_version(backend: Backend) {
     let store = empty_store(backend).await;
     store.insert(&carol()).await.unwrap();
     let revoke = AccountChange {
         revoke_tokens: true,
         ..AccountChange::default()
     };
-    let revoked_at = || async {
-        store
-            .get(&username("carol"))
-            .await
-            .unwrap()
-            .unwrap()
-            .tokens_revoked_at
-    };
-    store
-        .update_account(&username("carol"), &revoke, T)
-        .await
-        .unwrap();
-    assert_eq!(revoked_at().await, Some(T));
-    // Tokens issued right after carry T + 1; a second revocation within T reaches them.
-    let user = store.get(&username("carol")).await.unwrap().unwrap();
-    assert_eq!(user.earliest_valid_issue(T), T + 1);
-    store
-        .update_account(&username("carol"), &revoke, T)
-        .await
-        .unwrap();
-    assert_eq!(revoked_at().await, Some(T + 1));
-    assert!(store
-        .get(&username("carol"))
-        .await
-        .unwrap()
-        .unwrap()
-        .revoked_since(T + 1));
-    // A later revocation records its own second.
-    store
-        .update_account(&username("carol"), &revoke, T + 60)
-        .await
-        .unwrap();
-    assert_eq!(revoked_at().await, Some(T + 60));
+    let tasks: Vec<_> = (0..5)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            let revoke = revoke.clone();
+            tokio::spawn(async move { store.update_account(&username("carol"), &revoke).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let carol = store.get(&username("carol")).await.unwrap().unwrap();
+    assert_eq!(carol.token_version, 5, "no revocation lost");
+    // Nothing else changed.
+    assert_eq!(carol.password_hash, self::carol().password_hash);
 }
 
 async fn lists_every_user_in_order(backend: Backend) {
