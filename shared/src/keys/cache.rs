@@ -105,11 +105,12 @@ impl KeySetCache {
         Ok(cached.set.clone().expect("read stores a set"))
     }
 
+    /// Reads are at least `min_refetch` apart, with or without a set at hand: a store that is
+    /// down is not asked once per request.
     fn may_read(&self, cached: &Cached, now: UnixSeconds) -> bool {
         cached
             .attempted_at
             .is_none_or(|at| now < at || now.saturating_sub(at) >= self.policy.min_refetch)
-            || cached.set.is_none()
     }
 
     async fn read(&self, cached: &mut Cached, now: UnixSeconds) -> Result<(), KeyStoreError> {
@@ -205,10 +206,12 @@ mod tests {
         assert_eq!(store.loads() - before, 3);
     }
 
-    struct Failing;
+    #[derive(Default)]
+    struct Failing(std::sync::atomic::AtomicUsize);
     #[async_trait::async_trait]
     impl KeySetStore for Failing {
         async fn load(&self) -> Result<KeySet, KeyStoreError> {
+            self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             Err(KeyStoreError::Unavailable("down".into()))
         }
         async fn save(&self, _: &KeySet) -> Result<u64, KeyStoreError> {
@@ -217,11 +220,17 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_store_that_fails_without_a_set_at_hand_is_an_error() {
-        let cache = KeySetCache::new(Arc::new(Failing), CachePolicy::default());
-        assert!(matches!(
-            cache.find(&KeyId::new("x"), NOW).await,
-            Err(KeyStoreError::Unavailable(_))
-        ));
+    async fn a_store_that_fails_without_a_set_at_hand_is_an_error_read_once_per_interval() {
+        let store = Arc::new(Failing::default());
+        let cache = KeySetCache::new(store.clone(), CachePolicy::default());
+        for offset in 0..10 {
+            assert!(matches!(
+                cache.find(&KeyId::new("x"), NOW + offset).await,
+                Err(KeyStoreError::Unavailable(_))
+            ));
+        }
+        assert_eq!(store.0.load(std::sync::atomic::Ordering::SeqCst), 1);
+        let _ = cache.find(&KeyId::new("x"), NOW + 10).await;
+        assert_eq!(store.0.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }

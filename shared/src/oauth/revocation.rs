@@ -29,7 +29,12 @@ pub async fn revoke(
         }
         return Ok(());
     }
-    match state.verifier.verify(token, issuer_url, now).await {
+    // An expired access token still names its session (and proves it was ours).
+    match state
+        .verifier
+        .verify_ignoring_expiry(token, issuer_url, now)
+        .await
+    {
         Ok(claims) => {
             if let Some(sid) = claims.sid {
                 state

@@ -298,6 +298,27 @@ impl TokenVerifier {
         issuer: &str,
         now: UnixSeconds,
     ) -> Result<AccessClaims, VerifyError> {
+        self.check(token, issuer, now, true).await
+    }
+
+    /// [`Self::verify`] without the expiry: a token presented for revocation (RFC 7009) may
+    /// have expired, and still names a session to end.
+    pub async fn verify_ignoring_expiry(
+        &self,
+        token: &str,
+        issuer: &str,
+        now: UnixSeconds,
+    ) -> Result<AccessClaims, VerifyError> {
+        self.check(token, issuer, now, false).await
+    }
+
+    async fn check(
+        &self,
+        token: &str,
+        issuer: &str,
+        now: UnixSeconds,
+        expiry: bool,
+    ) -> Result<AccessClaims, VerifyError> {
         use jsonwebtoken::errors::ErrorKind;
         let header =
             decode_header(token).map_err(|e| TokenError::Malformed(format!("{:?}", e.kind())))?;
@@ -329,7 +350,7 @@ impl TokenVerifier {
                 ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
                 other => TokenError::Malformed(format!("{other:?}")),
             })?;
-        if data.claims.exp < now.saturating_sub(LEEWAY_SECONDS) {
+        if expiry && data.claims.exp < now.saturating_sub(LEEWAY_SECONDS) {
             return Err(TokenError::Expired.into());
         }
         let typ_ok = data.header.typ.as_deref().is_some_and(|typ| {

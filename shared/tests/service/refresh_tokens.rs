@@ -303,6 +303,12 @@ async fn revoking_an_access_token_ends_its_session_but_not_the_token(backend: Ba
     assert_eq!(app.get("/users/me/", Some(&access)).await.status, 200);
     // ...but its session is over.
     assert_eq!(app.refresh(&refresh, "").await.status, 400);
+    // An access token past its expiry still ends its session.
+    let (access, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    app.clock.advance(3600);
+    assert_eq!(app.get("/users/me/", Some(&access)).await.status, 401);
+    assert_eq!(app.revoke(&format!("token={access}")).await.status, 200);
+    assert_eq!(app.refresh(&refresh, "").await.status, 400);
 }
 
 async fn revocation_answers_200_for_anything_well_formed(backend: Backend) {

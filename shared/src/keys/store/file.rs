@@ -36,10 +36,8 @@ impl KeySetStore for FileKeySetStore {
             Ok(bytes) => {
                 let stored: Stored = serde_json::from_slice(&bytes)
                     .map_err(|e| KeyStoreError::Corrupt(format!("{}: {e}", self.path.display())))?;
-                Ok(KeySet {
-                    version: stored.version,
-                    keys: stored.keys,
-                })
+                let keys = serde_json::to_string(&stored.keys).expect("records serialise");
+                super::decode(&keys, stored.version)
             }
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(KeySet::default()),
             Err(err) => Err(self.unavailable(err)),

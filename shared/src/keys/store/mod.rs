@@ -76,7 +76,21 @@ fn encode(set: &KeySet) -> String {
     serde_json::to_string(&set.keys).expect("a key set serialises")
 }
 
+/// The stored set, each record's `kid` checked against its key: a tampered record cannot make
+/// kid X verify with key Y.
 fn decode(json: &str, version: u64) -> Result<KeySet, KeyStoreError> {
-    let keys = serde_json::from_str(json).map_err(|e| KeyStoreError::Corrupt(e.to_string()))?;
+    let keys: Vec<super::KeyRecord> =
+        serde_json::from_str(json).map_err(|e| KeyStoreError::Corrupt(e.to_string()))?;
+    for key in &keys {
+        let public = key
+            .public_key()
+            .map_err(|e| KeyStoreError::Corrupt(format!("key {}: {e}", key.kid)))?;
+        if public.kid() != key.kid {
+            return Err(KeyStoreError::Corrupt(format!(
+                "key {} is not the thumbprint of its JWK",
+                key.kid
+            )));
+        }
+    }
     Ok(KeySet { version, keys })
 }
