@@ -20,7 +20,7 @@ cd "$ROOT"
 # --build-in-source is also in samconfig.toml; repeat it so that another
 # --config-env cannot silently drop it (SAM would then copy the whole repo,
 # target/ included, once per function). No --parallel: the first function's
-# make builds all four binaries, the other three only copy theirs.
+# make builds all seven binaries, the other six only copy theirs.
 exec sam build \
   --template-file template.yaml \
   --build-in-source \

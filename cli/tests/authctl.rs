@@ -233,7 +233,7 @@ fn issue_token_needs_a_trusted_key_and_signs_with_it() {
     );
     assert!(String::from_utf8_lossy(&output.stderr).contains("SIGNING_KEY_FILE"));
 
-    let dir = TempDir::new("issue-token");
+    let dir = TempDir::new("token-issue");
     let (key_file, key_set) = (dir.path("signing-key.pem"), dir.path("key-set.json"));
     let issue = || {
         let output = authctl(&["token", "issue", "johndoe", "--scopes", "me"])
