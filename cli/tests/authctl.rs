@@ -127,6 +127,21 @@ fn serve_runs_the_whole_api_with_no_setup() {
         "Foo"
     );
     assert_eq!(get(&address, "/status/", token).1["status"], "ok");
+    // Discovery names this very server.
+    let (status, discovery) = http(
+        &address,
+        "GET",
+        "/.well-known/openid-configuration",
+        &[],
+        "",
+    );
+    assert_eq!(status, 200);
+    let discovery: serde_json::Value = serde_json::from_str(&discovery).unwrap();
+    assert_eq!(discovery["issuer"], format!("http://{address}"));
+    assert_eq!(
+        discovery["jwks_uri"],
+        format!("http://{address}/.well-known/jwks.json")
+    );
     let (status, body) = sign_in(&address, "username=alice&password=secretalice");
     assert_eq!(
         (status, body["error"].as_str()),
@@ -713,6 +728,7 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
     let output = authctl(&["token", "issue", "gus", "--scopes", "me", "--json"])
         .env("SIGNING_KEY_FILE", dir.path("key.pem"))
         .env("KEYS_TABLE", &keys)
+        .env("JWT_ISSUER", "http://issuer.test")
         .output()
         .unwrap();
     let issued = json_of(&output);
@@ -721,7 +737,8 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
     command
         .env("USERS_TABLE", &table)
         .env("TOKENS_TABLE", &tokens)
-        .env("KEYS_TABLE", &keys);
+        .env("KEYS_TABLE", &keys)
+        .env("JWT_ISSUER", "http://issuer.test");
     let (_second, second_address) = serve(command);
     assert_eq!(get(&second_address, "/users/me/", token).0, 200);
 }

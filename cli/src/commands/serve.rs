@@ -6,6 +6,7 @@ use anyhow::{Context, Result};
 use token_service::app::Duty;
 use token_service::config::{Config, Mode, SignerChoice};
 use token_service::http::{self, Endpoint};
+use token_service::tokens::IssuerUrl;
 use token_service::AppState;
 
 #[derive(clap::Args)]
@@ -16,13 +17,18 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> Result<()> {
-    let config = Config::from_env(Mode::Local)?;
-    let state = AppState::from_config(&config, Duty::IssueAndVerify).await?;
+    let mut config = Config::from_env(Mode::Local)?;
     let port = args.port;
     let listener = tokio::net::TcpListener::bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))
         .await
         .with_context(|| format!("cannot listen on 127.0.0.1:{port}"))?;
     let address = listener.local_addr()?;
+    // Unless configured, the issuer is where this server really listens, so the discovery
+    // document's URLs work.
+    if std::env::var("JWT_ISSUER").map_or(true, |v| v.trim().is_empty()) {
+        config.tokens.issuer = IssuerUrl::Fixed(format!("http://{address}"));
+    }
+    let state = AppState::from_config(&config, Duty::IssueAndVerify).await?;
     eprintln!("OAuth2 token service listening on http://{address}");
     for endpoint in Endpoint::ALL {
         let methods: Vec<&str> = endpoint.methods().iter().map(|m| m.as_str()).collect();

@@ -60,6 +60,8 @@ async fn discovery(RequestIssuer(issuer): RequestIssuer) -> Response {
             "jti",
             "scope",
             "client_id",
+            "sid",
+            "token_version",
         ],
         issuer,
     };
