@@ -3,6 +3,7 @@
 //! JWKS. The service is an OAuth 2.0 token service, not an OpenID provider: it has no
 //! authorization endpoint and issues no ID tokens; the README lists what is not implemented.
 
+use axum::extract::State;
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 use serde::Serialize;
@@ -28,7 +29,7 @@ struct Discovery {
     subject_types_supported: &'static [&'static str],
     /// Required by OpenID discovery; the service issues no ID tokens, and this is the
     /// algorithm of its access tokens.
-    id_token_signing_alg_values_supported: &'static [&'static str],
+    id_token_signing_alg_values_supported: [&'static str; 1],
     token_endpoint_auth_methods_supported: &'static [&'static str],
     revocation_endpoint_auth_methods_supported: &'static [&'static str],
     claims_supported: &'static [&'static str],
@@ -38,7 +39,16 @@ pub(super) fn routes() -> MethodRouter<AppState> {
     get(discovery)
 }
 
-async fn discovery(RequestIssuer(issuer): RequestIssuer) -> Response {
+async fn discovery(
+    State(state): State<AppState>,
+    RequestIssuer(issuer): RequestIssuer,
+) -> Response {
+    // The access tokens' algorithm: RS256, or HS256 in the local opt-in (whose key the JWKS
+    // never shows).
+    let algorithm = match state.verifier.algorithm() {
+        jsonwebtoken::Algorithm::HS256 => "HS256",
+        _ => "RS256",
+    };
     let document = Discovery {
         jwks_uri: format!("{issuer}{}", jwks::PATH),
         token_endpoint: format!("{issuer}{}", Endpoint::Token.path()),
@@ -47,7 +57,7 @@ async fn discovery(RequestIssuer(issuer): RequestIssuer) -> Response {
         grant_types_supported: &["password", "refresh_token"],
         response_types_supported: &[],
         subject_types_supported: &["public"],
-        id_token_signing_alg_values_supported: &["RS256"],
+        id_token_signing_alg_values_supported: [algorithm],
         // Public clients: there are no client secrets to present.
         token_endpoint_auth_methods_supported: &["none"],
         revocation_endpoint_auth_methods_supported: &["none"],

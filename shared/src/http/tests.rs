@@ -216,6 +216,11 @@ async fn without_a_custom_domain_the_issuer_is_the_api_gateway_domain_of_the_req
     let issuer = "https://abc123.execute-api.eu-west-1.amazonaws.com";
     assert_eq!(body["issuer"], issuer);
     assert_eq!(body["jwks_uri"], format!("{issuer}/.well-known/jwks.json"));
+    // This state verifies HS256 (the local opt-in): discovery does not claim RS256.
+    assert_eq!(
+        body["id_token_signing_alg_values_supported"],
+        serde_json::json!(["HS256"])
+    );
 
     let (status, body) = discovery(None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");

@@ -290,6 +290,11 @@ impl TokenVerifier {
         &self.settings
     }
 
+    /// The one algorithm this verifier accepts (RS256, or HS256 in the local opt-in).
+    pub fn algorithm(&self) -> Algorithm {
+        self.validation.algorithms[0]
+    }
+
     /// Verifies algorithm, key, signature, type, `issuer`, audience, and the times against
     /// `now`; returns the claims.
     pub async fn verify(
