@@ -362,8 +362,5 @@ async fn retire(args: RetireArgs) -> Result<()> {
 
 /// A key-set update's failure, keeping its cause for the exit code.
 fn update_error(err: UpdateError<KeySetError>) -> anyhow::Error {
-    match err {
-        UpdateError::Store(e) => e.into(),
-        UpdateError::Rejected(e) => e.into(),
-    }
+    err.into_error()
 }

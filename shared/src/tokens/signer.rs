@@ -199,14 +199,9 @@ impl LocalRsaSigner {
             .map_err(PublishError::Refused)
         })
         .await;
-        match published {
-            Ok(_) => {
-                keys.reload(now).await?;
-                Ok(())
-            }
-            Err(crate::keys::store::UpdateError::Store(err)) => Err(err.into()),
-            Err(crate::keys::store::UpdateError::Rejected(err)) => Err(err),
-        }
+        published.map_err(crate::keys::store::UpdateError::into_error::<PublishError>)?;
+        keys.reload(now).await?;
+        Ok(())
     }
 }
 

@@ -71,6 +71,16 @@ pub enum UpdateError<E> {
     Rejected(E),
 }
 
+impl<E> UpdateError<E> {
+    /// Either failure as the caller's error type.
+    pub fn into_error<T: From<KeyStoreError> + From<E>>(self) -> T {
+        match self {
+            UpdateError::Store(err) => err.into(),
+            UpdateError::Rejected(err) => err.into(),
+        }
+    }
+}
+
 /// The key set as stored: JSON of [`KeySet`] without its version (the store keeps that).
 fn encode(set: &KeySet) -> String {
     serde_json::to_string(&set.keys).expect("a key set serialises")
