@@ -320,6 +320,9 @@ impl Config {
                 issuer,
                 audience: get("JWT_AUDIENCE").unwrap_or_else(|| DEFAULT_AUDIENCE.to_owned()),
                 ttl: Duration::from_secs(token_ttl),
+                // Deployed, no token outlives what the token function issues; locally the
+                // sample events' fixture tokens do.
+                max_lifetime: deployed.then(|| Duration::from_secs(token_ttl)),
             },
             sessions: SessionSettings {
                 refresh_ttl: Duration::from_secs(refresh_ttl),

@@ -23,6 +23,9 @@ pub enum ApiError {
     /// RFC 6749 §5.2 `unsupported_grant_type`.
     #[error("grant_type `{0}` is not supported; use `password` or `refresh_token`")]
     UnsupportedGrantType(String),
+    /// RFC 6750 §3.1 `invalid_request` on a protected resource: more than one credential.
+    #[error("{0}")]
+    InvalidAuthorization(String),
     /// RFC 6750 §3.1: no credentials, or not Bearer ones. No `error` attribute.
     #[error("Not authenticated")]
     NotAuthenticated,

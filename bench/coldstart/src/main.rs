@@ -241,7 +241,9 @@ async fn probe_token(signer: Arc<LocalRsaSigner>, events: &Value) -> Result<Stri
     let settings = token_service::tokens::TokenSettings {
         issuer: token_service::tokens::IssuerUrl::FromApiDomain,
         audience: token_service::config::DEFAULT_AUDIENCE.to_owned(),
-        ttl: Duration::from_secs(3600),
+        // The deployed default lifetime: deployed verifiers refuse longer ones.
+        ttl: Duration::from_secs(1800),
+        max_lifetime: Some(Duration::from_secs(1800)),
     };
     let issuer = token_service::tokens::TokenIssuer::new(&settings, signer);
     let now = token_service::clock::Clock::now(&token_service::clock::SystemClock);

@@ -12,12 +12,32 @@ use crate::domain::User;
 use crate::error::ApiError;
 use crate::oauth::authorize;
 
-/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive).
-/// `None` when there is no such header or it is not a Bearer credential.
-pub fn bearer_token(headers: &HeaderMap) -> Option<&str> {
-    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+/// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC
+/// 7235 §2.1). `None` when there is no such header or it is not a Bearer credential.
+///
+/// More than one credential is a malformed request (RFC 6750 §3.1 `invalid_request`): several
+/// `Authorization` headers, or one holding a comma-separated list (API Gateway joins repeated
+/// headers with commas, and a token68 never contains one).
+pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
+    let mut values = headers.get_all(AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(ApiError::InvalidAuthorization(
+            "more than one Authorization header".into(),
+        ));
+    }
+    let Ok(value) = value.to_str() else {
+        return Ok(None);
+    };
+    if value.contains(',') {
+        return Err(ApiError::InvalidAuthorization(
+            "more than one credential in the Authorization header".into(),
+        ));
+    }
     let (scheme, token) = value.trim().split_once(' ').unwrap_or((value.trim(), ""));
-    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+    Ok(scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()))
 }
 
 /// The user a request's bearer token speaks for, authorized for `endpoint` now.
@@ -30,7 +50,7 @@ pub(super) async fn authorized_user(
     let required = endpoint.required_scopes();
     authorize(
         state,
-        bearer_token(headers),
+        bearer_token(headers)?,
         &required,
         &issuer.0,
         state.now(),
@@ -51,10 +71,30 @@ mod tests {
 
     #[test]
     fn bearer_extraction() {
-        assert_eq!(bearer_token(&authorization("Bearer abc")), Some("abc"));
-        assert_eq!(bearer_token(&authorization("bearer  abc ")), Some("abc"));
-        assert_eq!(bearer_token(&authorization("Bearer")), Some(""));
-        assert_eq!(bearer_token(&authorization("Basic abc")), None);
-        assert_eq!(bearer_token(&HeaderMap::new()), None);
+        let token = |value: &str| {
+            bearer_token(&authorization(value))
+                .unwrap()
+                .map(str::to_owned)
+        };
+        assert_eq!(token("Bearer abc").as_deref(), Some("abc"));
+        assert_eq!(token("bearer  abc ").as_deref(), Some("abc"));
+        assert_eq!(token("bEaReR abc").as_deref(), Some("abc"));
+        assert_eq!(token("Bearer").as_deref(), Some(""));
+        assert_eq!(token("Basic abc"), None);
+        assert_eq!(bearer_token(&HeaderMap::new()).unwrap(), None);
+    }
+
+    #[test]
+    fn more_than_one_credential_is_an_invalid_request() {
+        assert!(matches!(
+            bearer_token(&authorization("Bearer abc, Bearer def")),
+            Err(ApiError::InvalidAuthorization(_))
+        ));
+        let mut headers = authorization("Bearer abc");
+        headers.append(AUTHORIZATION, HeaderValue::from_static("Bearer def"));
+        assert!(matches!(
+            bearer_token(&headers),
+            Err(ApiError::InvalidAuthorization(_))
+        ));
     }
 }

@@ -63,6 +63,16 @@ pub fn error_response(err: &ApiError) -> Response {
             Some(detail.clone()),
             None,
         ),
+        // RFC 6750 §3.1: a malformed request to a protected resource is a 400 with a challenge.
+        ApiError::InvalidAuthorization(_) => (
+            StatusCode::BAD_REQUEST,
+            Some("invalid_request"),
+            Some(detail.clone()),
+            Some(bearer_challenge(
+                Some("invalid_request"),
+                &ScopeSet::empty(),
+            )),
+        ),
         ApiError::NotAuthenticated => (
             StatusCode::UNAUTHORIZED,
             None,

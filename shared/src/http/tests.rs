@@ -20,6 +20,7 @@ fn state() -> AppState {
         issuer: crate::tokens::IssuerUrl::Fixed("https://issuer.test".into()),
         audience: "urn:test:api".into(),
         ttl: Duration::from_secs(60),
+        max_lifetime: Some(Duration::from_secs(60)),
     };
     let verifier =
         TokenVerifier::shared_secret(&settings, &SigningSecret::new(vec![1u8; 32]).unwrap());

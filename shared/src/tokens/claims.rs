@@ -13,6 +13,9 @@ pub struct AccessClaims {
     pub aud: String,
     pub exp: UnixSeconds,
     pub iat: UnixSeconds,
+    /// Not before (RFC 7519 §4.1.5); never issued here, checked when present.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub nbf: Option<UnixSeconds>,
     pub jti: String,
     pub scope: ScopeSet,
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -55,7 +55,18 @@ pub enum TokenError {
     WrongAlgorithm,
     #[error("token names no key, or a key that is not published")]
     UnknownKey,
+    #[error("token is not valid yet (nbf)")]
+    NotYetValid,
+    #[error("token lives longer than any this service issues")]
+    TooLongLived,
+    #[error("token header carries `{0}`, which this service does not accept")]
+    UnsupportedHeader(String),
 }
+
+/// Header parameters a token must not carry: `crit` names extensions the verifier would have
+/// to understand (RFC 7515 §4.1.11: it understands none), and `jku`, `x5u`, `jwk` and `x5c`
+/// would have it take keys from the token itself. Keys come from the published set only.
+const REFUSED_HEADER_PARAMETERS: [&str; 5] = ["crit", "jku", "x5u", "jwk", "x5c"];
 
 /// A token that could not be checked is not a bad token: the key set could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -96,6 +107,9 @@ pub struct TokenSettings {
     pub audience: String,
     /// Lifetime of an access token.
     pub ttl: Duration,
+    /// The longest `exp - iat` a verifier accepts: what the service issues, deployed. `None`
+    /// locally, where fixtures (the sample events) carry long-lived tokens.
+    pub max_lifetime: Option<Duration>,
 }
 
 /// The JOSE header of an access token.
@@ -197,6 +211,7 @@ impl TokenIssuer {
             sub: subject.clone(),
             aud: self.settings.audience.clone(),
             iat: issued_at,
+            nbf: None,
             exp: issued_at.saturating_add(i64::try_from(ttl.as_secs()).unwrap_or(i64::MAX)),
             jti: uuid::Uuid::new_v4().to_string(),
             scope: scope.clone(),
@@ -223,6 +238,37 @@ impl TokenIssuer {
             expires_in: ttl.as_secs(),
             scope: scope.clone(),
         })
+    }
+}
+
+/// Checks the shape of a compact JWS before anything else reads it: three base64url parts,
+/// a header and a payload that are JSON objects nested at most 128 levels (serde_json's limit
+/// on a `Value`: deeper is an error, never a deep recursion; `jsonwebtoken` alone would skip
+/// over unknown claims of any depth), and no header parameter in
+/// [`REFUSED_HEADER_PARAMETERS`] (`jsonwebtoken` would ignore them).
+fn check_structure(token: &str) -> Result<(), TokenError> {
+    type Object = serde_json::Map<String, serde_json::Value>;
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed("not three parts".into()));
+    };
+    let object = |part: &str, name: &str| -> Result<Object, TokenError> {
+        let json = URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| TokenError::Malformed(format!("{name} is not base64url")))?;
+        serde_json::from_slice(&json)
+            .map_err(|_| TokenError::Malformed(format!("{name} is not a JSON object")))
+    };
+    let header = object(header, "header")?;
+    object(payload, "payload")?;
+    match REFUSED_HEADER_PARAMETERS
+        .iter()
+        .find(|name| header.contains_key(**name))
+    {
+        Some(name) => Err(TokenError::UnsupportedHeader((*name).to_owned())),
+        None => Ok(()),
     }
 }
 
@@ -325,6 +371,7 @@ impl TokenVerifier {
         expiry: bool,
     ) -> Result<AccessClaims, VerifyError> {
         use jsonwebtoken::errors::ErrorKind;
+        check_structure(token)?;
         let header =
             decode_header(token).map_err(|e| TokenError::Malformed(format!("{:?}", e.kind())))?;
         if !self.validation.algorithms.contains(&header.alg) {
@@ -368,6 +415,20 @@ impl TokenVerifier {
         if data.claims.iat > now.saturating_add(LEEWAY_SECONDS) {
             return Err(TokenError::IssuedInFuture.into());
         }
+        if data
+            .claims
+            .nbf
+            .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECONDS))
+        {
+            return Err(TokenError::NotYetValid.into());
+        }
+        if let Some(max) = self.settings.max_lifetime {
+            let max = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
+            if data.claims.exp.saturating_sub(data.claims.iat) > max.saturating_add(LEEWAY_SECONDS)
+            {
+                return Err(TokenError::TooLongLived.into());
+            }
+        }
         Ok(data.claims)
     }
 }
@@ -389,6 +450,7 @@ mod tests {
             issuer: IssuerUrl::Fixed(ISS.into()),
             audience: AUD.into(),
             ttl: Duration::from_secs(1800),
+            max_lifetime: Some(Duration::from_secs(1800)),
         }
     }
 
@@ -766,16 +828,32 @@ mod tests {
     #[tokio::test]
     async fn garbage_is_malformed_not_a_panic() {
         let t = rs256().await;
+        // JSON nested far deeper than any parser should recurse, in the header and the payload.
+        let deep = format!(r#"{{"a":{}1{}}}"#, "[".repeat(5000), "]".repeat(5000));
+        let deep = URL_SAFE_NO_PAD.encode(deep);
+        let header = b64(&header_for(&t.signer));
+        let claims = b64(&good_claims());
+        let deep_header = format!("{deep}.{claims}.sig");
+        let deep_payload = format!("{header}.{deep}.sig");
         for junk in [
             "",
             "a",
             "a.b",
             "a.b.c",
             "....",
+            "a.b.c.d",
             "\u{0}\u{1}",
             &"x".repeat(20_000),
+            &deep_header,
+            &deep_payload,
         ] {
-            assert!(t.verifier.verify(junk, ISS, NOW).await.is_err(), "{junk:?}");
+            assert!(
+                matches!(
+                    t.verifier.verify(junk, ISS, NOW).await,
+                    Err(VerifyError::Invalid(_))
+                ),
+                "{junk:?}"
+            );
         }
     }
 }

@@ -149,6 +149,7 @@ pub fn token_settings() -> TokenSettings {
         issuer: token_service::tokens::IssuerUrl::Fixed(ISSUER.into()),
         audience: AUDIENCE.into(),
         ttl: Duration::from_secs(1800),
+        max_lifetime: Some(Duration::from_secs(1800)),
     }
 }
 
