@@ -184,4 +184,51 @@ mod tests {
         assert_eq!(serde_json::from_str::<ScopeSet>(&json).unwrap(), set);
         assert!(serde_json::from_str::<ScopeSet>("\"root\"").is_err());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn scope() -> impl Strategy<Value = Scope> {
+            prop::sample::select(Scope::ALL.to_vec())
+        }
+
+        proptest! {
+            /// Any text: a set or an `UnknownScope`, never a panic.
+            #[test]
+            fn any_text_parses_or_is_refused(text in "\\PC{0,200}") {
+                let _ = ScopeSet::parse(&text);
+            }
+
+            /// Known names in any order, repeated, with any number of spaces, give the set of
+            /// them, whose string form parses back to itself.
+            #[test]
+            fn known_names_round_trip(
+                names in proptest::collection::vec(scope(), 0..8),
+                gaps in proptest::collection::vec(1usize..4, 8),
+            ) {
+                let text: String = names
+                    .iter()
+                    .zip(&gaps)
+                    .map(|(scope, gap)| format!("{}{}", scope.as_str(), " ".repeat(*gap)))
+                    .collect();
+                let set = ScopeSet::parse(&text).unwrap();
+                let expected: ScopeSet = names.iter().copied().collect();
+                prop_assert_eq!(&set, &expected);
+                prop_assert_eq!(ScopeSet::parse(&set.to_string()).unwrap(), set);
+            }
+
+            /// One unknown name refuses the whole set.
+            #[test]
+            fn an_unknown_name_refuses_the_set(
+                names in proptest::collection::vec(scope(), 0..4),
+                unknown in "[a-z]{1,12}",
+            ) {
+                prop_assume!(Scope::ALL.iter().all(|s| s.as_str() != unknown));
+                let mut text: Vec<&str> = names.iter().map(|s| s.as_str()).collect();
+                text.push(&unknown);
+                prop_assert!(ScopeSet::parse(&text.join(" ")).is_err());
+            }
+        }
+    }
 }

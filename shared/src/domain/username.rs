@@ -101,4 +101,35 @@ mod tests {
         assert!(serde_json::from_str::<Username>("\"ok\"").is_ok());
         assert!(serde_json::from_str::<Username>("\"not ok\"").is_err());
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any text: a username or a reason, never a panic.
+            #[test]
+            fn any_text_parses_or_is_refused(text in "\\PC{0,100}") {
+                let _ = Username::parse(&text);
+            }
+
+            /// Exactly the allowed alphabet, 1 to 64 characters, is accepted and kept as is.
+            #[test]
+            fn allowed_names_round_trip(name in "[A-Za-z0-9._@+-]{1,64}") {
+                let parsed = Username::parse(&name).unwrap();
+                prop_assert_eq!(parsed.as_str(), name.as_str());
+            }
+
+            /// Any character outside the alphabet refuses the name.
+            #[test]
+            fn other_characters_are_refused(
+                before in "[a-z]{0,10}",
+                bad in "[^A-Za-z0-9._@+-]",
+                after in "[a-z]{0,10}",
+            ) {
+                let name = format!("{before}{bad}{after}");
+                prop_assert!(Username::parse(&name).is_err());
+            }
+        }
+    }
 }

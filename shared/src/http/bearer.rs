@@ -97,4 +97,31 @@ mod tests {
             Err(ApiError::InvalidAuthorization(_))
         ));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any visible header value: an answer, never a panic.
+            #[test]
+            fn any_authorization_value_is_handled(value in "[ -~]{0,300}") {
+                if let Ok(header) = HeaderValue::from_str(&value) {
+                    let mut headers = HeaderMap::new();
+                    headers.insert(AUTHORIZATION, header);
+                    let _ = bearer_token(&headers);
+                }
+            }
+
+            /// `Bearer <token68>` in any letter case gives the token back.
+            #[test]
+            fn a_bearer_token68_is_extracted(
+                scheme in "[bB][eE][aA][rR][eE][rR]",
+                token in "[A-Za-z0-9._~+/-]{1,200}=*",
+            ) {
+                let headers = authorization(&format!("{scheme} {token}"));
+                prop_assert_eq!(bearer_token(&headers).unwrap(), Some(token.as_str()));
+            }
+        }
+    }
 }

@@ -156,4 +156,50 @@ mod tests {
         let err = parse_urlencoded(&huge, KNOWN).err().unwrap();
         assert_eq!(err, ApiError::body_too_large(MAX_BODY_BYTES));
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any bytes at all: an answer, never a panic.
+            #[test]
+            fn any_body_is_parsed_or_refused(body in proptest::collection::vec(any::<u8>(), 0..2048)) {
+                let _ = parse_urlencoded(&body, KNOWN);
+            }
+
+            /// What a client encodes is what the parser hands back, field by field; unknown
+            /// fields are ignored.
+            #[test]
+            fn encoded_fields_round_trip(
+                username in "\\PC{0,40}",
+                password in "\\PC{0,40}",
+                scope in proptest::option::of("\\PC{0,20}"),
+                extra in "\\PC{0,20}",
+            ) {
+                let mut form = form_urlencoded::Serializer::new(String::new());
+                form.append_pair("username", &username);
+                form.append_pair("unknown", &extra);
+                form.append_pair("password", &password);
+                if let Some(scope) = &scope {
+                    form.append_pair("scope", scope);
+                }
+                let body = form.finish();
+                let mut fields = parse_urlencoded(body.as_bytes(), KNOWN).unwrap();
+                prop_assert_eq!(fields.take("username"), Some(username));
+                prop_assert_eq!(fields.take("password"), Some(password));
+                prop_assert_eq!(fields.take("scope"), scope);
+                prop_assert_eq!(fields.take("unknown"), None);
+            }
+
+            /// A known field twice is always refused, whatever the values.
+            #[test]
+            fn a_repeated_known_field_is_refused(a in "\\PC{0,20}", b in "\\PC{0,20}") {
+                let mut form = form_urlencoded::Serializer::new(String::new());
+                form.append_pair("scope", &a);
+                form.append_pair("scope", &b);
+                prop_assert!(parse_urlencoded(form.finish().as_bytes(), KNOWN).is_err());
+            }
+        }
+    }
 }
