@@ -186,10 +186,21 @@ pub async fn token_issuer(
 ) -> Result<TokenIssuer, StartupError> {
     let signer: Arc<dyn Signer> = match &config.signer {
         SignerChoice::Kms { initial_key } => {
-            let client = match aws {
-                Some(aws) => aws_sdk_kms::Client::new(aws),
-                None => aws_sdk_kms::Client::new(&aws_config::load_from_env().await),
+            let loaded;
+            let aws = match aws {
+                Some(aws) => aws,
+                None => {
+                    loaded = aws_config::load_from_env().await;
+                    &loaded
+                }
             };
+            // The same bounded timeouts as DynamoDB: a slow KMS is a 503, not a hang.
+            let client = aws_sdk_kms::Client::from_conf(
+                aws_sdk_kms::config::Builder::from(aws)
+                    .timeout_config(crate::store::aws_timeouts())
+                    .retry_config(crate::store::aws_retries())
+                    .build(),
+            );
             Arc::new(KmsSigner::new(client, keys.clone(), initial_key.clone()))
         }
         SignerChoice::LocalRsa { key_file } => {

@@ -1,7 +1,7 @@
 //! The one place an [`ApiError`] becomes an HTTP response: status, RFC 6749 / 6750 error
 //! code, `WWW-Authenticate` challenge and JSON body. Refusals are logged here too, once.
 
-use axum::http::header::{HeaderValue, WWW_AUTHENTICATE};
+use axum::http::header::{HeaderValue, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -113,6 +113,12 @@ pub fn error_response(err: &ApiError) -> Response {
             WWW_AUTHENTICATE,
             HeaderValue::from_str(&challenge).expect("challenges are ASCII"),
         );
+    }
+    if status == StatusCode::SERVICE_UNAVAILABLE {
+        // A store or KMS outage is brief or it is an incident: clients may retry soon.
+        response
+            .headers_mut()
+            .insert(RETRY_AFTER, HeaderValue::from_static("1"));
     }
     response
 }

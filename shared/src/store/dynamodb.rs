@@ -32,24 +32,51 @@ where
     StoreError::Unavailable(DisplayErrorContext(err).to_string())
 }
 
-/// A DynamoDB client for `aws`, honouring `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` like
-/// the SDK does, except that an empty value counts as unset: the SDK would take `""` as the
-/// endpoint and panic at the first call, and the SAM template declares the variable empty so
-/// that `sam local invoke --env-vars` can point it at a local server.
+/// How long a DynamoDB call may take before the request is answered 503: one retry, each
+/// attempt at most 1.2 s, all of it at most 2.8 s (normal calls take milliseconds; the
+/// functions time out after 10 s). Shared by every client of the service.
+pub(crate) fn aws_timeouts() -> aws_sdk_dynamodb::config::timeout::TimeoutConfig {
+    aws_sdk_dynamodb::config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_millis(800))
+        .operation_attempt_timeout(std::time::Duration::from_millis(1200))
+        .operation_timeout(std::time::Duration::from_millis(2800))
+        .build()
+}
+
+pub(crate) fn aws_retries() -> aws_sdk_dynamodb::config::retry::RetryConfig {
+    aws_sdk_dynamodb::config::retry::RetryConfig::standard().with_max_attempts(2)
+}
+
+/// A DynamoDB client for `aws`, with the service's timeouts and retries, honouring
+/// `AWS_ENDPOINT_URL_DYNAMODB` / `AWS_ENDPOINT_URL` like the SDK does, except that an empty
+/// value counts as unset: the SDK would take `""` as the endpoint and panic at the first call,
+/// and the SAM template declares the variable empty so that `sam local invoke --env-vars` can
+/// point it at a local server.
 pub fn client(aws: &aws_config::SdkConfig) -> Client {
     let var = |name: &str| std::env::var(name).ok().map(|v| v.trim().to_owned());
     let (specific, generic) = (var("AWS_ENDPOINT_URL_DYNAMODB"), var("AWS_ENDPOINT_URL"));
     let set_but_empty = |v: &Option<String>| v.as_deref() == Some("");
-    if !set_but_empty(&specific) && !set_but_empty(&generic) {
-        return Client::new(aws);
+    let mut config = aws_sdk_dynamodb::config::Builder::from(aws)
+        .timeout_config(aws_timeouts())
+        .retry_config(aws_retries());
+    if set_but_empty(&specific) || set_but_empty(&generic) {
+        let endpoint = [specific, generic]
+            .into_iter()
+            .flatten()
+            .find(|v| !v.is_empty());
+        config.set_endpoint_url(endpoint);
     }
-    let endpoint = [specific, generic]
-        .into_iter()
-        .flatten()
-        .find(|v| !v.is_empty());
-    let mut config = aws_sdk_dynamodb::config::Builder::from(aws);
-    config.set_endpoint_url(endpoint);
     Client::from_conf(config.build())
+}
+
+/// [`client`] for an explicit endpoint (tests of an unreachable or hanging store).
+pub fn client_for_endpoint(aws: &aws_config::SdkConfig, endpoint: &str) -> Client {
+    let config = aws_sdk_dynamodb::config::Builder::from(aws)
+        .timeout_config(aws_timeouts())
+        .retry_config(aws_retries())
+        .endpoint_url(endpoint)
+        .build();
+    Client::from_conf(config)
 }
 
 fn key(username: &Username) -> AttributeValue {

@@ -10,7 +10,10 @@ use crate::domain::{ScopeSet, User, Username};
 
 pub use demo::demo_users;
 pub(crate) use dynamodb::create_table as create_dynamodb_table;
-pub use dynamodb::{client as dynamodb_client, DynamoUserStore};
+pub(crate) use dynamodb::{aws_retries, aws_timeouts};
+pub use dynamodb::{
+    client as dynamodb_client, client_for_endpoint as dynamodb_client_for_endpoint, DynamoUserStore,
+};
 pub use memory::MemoryUserStore;
 
 /// Failures of the backing store. They become 503s, never a wrong answer about credentials.

@@ -11,5 +11,6 @@ mod refresh_tokens;
 mod sample_events;
 mod sign_in_cost;
 mod signing_keys;
+mod store_faults;
 mod token_endpoint;
 mod user_store;
