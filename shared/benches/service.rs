@@ -176,6 +176,7 @@ async fn main() {
     })
     .await
     .print("POST /token, unknown user (must match above)");
+    uniform_cost(&app).await;
     let token = app.mint("johndoe", "me items").await;
     measure_async(5_000, || async {
         assert_eq!(app.get("/users/me/", Some(&token)).await.status, 200);
@@ -318,5 +319,87 @@ async fn kms_vs_local_signing(app: &TestApp) {
         "KMS signing vs in-process: issue p50 {:.1}x, POST /token p50 {:.2}x",
         remote.percentile(0.5).as_secs_f64() / local.percentile(0.5).as_secs_f64(),
         p50s[1].as_secs_f64() / p50s[0].as_secs_f64()
+    );
+}
+
+/// The median `POST /token` time of every sign-in outcome, and the largest ratio between them:
+/// timing must not tell a wrong password from an unknown, disabled or locked account.
+async fn uniform_cost(app: &TestApp) {
+    const RUNS: usize = 30;
+    let johndoe = app
+        .store
+        .get(&support::username("johndoe"))
+        .await
+        .unwrap()
+        .unwrap();
+    // Fresh accounts per attempt where failures would otherwise lock the account and turn
+    // the outcome into "locked".
+    for i in 0..RUNS + 1 {
+        for (prefix, disabled) in [("wrong", false), ("disabled", true)] {
+            let mut user = johndoe.clone();
+            user.username = support::username(&format!("{prefix}{i}"));
+            user.disabled = disabled;
+            app.store.insert(&user).await.unwrap();
+        }
+    }
+    let mut locked = johndoe.clone();
+    locked.username = support::username("locked");
+    locked.failed_logins = 20;
+    locked.last_failed_login = Some(NOW);
+    app.store.insert(&locked).await.unwrap();
+
+    /// (outcome, the form of attempt `i`, the status it must get)
+    type Outcome<'a> = (&'a str, &'a dyn Fn(usize) -> String, u16);
+    let outcomes: [Outcome; 5] = [
+        (
+            "success",
+            &|_| "username=johndoe&password=secret".into(),
+            200,
+        ),
+        (
+            "wrong password",
+            &|i| format!("username=wrong{i}&password=nope"),
+            400,
+        ),
+        (
+            "unknown user",
+            &|_| "username=nobody&password=secret".into(),
+            400,
+        ),
+        (
+            "disabled user",
+            &|i| format!("username=disabled{i}&password=secret"),
+            400,
+        ),
+        (
+            "locked account",
+            &|_| "username=locked&password=secret".into(),
+            400,
+        ),
+    ];
+    let mut medians = Vec::new();
+    for (name, form, status) in outcomes {
+        let mut i = 0;
+        let stats = measure_async(RUNS, || {
+            i += 1;
+            let form = form(i);
+            async move {
+                assert_eq!(app.token(&form).await.status, status, "{name}");
+            }
+        })
+        .await;
+        stats.print(&format!("POST /token, {name}"));
+        medians.push((name, stats.percentile(0.5)));
+    }
+    let failures = &medians[1..];
+    let ratio = |set: &[(&str, Duration)]| {
+        let max = set.iter().map(|(_, d)| *d).max().unwrap();
+        let min = set.iter().map(|(_, d)| *d).min().unwrap();
+        max.as_secs_f64() / min.as_secs_f64()
+    };
+    println!(
+        "sign-in cost: largest ratio between failure outcomes {:.3} (target < 1.05); with success {:.3}",
+        ratio(failures),
+        ratio(&medians)
     );
 }
