@@ -22,7 +22,7 @@ pub enum Command {
     /// Add a user. The password is read from standard input or a prompt.
     Add(AddArgs),
     /// Show a user (never the password hash).
-    Show(ShowArgs),
+    Show(NameArgs),
     /// List every user.
     List(ListArgs),
     /// Disable a user: sign-in refused, and every token and session ends now.
@@ -68,15 +68,6 @@ pub struct AddArgs {
 
 #[derive(clap::Args)]
 pub struct NameArgs {
-    #[command(flatten)]
-    table: TableArgs,
-    username: String,
-    #[arg(long)]
-    json: bool,
-}
-
-#[derive(clap::Args)]
-pub struct ShowArgs {
     #[command(flatten)]
     table: TableArgs,
     username: String,

@@ -45,6 +45,15 @@ pub fn form_body(
     })
 }
 
+/// A form request's known parameters: its content type and body checked, then decoded.
+pub(super) fn read_form(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    known: &[&'static str],
+) -> Result<FormFields, ApiError> {
+    parse_urlencoded(&form_body(headers, body)?, known)
+}
+
 /// The values of the parameters a procedure knows, by name.
 #[derive(Default)]
 pub struct FormFields(HashMap<&'static str, String>);

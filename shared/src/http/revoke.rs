@@ -8,7 +8,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{post, MethodRouter};
 
-use super::form::{form_body, parse_urlencoded};
+use super::form::read_form;
 use super::issuer::RequestIssuer;
 use super::json_response;
 use crate::app::AppState;
@@ -27,8 +27,7 @@ async fn revoke_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = form_body(&headers, body)?;
-    let mut fields = parse_urlencoded(&body, &PARAMETERS)?;
+    let mut fields = read_form(&headers, body, &PARAMETERS)?;
     let token = fields
         .take("token")
         .filter(|t| !t.is_empty())

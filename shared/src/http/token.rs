@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::routing::{post, MethodRouter};
 use secrecy::SecretString;
 
-use super::form::{form_body, parse_urlencoded};
+use super::form::read_form;
 use super::issuer::RequestIssuer;
 use super::response::token_response;
 use crate::app::AppState;
@@ -28,8 +28,7 @@ async fn issue_token(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let body = form_body(&headers, body)?;
-    let mut fields = parse_urlencoded(&body, &TokenRequest::PARAMETERS)?;
+    let mut fields = read_form(&headers, body, &TokenRequest::PARAMETERS)?;
     let request = TokenRequest {
         grant_type: fields.take("grant_type"),
         username: fields.take("username"),

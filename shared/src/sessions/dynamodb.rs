@@ -202,13 +202,7 @@ impl SessionStore for DynamoSessionStore {
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(false)
-            }
+            Err(err) if crate::store::dynamodb_condition_failed(&err) => Ok(false),
             Err(err) => Err(unavailable(err)),
         }
     }
@@ -227,13 +221,7 @@ impl SessionStore for DynamoSessionStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Ok(())
-            }
+            Err(err) if crate::store::dynamodb_condition_failed(&err) => Ok(()),
             Err(err) => Err(unavailable(err)),
         }
     }

@@ -32,6 +32,17 @@ where
     StoreError::Unavailable(DisplayErrorContext(err).to_string())
 }
 
+/// Whether a DynamoDB call failed on its condition expression (whatever the operation): the
+/// one way every store here tells "not as expected" from "unavailable".
+pub(crate) fn condition_failed<E, R>(err: &SdkError<E, R>) -> bool
+where
+    E: aws_sdk_dynamodb::error::ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
 /// How long a DynamoDB call may take before the request is answered 503: one retry, each
 /// attempt at most 1.2 s, all of it at most 2.8 s (normal calls take milliseconds; the
 /// functions time out after 10 s). Shared by every client of the service.
@@ -156,11 +167,7 @@ impl UserStore for DynamoUserStore {
             .await;
         match result {
             Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            Err(err) if condition_failed(&err) => {
                 Err(StoreError::AlreadyExists(user.username.clone()))
             }
             Err(err) => Err(unavailable(err)),
@@ -263,28 +270,9 @@ impl UserStore for DynamoUserStore {
                 None => Err(StoreError::NotFound(username.clone())),
             };
         }
-        let mut request = self
-            .client
-            .update_item()
-            .table_name(&self.table)
-            .key(KEY, key(username))
-            .update_expression(expression.trim())
-            .condition_expression("attribute_exists(#k)")
-            .expression_attribute_names("#k", KEY);
-        for (name, value) in values {
-            request = request.expression_attribute_values(name, value);
-        }
-        match request.send().await {
-            Ok(_) => Ok(()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::NotFound(username.clone()))
-            }
-            Err(err) => Err(unavailable(err)),
-        }
+        self.update(username, expression.trim(), values, ReturnValue::None)
+            .await
+            .map(drop)
     }
 
     async fn list(&self) -> Result<Vec<User>, StoreError> {
@@ -325,11 +313,11 @@ impl UserStore for DynamoUserStore {
 
 impl DynamoUserStore {
     /// One UpdateItem on an existing user (never creates one); returns what `returning` asks.
-    async fn update<const N: usize>(
+    async fn update(
         &self,
         username: &Username,
         expression: &str,
-        values: [(&str, AttributeValue); N],
+        values: impl IntoIterator<Item = (&str, AttributeValue)>,
         returning: ReturnValue,
     ) -> Result<HashMap<String, AttributeValue>, StoreError> {
         let mut request = self
@@ -346,13 +334,7 @@ impl DynamoUserStore {
         }
         match request.send().await {
             Ok(output) => Ok(output.attributes.unwrap_or_default()),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
-                Err(StoreError::NotFound(username.clone()))
-            }
+            Err(err) if condition_failed(&err) => Err(StoreError::NotFound(username.clone())),
             Err(err) => Err(unavailable(err)),
         }
     }

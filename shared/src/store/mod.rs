@@ -10,7 +10,9 @@ use crate::domain::{ScopeSet, User, Username};
 
 pub use demo::demo_users;
 pub(crate) use dynamodb::create_table as create_dynamodb_table;
-pub(crate) use dynamodb::{aws_retries, aws_timeouts};
+pub(crate) use dynamodb::{
+    aws_retries, aws_timeouts, condition_failed as dynamodb_condition_failed,
+};
 pub use dynamodb::{
     client as dynamodb_client, client_for_endpoint as dynamodb_client_for_endpoint, DynamoUserStore,
 };

@@ -92,11 +92,7 @@ impl KeySetStore for DynamoKeySetStore {
         }
         match request.send().await {
             Ok(_) => Ok(next),
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_conditional_check_failed_exception()) =>
-            {
+            Err(err) if crate::store::dynamodb_condition_failed(&err) => {
                 Err(KeyStoreError::Conflict(set.version))
             }
             Err(err) => Err(unavailable(err)),

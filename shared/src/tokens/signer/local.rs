@@ -1,65 +1,19 @@
-//! Who signs access tokens. One interface, three signers:
-//! - [`KmsSigner`] (deployed): RS256 by an AWS KMS key; the private key never leaves KMS.
-//! - [`LocalRsaSigner`] (local runs and tests): RS256 with an in-process key, generated at
-//!   start or read from a PEM file the operator names.
-//! - [`Hs256Signer`]: the explicit local opt-in for a shared secret. Configuration refuses it
-//!   deployed, and its key is never published.
-//!
-//! Only the token function builds a signer; verifying functions hold public keys only.
+//! RS256 with a key pair held in this process: local runs and tests.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use aws_lc_rs::rsa::{KeyPair, KeySize};
 use aws_lc_rs::signature::RSA_PKCS1_SHA256;
 use base64::Engine as _;
 use jsonwebtoken::Algorithm;
 
+use super::{SignError, Signer, SigningKey};
 use crate::clock::UnixSeconds;
 use crate::keys::store::update_key_set;
 use crate::keys::{
     KeyId, KeyLocation, KeyRecord, KeySetCache, KeySetError, KeyStoreError, RotationPolicy,
     RsaPublicKey,
 };
-
-use super::secret::SigningSecret;
-
-/// KMS signs raw messages of at most this many bytes (`MessageType=RAW`).
-pub const KMS_MAX_MESSAGE_BYTES: usize = 4096;
-
-/// The key the next token is signed with: what goes into its header, and where the private
-/// half is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SigningKey {
-    pub alg: Algorithm,
-    pub kid: KeyId,
-    location: KeyLocation,
-}
-
-#[derive(Debug, thiserror::Error)]
-pub enum SignError {
-    #[error("no key can sign at this time")]
-    NoSigningKey,
-    #[error("signing input of {0} bytes is over KMS's {KMS_MAX_MESSAGE_BYTES}-byte limit")]
-    MessageTooLong(usize),
-    #[error(transparent)]
-    KeySet(#[from] KeyStoreError),
-    #[error("KMS refused or failed: {0}")]
-    Kms(String),
-    #[error("the local key failed to sign: {0}")]
-    Local(String),
-}
-
-#[async_trait::async_trait]
-pub trait Signer: Send + Sync {
-    /// The key tokens issued at `now` are signed with.
-    async fn signing_key(&self, now: UnixSeconds) -> Result<SigningKey, SignError>;
-
-    /// The JWS signature of `message` (the signing input) with `key`.
-    async fn sign(&self, key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, SignError>;
-}
-
-// ------------------------------------------------------------------------------------ local
 
 /// RS256 with a key pair held in this process.
 pub struct LocalRsaSigner {
@@ -270,174 +224,10 @@ impl Signer for LocalRsaSigner {
     }
 }
 
-// -------------------------------------------------------------------------------------- KMS
-
-/// RS256 by the AWS KMS key the key set names as signing at the time. On an empty key set it
-/// publishes `initial_key` (the template's first key) and signs with it.
-pub struct KmsSigner {
-    client: aws_sdk_kms::Client,
-    keys: Arc<KeySetCache>,
-    initial_key: Option<String>,
-}
-
-impl KmsSigner {
-    pub fn new(
-        client: aws_sdk_kms::Client,
-        keys: Arc<KeySetCache>,
-        initial_key: Option<String>,
-    ) -> Self {
-        Self {
-            client,
-            keys,
-            initial_key,
-        }
-    }
-
-    /// Puts the initial key into an empty set: published and signing at once, since no token
-    /// or cache has seen any other key.
-    async fn bootstrap(&self, key_id: &str, now: UnixSeconds) -> Result<(), SignError> {
-        let public = kms_public_key(&self.client, key_id).await?;
-        let record = KeyRecord::new(
-            &public,
-            KeyLocation::Kms {
-                key_id: key_id.to_owned(),
-            },
-            now,
-            now,
-        );
-        let result = update_key_set(self.keys.store().as_ref(), |set| {
-            if !set.keys.is_empty() {
-                // Someone else (another cold start, an operator) was first.
-                return Ok::<_, KeySetError>(());
-            }
-            set.bootstrap(record.clone(), now)
-        })
-        .await;
-        match result {
-            Ok(_) => {
-                tracing::info!(kid = %record.kid, "published the initial KMS signing key");
-                self.keys.reload(now).await?;
-                Ok(())
-            }
-            Err(crate::keys::store::UpdateError::Store(err)) => Err(err.into()),
-            Err(crate::keys::store::UpdateError::Rejected(err)) => {
-                Err(SignError::Kms(err.to_string()))
-            }
-        }
-    }
-}
-
-/// The public key of a KMS key (SPKI DER from `GetPublicKey`), if the key can make RS256
-/// signatures: `SIGN_VERIFY` with `RSASSA_PKCS1_V1_5_SHA_256`.
-pub async fn kms_public_key(
-    client: &aws_sdk_kms::Client,
-    key_id: &str,
-) -> Result<RsaPublicKey, SignError> {
-    use aws_sdk_kms::types::{KeyUsageType, SigningAlgorithmSpec};
-    let output = client
-        .get_public_key()
-        .key_id(key_id)
-        .send()
-        .await
-        .map_err(|e| SignError::Kms(aws_sdk_kms::error::DisplayErrorContext(e).to_string()))?;
-    if output.key_usage() != Some(&KeyUsageType::SignVerify)
-        || !output
-            .signing_algorithms()
-            .contains(&SigningAlgorithmSpec::RsassaPkcs1V15Sha256)
-    {
-        return Err(SignError::Kms(format!(
-            "{key_id} is not an RSA SIGN_VERIFY key offering RSASSA_PKCS1_V1_5_SHA_256"
-        )));
-    }
-    let der = output
-        .public_key()
-        .ok_or_else(|| SignError::Kms("GetPublicKey returned no key".into()))?;
-    RsaPublicKey::from_der(der.as_ref()).map_err(|e| SignError::Kms(e.to_string()))
-}
-
-#[async_trait::async_trait]
-impl Signer for KmsSigner {
-    async fn signing_key(&self, now: UnixSeconds) -> Result<SigningKey, SignError> {
-        let mut set = self.keys.current(now).await?;
-        if set.keys.is_empty() {
-            if let Some(initial) = &self.initial_key {
-                self.bootstrap(initial, now).await?;
-                set = self.keys.current(now).await?;
-            }
-        }
-        let key = set.signing_key(now).ok_or(SignError::NoSigningKey)?;
-        match &key.location {
-            KeyLocation::Kms { .. } => Ok(SigningKey {
-                alg: Algorithm::RS256,
-                kid: key.kid.clone(),
-                location: key.location.clone(),
-            }),
-            KeyLocation::Local => Err(SignError::Kms(format!(
-                "the signing key {} is a local key, which KMS cannot use",
-                key.kid
-            ))),
-        }
-    }
-
-    async fn sign(&self, key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        let KeyLocation::Kms { key_id } = &key.location else {
-            return Err(SignError::Kms(format!("key {} is not a KMS key", key.kid)));
-        };
-        if message.len() > KMS_MAX_MESSAGE_BYTES {
-            return Err(SignError::MessageTooLong(message.len()));
-        }
-        let output = self
-            .client
-            .sign()
-            .key_id(key_id)
-            .message(aws_sdk_kms::primitives::Blob::new(message))
-            .message_type(aws_sdk_kms::types::MessageType::Raw)
-            .signing_algorithm(aws_sdk_kms::types::SigningAlgorithmSpec::RsassaPkcs1V15Sha256)
-            .send()
-            .await
-            .map_err(|e| SignError::Kms(aws_sdk_kms::error::DisplayErrorContext(e).to_string()))?;
-        output
-            .signature()
-            .map(|s| s.as_ref().to_vec())
-            .ok_or_else(|| SignError::Kms("Sign returned no signature".into()))
-    }
-}
-
-// ------------------------------------------------------------------------------------ HS256
-
-/// The local opt-in: HS256 with a shared secret. Its `kid` names the mode, not the key.
-pub struct Hs256Signer {
-    key: aws_lc_rs::hmac::Key,
-}
-
-/// The `kid` of HS256 tokens.
-pub const HS256_KID: &str = "local-hs256";
-
-impl Hs256Signer {
-    pub fn new(secret: &SigningSecret) -> Self {
-        Self {
-            key: aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, secret.expose()),
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl Signer for Hs256Signer {
-    async fn signing_key(&self, _now: UnixSeconds) -> Result<SigningKey, SignError> {
-        Ok(SigningKey {
-            alg: Algorithm::HS256,
-            kid: KeyId::new(HS256_KID),
-            location: KeyLocation::Local,
-        })
-    }
-
-    async fn sign(&self, _key: &SigningKey, message: &[u8]) -> Result<Vec<u8>, SignError> {
-        Ok(aws_lc_rs::hmac::sign(&self.key, message).as_ref().to_vec())
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+
     use super::*;
 
     #[test]

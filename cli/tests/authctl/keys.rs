@@ -1,0 +1,87 @@
+//! `authctl key ...`: rotation with KMS keys (moto).
+
+use crate::support::*;
+
+#[test]
+#[ignore = "needs a DynamoDB and KMS server: scripts/test.sh runs it"]
+fn key_rotation_with_kms_keys() {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_KMS").is_ok(),
+        "run scripts/test.sh"
+    );
+    let keys_table = format!("keys-rotate-{}", std::process::id());
+    let key = |args: &[&str]| {
+        let mut all = vec!["key"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--keys-table", &keys_table]);
+        authctl(&all)
+    };
+    run_ok(&mut key(&["create-table"]));
+    let list = || -> serde_json::Value {
+        serde_json::from_str(&run_stdout(key(&["list", "--json"]))).unwrap()
+    };
+    assert_eq!(list(), serde_json::json!([]));
+
+    // A new key without the deployment's tag is refused: the token function could not use it.
+    let untagged = key(&["rotate"]).output().unwrap();
+    assert!(!untagged.status.success());
+    assert!(String::from_utf8_lossy(&untagged.stderr).contains("--tag"));
+
+    // The first key of an empty set signs at once.
+    let first: serde_json::Value =
+        serde_json::from_str(&run_stdout(key(&["rotate", "--tag", "stack-a", "--json"]))).unwrap();
+    assert_eq!(first["state"], "signing");
+    assert_eq!(first["kind"], "kms");
+    assert!(first["key_id"]
+        .as_str()
+        .unwrap()
+        .starts_with("arn:aws:kms:"));
+
+    // The second is published now and signs after the lead; the first hands over then.
+    let second: serde_json::Value = serde_json::from_str(&run_stdout(key(&[
+        "rotate",
+        "--tag",
+        "stack-a",
+        "--publish-lead",
+        "3600",
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(second["state"], "pending");
+    assert_eq!(
+        second["signs_from"].as_i64().unwrap() - second["created_at"].as_i64().unwrap(),
+        3600
+    );
+    let keys = list();
+    assert_eq!(keys.as_array().unwrap().len(), 2);
+    assert_eq!(keys[0]["signs_until"], second["signs_from"]);
+    let jwks: serde_json::Value = serde_json::from_str(&run_stdout(key(&["jwks"]))).unwrap();
+    let published: Vec<&str> = jwks["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        published,
+        [
+            first["kid"].as_str().unwrap(),
+            second["kid"].as_str().unwrap()
+        ]
+    );
+
+    // One rotation at a time.
+    let again = key(&["rotate", "--tag", "stack-a"]).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("rotation is in progress"));
+
+    // A compromised key leaves the JWKS at once.
+    run_ok(&mut key(&[
+        "retire",
+        first["kid"].as_str().unwrap(),
+        "--now",
+    ]));
+    let jwks: serde_json::Value = serde_json::from_str(&run_stdout(key(&["jwks"]))).unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(jwks["keys"][0]["kid"], second["kid"]);
+}

@@ -1,0 +1,199 @@
+//! Verifying access tokens with public keys only (or, in the HS256 opt-in, the secret).
+
+use std::sync::Arc;
+
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine as _;
+use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
+
+use super::{
+    AccessClaims, SigningSecret, TokenError, TokenSettings, VerifyError, ACCESS_TOKEN_TYP,
+    LEEWAY_SECONDS,
+};
+use crate::clock::UnixSeconds;
+use crate::keys::{KeyId, KeySetCache};
+
+/// Header parameters a token must not carry: `crit` names extensions the verifier would have
+/// to understand (RFC 7515 §4.1.11: it understands none), and `jku`, `x5u`, `jwk` and `x5c`
+/// would have it take keys from the token itself. Keys come from the published set only.
+const REFUSED_HEADER_PARAMETERS: [&str; 5] = ["crit", "jku", "x5u", "jwk", "x5c"];
+
+/// The keys a verifier checks signatures with.
+pub enum VerificationKeys {
+    /// RS256 keys of the published key set, found by `kid`.
+    Published(Arc<KeySetCache>),
+    /// The HS256 local opt-in's shared secret.
+    SharedSecret(DecodingKey),
+}
+
+/// Verifies access tokens. Holds public keys only (or, in the HS256 opt-in, the secret).
+pub struct TokenVerifier {
+    settings: TokenSettings,
+    keys: VerificationKeys,
+    validation: Validation,
+}
+
+impl TokenVerifier {
+    /// RS256 with the keys of the published set.
+    pub fn published(settings: &TokenSettings, keys: Arc<KeySetCache>) -> Self {
+        Self::new(
+            settings,
+            VerificationKeys::Published(keys),
+            Algorithm::RS256,
+        )
+    }
+
+    /// HS256 with a shared secret: the explicit local opt-in.
+    pub fn shared_secret(settings: &TokenSettings, secret: &SigningSecret) -> Self {
+        Self::new(
+            settings,
+            VerificationKeys::SharedSecret(DecodingKey::from_secret(secret.expose())),
+            Algorithm::HS256,
+        )
+    }
+
+    fn new(settings: &TokenSettings, keys: VerificationKeys, algorithm: Algorithm) -> Self {
+        let mut validation = Validation::new(algorithm);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        validation.set_audience(&[&settings.audience]);
+        // Times are checked below against the caller's `now`, not the library's wall clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        Self {
+            settings: settings.clone(),
+            keys,
+            validation,
+        }
+    }
+
+    pub fn settings(&self) -> &TokenSettings {
+        &self.settings
+    }
+
+    /// The one algorithm this verifier accepts (RS256, or HS256 in the local opt-in).
+    pub fn algorithm(&self) -> Algorithm {
+        self.validation.algorithms[0]
+    }
+
+    /// Verifies algorithm, key, signature, type, `issuer`, audience, and the times against
+    /// `now`; returns the claims.
+    pub async fn verify(
+        &self,
+        token: &str,
+        issuer: &str,
+        now: UnixSeconds,
+    ) -> Result<AccessClaims, VerifyError> {
+        self.check(token, issuer, now, true).await
+    }
+
+    /// [`Self::verify`] without the expiry: a token presented for revocation (RFC 7009) may
+    /// have expired, and still names a session to end.
+    pub async fn verify_ignoring_expiry(
+        &self,
+        token: &str,
+        issuer: &str,
+        now: UnixSeconds,
+    ) -> Result<AccessClaims, VerifyError> {
+        self.check(token, issuer, now, false).await
+    }
+
+    async fn check(
+        &self,
+        token: &str,
+        issuer: &str,
+        now: UnixSeconds,
+        expiry: bool,
+    ) -> Result<AccessClaims, VerifyError> {
+        use jsonwebtoken::errors::ErrorKind;
+        check_structure(token)?;
+        let header =
+            decode_header(token).map_err(|e| TokenError::Malformed(format!("{:?}", e.kind())))?;
+        if !self.validation.algorithms.contains(&header.alg) {
+            return Err(TokenError::WrongAlgorithm.into());
+        }
+        let key = match &self.keys {
+            VerificationKeys::SharedSecret(key) => key.clone(),
+            VerificationKeys::Published(keys) => {
+                let kid = header.kid.as_deref().ok_or(TokenError::UnknownKey)?;
+                let record = keys
+                    .find(&KeyId::new(kid), now)
+                    .await
+                    .map_err(|e| VerifyError::Unavailable(e.to_string()))?
+                    .ok_or(TokenError::UnknownKey)?;
+                record
+                    .public_key()
+                    .map_err(|e| VerifyError::Unavailable(format!("published key {kid}: {e}")))?
+                    .decoding_key()
+            }
+        };
+        let mut validation = self.validation.clone();
+        validation.set_issuer(&[issuer]);
+        let data =
+            decode::<AccessClaims>(token, &key, &validation).map_err(|e| match e.kind() {
+                ErrorKind::InvalidSignature => TokenError::BadSignature,
+                ErrorKind::InvalidIssuer => TokenError::WrongIssuer,
+                ErrorKind::InvalidAudience => TokenError::WrongAudience,
+                ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
+                other => TokenError::Malformed(format!("{other:?}")),
+            })?;
+        if expiry && data.claims.exp < now.saturating_sub(LEEWAY_SECONDS) {
+            return Err(TokenError::Expired.into());
+        }
+        let typ_ok = data.header.typ.as_deref().is_some_and(|typ| {
+            typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
+                || typ.eq_ignore_ascii_case("application/at+jwt")
+        });
+        if !typ_ok {
+            return Err(TokenError::WrongType.into());
+        }
+        if data.claims.iat > now.saturating_add(LEEWAY_SECONDS) {
+            return Err(TokenError::IssuedInFuture.into());
+        }
+        if data
+            .claims
+            .nbf
+            .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECONDS))
+        {
+            return Err(TokenError::NotYetValid.into());
+        }
+        if let Some(max) = self.settings.max_lifetime {
+            let max = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
+            if data.claims.exp.saturating_sub(data.claims.iat) > max.saturating_add(LEEWAY_SECONDS)
+            {
+                return Err(TokenError::TooLongLived.into());
+            }
+        }
+        Ok(data.claims)
+    }
+}
+
+/// Checks the shape of a compact JWS before anything else reads it: three base64url parts,
+/// a header and a payload that are JSON objects nested at most 128 levels (serde_json's limit
+/// on a `Value`: deeper is an error, never a deep recursion; `jsonwebtoken` alone would skip
+/// over unknown claims of any depth), and no header parameter in
+/// [`REFUSED_HEADER_PARAMETERS`] (`jsonwebtoken` would ignore them).
+fn check_structure(token: &str) -> Result<(), TokenError> {
+    type Object = serde_json::Map<String, serde_json::Value>;
+    let mut parts = token.split('.');
+    let (Some(header), Some(payload), Some(_), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return Err(TokenError::Malformed("not three parts".into()));
+    };
+    let object = |part: &str, name: &str| -> Result<Object, TokenError> {
+        let json = URL_SAFE_NO_PAD
+            .decode(part)
+            .map_err(|_| TokenError::Malformed(format!("{name} is not base64url")))?;
+        serde_json::from_slice(&json)
+            .map_err(|_| TokenError::Malformed(format!("{name} is not a JSON object")))
+    };
+    let header = object(header, "header")?;
+    object(payload, "payload")?;
+    match REFUSED_HEADER_PARAMETERS
+        .iter()
+        .find(|name| header.contains_key(**name))
+    {
+        Some(name) => Err(TokenError::UnsupportedHeader((*name).to_owned())),
+        None => Ok(()),
+    }
+}
