@@ -2,7 +2,7 @@
 //!
 //!     cargo bench -p token-service --bench service
 
-#[path = "../tests/service/support.rs"]
+#[path = "../tests/service/support/mod.rs"]
 mod support;
 
 use std::future::Future;

@@ -1,6 +1,5 @@
 //! `authctl token issue`: tokens signed by a key verifiers trust.
 
-
 use crate::support::*;
 
 #[test]

@@ -5,7 +5,6 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,86 +18,26 @@ use serde_json::Value;
 use token_service::clock::{Clock as _, ManualClock, UnixSeconds};
 use token_service::config::SessionSettings;
 use token_service::domain::{Scope, ScopeSet, User, Username};
-use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
-use token_service::keys::{CachePolicy, KeySetCache, KeySetStore};
+use token_service::keys::{CachePolicy, KeySetCache};
 use token_service::passwords::{hash_password_blocking, Password};
-use token_service::sessions::{DynamoSessionStore, MemorySessionStore, SessionStore};
-use token_service::store::{
-    demo_users, AccountChange, DynamoUserStore, MemoryUserStore, StoreError, UserStore,
-};
+use token_service::sessions::SessionStore;
+use token_service::store::{demo_users, UserStore};
 use token_service::tokens::{LocalRsaSigner, TokenIssuer, TokenSettings, TokenVerifier};
 use token_service::{http, AppState};
 use tower::ServiceExt as _;
+
+mod forge;
+mod response;
+mod stores;
+
+pub use forge::forge_with;
+pub use response::TestResponse;
+pub use stores::*;
 
 pub const ISSUER: &str = "urn:test:issuer";
 pub const AUDIENCE: &str = "urn:test:api";
 /// Where every test app's clock starts: a fixed instant, so no test depends on the wall clock.
 pub const NOW: UnixSeconds = 1_800_000_000;
-
-/// A store that counts reads and writes on the way through to a real one.
-pub struct CountingStore {
-    inner: MemoryUserStore,
-    reads: AtomicU32,
-    writes: AtomicU32,
-}
-
-impl CountingStore {
-    pub fn new(inner: MemoryUserStore) -> Self {
-        Self {
-            inner,
-            reads: AtomicU32::new(0),
-            writes: AtomicU32::new(0),
-        }
-    }
-
-    /// (reads, writes) since the last call.
-    pub fn take(&self) -> (u32, u32) {
-        (
-            self.reads.swap(0, Ordering::SeqCst),
-            self.writes.swap(0, Ordering::SeqCst),
-        )
-    }
-}
-
-#[async_trait::async_trait]
-impl UserStore for CountingStore {
-    async fn get(&self, username: &Username) -> Result<Option<User>, StoreError> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.get(username).await
-    }
-    async fn insert(&self, user: &User) -> Result<(), StoreError> {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.insert(user).await
-    }
-    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.set_password_hash(username, hash).await
-    }
-    async fn record_login_failure(
-        &self,
-        username: &Username,
-        at: UnixSeconds,
-    ) -> Result<Option<u32>, StoreError> {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.record_login_failure(username, at).await
-    }
-    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.clear_login_failures(username).await
-    }
-    async fn update_account(
-        &self,
-        username: &Username,
-        change: &AccountChange,
-    ) -> Result<(), StoreError> {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.update_account(username, change).await
-    }
-    async fn list(&self) -> Result<Vec<User>, StoreError> {
-        self.reads.fetch_add(1, Ordering::SeqCst);
-        self.inner.list().await
-    }
-}
 
 /// Which user store a scenario runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,34 +92,6 @@ pub fn token_settings() -> TokenSettings {
     }
 }
 
-/// The key set of a test app: in memory, or in a fresh keys table on the DynamoDB server.
-pub async fn key_set_store(backend: Backend) -> Arc<dyn KeySetStore> {
-    match backend {
-        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemoryKeySetStore::new()),
-        Backend::DynamoDb => {
-            let aws = aws_config::load_from_env().await;
-            let table = format!("keys-test-{}", uuid::Uuid::new_v4());
-            let store = DynamoKeySetStore::new(token_service::store::dynamodb_client(&aws), table);
-            store.create_table().await.expect("create keys table");
-            Arc::new(store)
-        }
-    }
-}
-
-/// The sessions of a test app: in memory, or in a fresh tokens table on the DynamoDB server.
-pub async fn session_store(backend: Backend) -> Arc<dyn SessionStore> {
-    match backend {
-        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemorySessionStore::new()),
-        Backend::DynamoDb => {
-            let aws = aws_config::load_from_env().await;
-            let table = format!("tokens-test-{}", uuid::Uuid::new_v4());
-            let store = DynamoSessionStore::new(token_service::store::dynamodb_client(&aws), table);
-            store.create_table().await.expect("create tokens table");
-            Arc::new(store)
-        }
-    }
-}
-
 /// A signer with a fresh local key published in `keys` at [`NOW`], and its issuer.
 pub async fn local_issuer(keys: &KeySetCache) -> (Arc<LocalRsaSigner>, TokenIssuer) {
     let signer = Arc::new(LocalRsaSigner::generate().unwrap());
@@ -209,26 +120,6 @@ pub fn test_users() -> Vec<User> {
     bob.password_hash = hash_password_blocking(&password("bobpassword")).unwrap();
     users.push(bob);
     users
-}
-
-/// A fresh DynamoDB table with a unique name on the test server.
-pub async fn dynamodb_store() -> DynamoUserStore {
-    assert!(
-        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
-        "DynamoDB tests need a DynamoDB-compatible server: run scripts/test.sh"
-    );
-    let table = format!("users-test-{}", uuid::Uuid::new_v4());
-    let store = DynamoUserStore::from_env(table).await;
-    store.create_table().await.expect("create test table");
-    store
-}
-
-/// An empty store of the given kind.
-pub async fn empty_store(backend: Backend) -> Arc<dyn UserStore> {
-    match backend {
-        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemoryUserStore::new()),
-        Backend::DynamoDb => Arc::new(dynamodb_store().await),
-    }
 }
 
 impl TestApp {
@@ -453,69 +344,6 @@ impl TestApp {
     /// A token with any header and claims, signed by the app's own key (near misses).
     pub async fn forge(&self, header: &Value, claims: &Value) -> String {
         forge_with(self.signer.as_ref(), header, claims).await
-    }
-}
-
-/// A token with any header and claims, signed by `signer`.
-pub async fn forge_with(
-    signer: &dyn token_service::tokens::Signer,
-    header: &Value,
-    claims: &Value,
-) -> String {
-    use base64::Engine as _;
-    let b64 = |v: &Value| {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).unwrap())
-    };
-    let input = format!("{}.{}", b64(header), b64(claims));
-    let key = signer.signing_key(NOW).await.unwrap();
-    let signature = signer.sign(&key, input.as_bytes()).await.unwrap();
-    format!(
-        "{input}.{}",
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(signature)
-    )
-}
-
-impl TestApp {
-    /// The JOSE header of the app's own tokens, with `typ` replaced (`None` drops it).
-    pub fn header(&self, typ: Option<&str>) -> Value {
-        let mut header = serde_json::json!({"alg": "RS256", "kid": self.signer.kid().as_str()});
-        if let Some(typ) = typ {
-            header["typ"] = typ.into();
-        }
-        header
-    }
-}
-
-#[derive(Debug)]
-pub struct TestResponse {
-    pub status: u16,
-    pub headers: hyper::HeaderMap,
-    pub text: String,
-}
-
-impl TestResponse {
-    pub fn json(&self) -> Value {
-        serde_json::from_str(&self.text)
-            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text))
-    }
-
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).map(|v| v.to_str().unwrap())
-    }
-
-    /// Asserts a JSON error body with this status, `detail` and (optionally) RFC `error`.
-    pub fn assert_error(&self, status: u16, detail: &str, error: Option<&str>) {
-        assert_eq!(self.status, status, "{}", self.text);
-        assert_eq!(self.header("content-type"), Some("application/json"));
-        let body = self.json();
-        assert_eq!(body["detail"], detail, "{}", self.text);
-        match error {
-            Some(code) => {
-                assert_eq!(body["error"], code, "{}", self.text);
-                assert!(body["error_description"].is_string(), "{}", self.text);
-            }
-            None => assert!(body.get("error").is_none(), "{}", self.text),
-        }
     }
 }
 

@@ -1,0 +1,36 @@
+//! What a test gets back from the app, and the error-body assertion every contract test uses.
+
+use serde_json::Value;
+
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: hyper::HeaderMap,
+    pub text: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.text)
+            .unwrap_or_else(|e| panic!("body is not JSON ({e}): {}", self.text))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(|v| v.to_str().unwrap())
+    }
+
+    /// Asserts a JSON error body with this status, `detail` and (optionally) RFC `error`.
+    pub fn assert_error(&self, status: u16, detail: &str, error: Option<&str>) {
+        assert_eq!(self.status, status, "{}", self.text);
+        assert_eq!(self.header("content-type"), Some("application/json"));
+        let body = self.json();
+        assert_eq!(body["detail"], detail, "{}", self.text);
+        match error {
+            Some(code) => {
+                assert_eq!(body["error"], code, "{}", self.text);
+                assert!(body["error_description"].is_string(), "{}", self.text);
+            }
+            None => assert!(body.get("error").is_none(), "{}", self.text),
+        }
+    }
+}

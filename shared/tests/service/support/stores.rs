@@ -1,0 +1,129 @@
+//! The stores a test app runs on: in memory, or fresh tables on the DynamoDB server; and a
+//! user store that counts the calls made through it.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::Arc;
+
+use token_service::clock::UnixSeconds;
+use token_service::domain::{User, Username};
+use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
+use token_service::keys::KeySetStore;
+use token_service::sessions::{DynamoSessionStore, MemorySessionStore, SessionStore};
+use token_service::store::{
+    AccountChange, DynamoUserStore, MemoryUserStore, StoreError, UserStore,
+};
+
+use super::Backend;
+
+/// A store that counts reads and writes on the way through to a real one.
+pub struct CountingStore {
+    inner: MemoryUserStore,
+    reads: AtomicU32,
+    writes: AtomicU32,
+}
+
+impl CountingStore {
+    pub fn new(inner: MemoryUserStore) -> Self {
+        Self {
+            inner,
+            reads: AtomicU32::new(0),
+            writes: AtomicU32::new(0),
+        }
+    }
+
+    /// (reads, writes) since the last call.
+    pub fn take(&self) -> (u32, u32) {
+        (
+            self.reads.swap(0, Ordering::SeqCst),
+            self.writes.swap(0, Ordering::SeqCst),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl UserStore for CountingStore {
+    async fn get(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.get(username).await
+    }
+    async fn insert(&self, user: &User) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.insert(user).await
+    }
+    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.set_password_hash(username, hash).await
+    }
+    async fn record_login_failure(
+        &self,
+        username: &Username,
+        at: UnixSeconds,
+    ) -> Result<Option<u32>, StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.record_login_failure(username, at).await
+    }
+    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.clear_login_failures(username).await
+    }
+    async fn update_account(
+        &self,
+        username: &Username,
+        change: &AccountChange,
+    ) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.update_account(username, change).await
+    }
+    async fn list(&self) -> Result<Vec<User>, StoreError> {
+        self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.list().await
+    }
+}
+
+/// The key set of a test app: in memory, or in a fresh keys table on the DynamoDB server.
+pub async fn key_set_store(backend: Backend) -> Arc<dyn KeySetStore> {
+    match backend {
+        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemoryKeySetStore::new()),
+        Backend::DynamoDb => {
+            let aws = aws_config::load_from_env().await;
+            let table = format!("keys-test-{}", uuid::Uuid::new_v4());
+            let store = DynamoKeySetStore::new(token_service::store::dynamodb_client(&aws), table);
+            store.create_table().await.expect("create keys table");
+            Arc::new(store)
+        }
+    }
+}
+
+/// The sessions of a test app: in memory, or in a fresh tokens table on the DynamoDB server.
+pub async fn session_store(backend: Backend) -> Arc<dyn SessionStore> {
+    match backend {
+        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemorySessionStore::new()),
+        Backend::DynamoDb => {
+            let aws = aws_config::load_from_env().await;
+            let table = format!("tokens-test-{}", uuid::Uuid::new_v4());
+            let store = DynamoSessionStore::new(token_service::store::dynamodb_client(&aws), table);
+            store.create_table().await.expect("create tokens table");
+            Arc::new(store)
+        }
+    }
+}
+
+/// A fresh DynamoDB table with a unique name on the test server.
+pub async fn dynamodb_store() -> DynamoUserStore {
+    assert!(
+        std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok(),
+        "DynamoDB tests need a DynamoDB-compatible server: run scripts/test.sh"
+    );
+    let table = format!("users-test-{}", uuid::Uuid::new_v4());
+    let store = DynamoUserStore::from_env(table).await;
+    store.create_table().await.expect("create test table");
+    store
+}
+
+/// An empty store of the given kind.
+pub async fn empty_store(backend: Backend) -> Arc<dyn UserStore> {
+    match backend {
+        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemoryUserStore::new()),
+        Backend::DynamoDb => Arc::new(dynamodb_store().await),
+    }
+}
