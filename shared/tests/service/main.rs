@@ -6,8 +6,10 @@
 mod support;
 
 mod deployment_routes;
+mod hostile_tokens;
 mod protected_endpoints;
 mod refresh_tokens;
+mod revocation;
 mod sample_events;
 mod sign_in_cost;
 mod signing_keys;

@@ -14,11 +14,14 @@ use serde_json::{json, Value};
 use token_service::app::Duty;
 use token_service::config::{Config, Environment, Mode, SignerChoice};
 use token_service::store::{demo_users, MemoryUserStore, UserStore as _};
-use token_service::tokens::IssuerUrl;
 use token_service::{http, AppState, Endpoint};
 use tower::ServiceExt as _;
 
 use crate::support::{self, CountingStore};
+
+mod expectations;
+
+use expectations::{expectations, issuer};
 
 fn events_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../events")
@@ -39,147 +42,6 @@ fn env_vars() -> HashMap<String, String> {
 fn config() -> Config {
     let vars = env_vars();
     Config::from_lookup(Mode::Function, |name| vars.get(name).cloned()).unwrap()
-}
-
-/// The issuer of events/env.json.
-fn issuer() -> String {
-    match config().tokens.issuer {
-        IssuerUrl::Fixed(url) => url,
-        IssuerUrl::FromApiDomain => panic!("events/env.json names its issuer"),
-    }
-}
-
-/// What each sample event must produce: status, and the body or its `detail`.
-fn expectations() -> HashMap<&'static str, (u16, Value)> {
-    let invalid_grant = json!({"detail": "Incorrect username or password"});
-    HashMap::from([
-        (
-            "token-success",
-            (
-                200,
-                json!({"token_type": "bearer", "scope": "me items", "expires_in": 1800}),
-            ),
-        ),
-        (
-            "token-success-base64",
-            (200, json!({"token_type": "bearer", "scope": "me"})),
-        ),
-        (
-            "token-wrong-password",
-            (400, json!({"error": "invalid_grant"})),
-        ),
-        ("token-disabled-user", (400, invalid_grant)),
-        (
-            "token-invalid-scope",
-            (400, json!({"error": "invalid_scope"})),
-        ),
-        (
-            "token-unsupported-grant-type",
-            (400, json!({"error": "unsupported_grant_type"})),
-        ),
-        (
-            "token-missing-password",
-            (
-                400,
-                json!({"error": "invalid_request", "detail": "missing required field: password"}),
-            ),
-        ),
-        (
-            "token-json-body",
-            (400, json!({"error": "invalid_request"})),
-        ),
-        (
-            "users-me-success",
-            (
-                200,
-                json!({"username": "johndoe", "email": "johndoe@example.com", "full_name": "John Doe", "disabled": false}),
-            ),
-        ),
-        (
-            "users-me-no-token",
-            (401, json!({"detail": "Not authenticated"})),
-        ),
-        (
-            "users-me-expired-token",
-            (
-                401,
-                json!({"detail": "Could not validate credentials", "error": "invalid_token"}),
-            ),
-        ),
-        (
-            "users-me-insufficient-scope",
-            (
-                403,
-                json!({"detail": "Not enough permissions", "error": "insufficient_scope"}),
-            ),
-        ),
-        (
-            "users-me-items-success",
-            (200, json!([{"item_id": "Foo", "owner": "johndoe"}])),
-        ),
-        (
-            "users-me-items-insufficient-scope",
-            (403, json!({"detail": "Not enough permissions"})),
-        ),
-        ("status-success", (200, json!({"status": "ok"}))),
-        (
-            "status-invalid-token",
-            (401, json!({"detail": "Could not validate credentials"})),
-        ),
-        (
-            "status-inactive-user",
-            (
-                401,
-                json!({"detail": "Inactive user", "error": "invalid_token"}),
-            ),
-        ),
-        (
-            "status-default-route-unknown-path",
-            (404, json!({"detail": "Not Found"})),
-        ),
-        (
-            "status-default-route-wrong-method",
-            (405, json!({"detail": "Method Not Allowed"})),
-        ),
-        (
-            "token-refresh-invalid",
-            (
-                400,
-                json!({"error": "invalid_grant", "detail": "Refresh token is invalid, expired or revoked"}),
-            ),
-        ),
-        ("revoke-success", (200, json!({}))),
-        (
-            "revoke-missing-token",
-            (
-                400,
-                json!({"error": "invalid_request", "detail": "missing required field: token"}),
-            ),
-        ),
-        // The verifying functions' key set: the events' key, from TRUSTED_KEYS.
-        ("jwks-success", (200, json!({"keys": [trusted_jwk()]}))),
-        (
-            "openid-configuration-success",
-            (
-                200,
-                json!({
-                    "issuer": issuer(),
-                    "jwks_uri": format!("{}/.well-known/jwks.json", issuer()),
-                    "token_endpoint": format!("{}/token", issuer()),
-                    "revocation_endpoint": format!("{}/revoke", issuer()),
-                    "grant_types_supported": ["password", "refresh_token"],
-                    "id_token_signing_alg_values_supported": ["RS256"],
-                }),
-            ),
-        ),
-    ])
-}
-
-/// The one public key of `TRUSTED_KEYS` in events/env.json.
-fn trusted_jwk() -> Value {
-    let keys: Value = serde_json::from_str(&env_vars()["TRUSTED_KEYS"]).unwrap();
-    assert_eq!(keys["keys"].as_array().unwrap().len(), 1);
-    keys["keys"][0].clone()
 }
 
 /// The function a sample event is for, from its file name (`<function>-<case>.json`).

@@ -332,6 +332,14 @@ impl TestApp {
             .access_token
     }
 
+    /// An operator's `change` to `user`'s account, as `authctl user ...` makes it.
+    pub async fn change_account(&self, user: &str, change: &token_service::store::AccountChange) {
+        self.store
+            .update_account(&username(user), change)
+            .await
+            .unwrap();
+    }
+
     /// Verifies a token the app issued, at the app's time.
     pub async fn verify(&self, token: &str) -> token_service::tokens::AccessClaims {
         self.state
