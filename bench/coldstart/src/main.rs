@@ -23,20 +23,18 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
-use base64::Engine as _;
-use serde_json::{json, Value};
-use token_service::keys::{KeyLocation, KeyRecord};
-use token_service::tokens::{LocalRsaSigner, Signer as _};
+use serde_json::Value;
+use token_service::tokens::LocalRsaSigner;
+
+mod stub;
+
+use stub::*;
 
 /// The functions, each with the sample event its first invocation gets and the status the
 /// response must carry.
@@ -53,185 +51,6 @@ const FUNCTIONS: [(&str, &str, u16); 7] = [
         200,
     ),
 ];
-
-/// The KMS key the stub's key set names; the probe's own RSA key signs for it.
-const KEY_ARN: &str = "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000";
-const USERS_TABLE: &str = "users";
-const KEYS_TABLE: &str = "keys";
-const TOKENS_TABLE: &str = "tokens";
-
-/// What the stub saw of the current run.
-#[derive(Default)]
-struct Run {
-    event: Value,
-    nexts: u32,
-    first_next: Option<Instant>,
-    response: Option<(Instant, Value)>,
-    error: Option<String>,
-    /// AWS requests answered, and how many came before the first `next` (during init).
-    aws_requests: u32,
-    aws_requests_during_init: u32,
-}
-
-#[derive(Clone)]
-struct Stub {
-    run: Arc<Mutex<Run>>,
-    /// DynamoDB item of the demo user johndoe.
-    johndoe: Arc<Value>,
-    /// DynamoDB item of the key set: one KMS key, the probe's.
-    key_set: Arc<Value>,
-    /// Signs for [`KEY_ARN`].
-    signer: Arc<LocalRsaSigner>,
-}
-
-async fn next_invocation(State(stub): State<Stub>) -> Response {
-    let event = {
-        let mut run = stub.run.lock().unwrap();
-        run.nexts += 1;
-        if run.nexts > 1 {
-            None
-        } else {
-            run.first_next = Some(Instant::now());
-            Some(run.event.clone())
-        }
-    };
-    let Some(event) = event else {
-        // The process has answered its one event; it waits here until the probe ends it.
-        std::future::pending::<()>().await;
-        unreachable!()
-    };
-    let deadline = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis()
-        + 30_000;
-    let mut headers = HeaderMap::new();
-    for (name, value) in [
-        ("lambda-runtime-aws-request-id", "probe-request".to_owned()),
-        ("lambda-runtime-deadline-ms", deadline.to_string()),
-        (
-            "lambda-runtime-invoked-function-arn",
-            "arn:aws:lambda:us-east-1:123456789012:function:probe".to_owned(),
-        ),
-        (
-            "lambda-runtime-trace-id",
-            "Root=1-00000000-000000000000000000000000".to_owned(),
-        ),
-        ("content-type", "application/json".to_owned()),
-    ] {
-        headers.insert(name, HeaderValue::from_str(&value).unwrap());
-    }
-    (headers, event.to_string()).into_response()
-}
-
-async fn invocation_response(State(stub): State<Stub>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    stub.run.lock().unwrap().response = Some((Instant::now(), value));
-    StatusCode::ACCEPTED
-}
-
-async fn error_report(State(stub): State<Stub>, body: Bytes) -> StatusCode {
-    stub.run.lock().unwrap().error = Some(String::from_utf8_lossy(&body).into_owned());
-    StatusCode::ACCEPTED
-}
-
-/// The AWS JSON protocols of DynamoDB and KMS, as much of them as the functions use.
-async fn aws_json(State(stub): State<Stub>, headers: HeaderMap, body: Bytes) -> Response {
-    let target = headers
-        .get("x-amz-target")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    {
-        let mut run = stub.run.lock().unwrap();
-        run.aws_requests += 1;
-        if run.first_next.is_none() {
-            run.aws_requests_during_init += 1;
-        }
-    }
-    let request: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let (content_type, body) = match target.split_once('.') {
-        Some(("DynamoDB_20120810", "GetItem")) => {
-            let item = match request["TableName"].as_str() {
-                Some(USERS_TABLE) => json!({ "Item": *stub.johndoe }),
-                Some(KEYS_TABLE) => json!({ "Item": *stub.key_set }),
-                // No sessions: the revoke event names an unknown refresh token.
-                Some(TOKENS_TABLE) => json!({}),
-                _ => return (StatusCode::BAD_REQUEST, "stub: no such table").into_response(),
-            };
-            ("application/x-amz-json-1.0", item)
-        }
-        Some(("DynamoDB_20120810", "UpdateItem" | "PutItem" | "TransactWriteItems")) => {
-            ("application/x-amz-json-1.0", json!({}))
-        }
-        Some(("TrentService", "Sign")) => {
-            if request["KeyId"] != KEY_ARN || request["MessageType"] != "RAW" {
-                return (
-                    StatusCode::BAD_REQUEST,
-                    format!("stub: cannot sign {request}"),
-                )
-                    .into_response();
-            }
-            let b64 = base64::engine::general_purpose::STANDARD;
-            let Ok(message) = b64.decode(request["Message"].as_str().unwrap_or_default()) else {
-                return (StatusCode::BAD_REQUEST, "stub: bad Message").into_response();
-            };
-            let key = stub.signer.signing_key(0).await.expect("local key");
-            let signature = stub
-                .signer
-                .sign(&key, &message)
-                .await
-                .expect("local signature");
-            let signed = json!({
-                "KeyId": KEY_ARN,
-                "Signature": b64.encode(signature),
-                "SigningAlgorithm": "RSASSA_PKCS1_V1_5_SHA_256",
-            });
-            ("application/x-amz-json-1.1", signed)
-        }
-        _ => return (StatusCode::BAD_REQUEST, format!("stub: no {target}")).into_response(),
-    };
-    (
-        [
-            ("content-type", content_type),
-            ("x-amzn-requestid", "probe"),
-        ],
-        body.to_string(),
-    )
-        .into_response()
-}
-
-fn johndoe_item() -> Result<Value> {
-    let password = token_service::passwords::Password::parse("secret")?;
-    let hash = token_service::passwords::hash_password_blocking(&password)?;
-    Ok(json!({
-        "username": {"S": "johndoe"},
-        "email": {"S": "johndoe@example.com"},
-        "full_name": {"S": "John Doe"},
-        "disabled": {"BOOL": false},
-        "password_hash": {"S": hash},
-        "allowed_scopes": {"S": "me items"},
-        "items": {"L": [{"M": {"item_id": {"S": "Foo"}}}]},
-        "failed_logins": {"N": "0"}
-    }))
-}
-
-/// The keys table's item: a key set with one KMS key whose public half is `signer`'s.
-fn key_set_item(signer: &LocalRsaSigner) -> Value {
-    let record = KeyRecord::new(
-        signer.public_key(),
-        KeyLocation::Kms {
-            key_id: KEY_ARN.to_owned(),
-        },
-        0,
-        0,
-    );
-    json!({
-        "id": {"S": "signing-keys"},
-        "version": {"N": "1"},
-        "keys": {"S": serde_json::to_string(&[record]).expect("a key set serialises")},
-    })
-}
-
 /// An access token for johndoe with every scope, as the token function would sign it for a
 /// request to the events' API domain.
 async fn probe_token(signer: Arc<LocalRsaSigner>, events: &Value) -> Result<String> {
