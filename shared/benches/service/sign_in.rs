@@ -1,0 +1,186 @@
+//! Sign-in figures: signing through KMS against the in-process key, and the cost of every
+//! sign-in outcome.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use token_service::domain::ScopeSet;
+
+use super::measure_async;
+use super::support::{self, TestApp, NOW};
+
+/// Token issue and `POST /token` with the signer a deployment uses (KMS, here moto's over
+/// HTTP on 127.0.0.1) against the in-process key, as a ratio: the machine is noisy, the ratio
+/// is what carries over.
+pub async fn kms_vs_local_signing(app: &TestApp) {
+    use token_service::keys::store::MemoryKeySetStore;
+    use token_service::keys::{CachePolicy, KeySetCache};
+    use token_service::tokens::{KmsSigner, TokenIssuer};
+
+    let kms = aws_sdk_kms::Client::new(&aws_config::load_from_env().await);
+    let key = kms
+        .create_key()
+        .key_spec(aws_sdk_kms::types::KeySpec::Rsa2048)
+        .key_usage(aws_sdk_kms::types::KeyUsageType::SignVerify)
+        .send()
+        .await
+        .expect("moto's KMS")
+        .key_metadata()
+        .unwrap()
+        .arn()
+        .unwrap()
+        .to_owned();
+    let keys = Arc::new(KeySetCache::new(
+        Arc::new(MemoryKeySetStore::new()),
+        CachePolicy::default(),
+    ));
+    let issuer = TokenIssuer::new(
+        &support::token_settings(),
+        Arc::new(KmsSigner::new(kms, keys, Some(key))),
+    );
+    let user = support::username("johndoe");
+    let scope = ScopeSet::parse("me items").unwrap();
+    // The first issue publishes the key (GetPublicKey, key-set write); not measured.
+    issuer
+        .issue(support::ISSUER, &user, &scope, None, NOW)
+        .await
+        .unwrap();
+    let local = measure_async(300, || async {
+        app.issuer
+            .issue(support::ISSUER, &user, &scope, None, NOW)
+            .await
+            .unwrap();
+    })
+    .await;
+    local.print("jwt issue, in-process RSA key");
+    let remote = measure_async(300, || async {
+        issuer
+            .issue(support::ISSUER, &user, &scope, None, NOW)
+            .await
+            .unwrap();
+    })
+    .await;
+    remote.print("jwt issue, KMS Sign (moto over HTTP)");
+
+    let kms_state = token_service::AppState {
+        issuer: Some(Arc::new(issuer)),
+        ..app.state.clone()
+    };
+    let routers = [
+        (
+            "POST /token, in-process RSA key",
+            token_service::http::router_of_all(app.state.clone()),
+        ),
+        (
+            "POST /token, KMS Sign (moto)",
+            token_service::http::router_of_all(kms_state),
+        ),
+    ];
+    let mut p50s = Vec::new();
+    for (name, router) in routers {
+        let stats = measure_async(40, || {
+            let router = router.clone();
+            async move {
+                use tower::ServiceExt as _;
+                let request = axum::http::Request::post("/token")
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body(axum::body::Body::from(
+                        "username=johndoe&password=secret&scope=me",
+                    ))
+                    .unwrap();
+                let response = router.oneshot(request).await.unwrap();
+                assert_eq!(response.status(), 200);
+            }
+        })
+        .await;
+        stats.print(name);
+        p50s.push(stats.percentile(0.5));
+    }
+    println!(
+        "KMS signing vs in-process: issue p50 {:.1}x, POST /token p50 {:.2}x",
+        remote.percentile(0.5).as_secs_f64() / local.percentile(0.5).as_secs_f64(),
+        p50s[1].as_secs_f64() / p50s[0].as_secs_f64()
+    );
+}
+
+/// The median `POST /token` time of every sign-in outcome, and the largest ratio between them:
+/// timing must not tell a wrong password from an unknown, disabled or locked account.
+pub async fn uniform_cost(app: &TestApp) {
+    const RUNS: usize = 30;
+    let johndoe = app
+        .store
+        .get(&support::username("johndoe"))
+        .await
+        .unwrap()
+        .unwrap();
+    // Fresh accounts per attempt where failures would otherwise lock the account and turn
+    // the outcome into "locked".
+    for i in 0..RUNS + 1 {
+        for (prefix, disabled) in [("wrong", false), ("disabled", true)] {
+            let mut user = johndoe.clone();
+            user.username = support::username(&format!("{prefix}{i}"));
+            user.disabled = disabled;
+            app.store.insert(&user).await.unwrap();
+        }
+    }
+    let mut locked = johndoe.clone();
+    locked.username = support::username("locked");
+    locked.failed_logins = 20;
+    locked.last_failed_login = Some(NOW);
+    app.store.insert(&locked).await.unwrap();
+
+    /// (outcome, the form of attempt `i`, the status it must get)
+    type Outcome<'a> = (&'a str, &'a dyn Fn(usize) -> String, u16);
+    let outcomes: [Outcome; 5] = [
+        (
+            "success",
+            &|_| "username=johndoe&password=secret".into(),
+            200,
+        ),
+        (
+            "wrong password",
+            &|i| format!("username=wrong{i}&password=nope"),
+            400,
+        ),
+        (
+            "unknown user",
+            &|_| "username=nobody&password=secret".into(),
+            400,
+        ),
+        (
+            "disabled user",
+            &|i| format!("username=disabled{i}&password=secret"),
+            400,
+        ),
+        (
+            "locked account",
+            &|_| "username=locked&password=secret".into(),
+            400,
+        ),
+    ];
+    let mut medians = Vec::new();
+    for (name, form, status) in outcomes {
+        let mut i = 0;
+        let stats = measure_async(RUNS, || {
+            i += 1;
+            let form = form(i);
+            async move {
+                assert_eq!(app.token(&form).await.status, status, "{name}");
+            }
+        })
+        .await;
+        stats.print(&format!("POST /token, {name}"));
+        medians.push((name, stats.percentile(0.5)));
+    }
+    let failures = &medians[1..];
+    let ratio = |set: &[(&str, Duration)]| {
+        let max = set.iter().map(|(_, d)| *d).max().unwrap();
+        let min = set.iter().map(|(_, d)| *d).min().unwrap();
+        max.as_secs_f64() / min.as_secs_f64()
+    };
+    println!(
+        "sign-in cost: largest ratio between failure outcomes {:.3} (target < 1.05); with success {:.3}",
+        ratio(failures),
+        ratio(&medians)
+    );
+}
