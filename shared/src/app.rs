@@ -6,8 +6,10 @@
 
 use std::sync::Arc;
 
+use crate::attempts::{AttemptStore, DynamoAttemptStore, MemoryAttemptStore};
 use crate::clock::{Clock, SystemClock, UnixSeconds};
 use crate::config::{Config, KeySetChoice, SessionSettings, SignerChoice, StoreChoice};
+use crate::domain::lockout::LockoutPolicy;
 use crate::keys::store::{
     update_key_set, DynamoKeySetStore, FileKeySetStore, MemoryKeySetStore, UpdateError,
 };
@@ -32,6 +34,9 @@ pub struct AppState {
     /// Refresh-token sessions.
     pub sessions: Arc<dyn SessionStore>,
     pub session_settings: SessionSettings,
+    /// Sign-in attempt counters, and the budgets they are held to.
+    pub attempts: Arc<dyn AttemptStore>,
+    pub lockout: LockoutPolicy,
     pub passwords: Arc<PasswordHasher>,
     pub clock: Arc<dyn Clock>,
 }
@@ -74,6 +79,8 @@ impl AppState {
             store,
             sessions: Arc::new(MemorySessionStore::new()),
             session_settings: SessionSettings::default(),
+            attempts: Arc::new(MemoryAttemptStore::new()),
+            lockout: LockoutPolicy::default(),
             passwords: Arc::new(PasswordHasher::new()),
             clock: Arc::new(SystemClock),
         }
@@ -84,6 +91,15 @@ impl AppState {
         Self {
             sessions,
             session_settings: settings,
+            ..self
+        }
+    }
+
+    /// The same state counting sign-in attempts in `attempts`, held to `lockout`.
+    pub fn with_attempts(self, attempts: Arc<dyn AttemptStore>, lockout: LockoutPolicy) -> Self {
+        Self {
+            attempts,
+            lockout,
             ..self
         }
     }
@@ -124,13 +140,24 @@ impl AppState {
             None
         };
 
-        let sessions: Arc<dyn SessionStore> = match (config.store, &aws) {
-            (StoreChoice::DynamoDb, Some(aws)) => Arc::new(DynamoSessionStore::new(
-                dynamodb_client(aws),
-                &config.tokens_table,
-            )),
-            _ => Arc::new(MemorySessionStore::new()),
-        };
+        // Sessions and attempt counters share the tokens table.
+        let (sessions, attempts): (Arc<dyn SessionStore>, Arc<dyn AttemptStore>) =
+            match (config.store, &aws) {
+                (StoreChoice::DynamoDb, Some(aws)) => {
+                    let client = dynamodb_client(aws);
+                    (
+                        Arc::new(DynamoSessionStore::new(
+                            client.clone(),
+                            &config.tokens_table,
+                        )),
+                        Arc::new(DynamoAttemptStore::new(client, &config.tokens_table)),
+                    )
+                }
+                _ => (
+                    Arc::new(MemorySessionStore::new()),
+                    Arc::new(MemoryAttemptStore::new()),
+                ),
+            };
         let store: Arc<dyn UserStore> = match (config.store, &aws) {
             (StoreChoice::DynamoDb, Some(aws)) => Arc::new(DynamoUserStore::new(
                 dynamodb_client(aws),
@@ -148,6 +175,7 @@ impl AppState {
         };
         Ok(Self::new(issuer, verifier, keys, store)
             .with_sessions(sessions, config.sessions)
+            .with_attempts(attempts, LockoutPolicy::default())
             .with_clock(clock))
     }
 }

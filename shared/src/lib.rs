@@ -2,17 +2,19 @@
 //! function, `authctl` and the tests share.
 //!
 //! A module per concept, each allowed to touch only what its name says:
-//! - [`domain`]: scopes, usernames, users, the lockout rule. Pure types, no I/O.
+//! - [`domain`]: scopes, usernames, users, source addresses, the sign-in budgets. Pure types, no I/O.
 //! - [`oauth`]: the OAuth procedures (the password grant, bearer authorization). No HTTP.
 //! - [`tokens`]: access-token claims, signers, issuing and verifying. Time comes in as a parameter.
 //! - [`keys`]: public signing keys as data: the key set, its rotation, its stores and cache.
 //! - [`passwords`]: Argon2id hashing and the secret [`passwords::Password`] type.
 //! - [`store`]: the user store trait, in memory and in DynamoDB.
+//! - [`attempts`]: the sign-in attempt counters behind the lockout budgets.
 //! - [`http`]: the only code that knows HTTP: the axum router, one file per endpoint, the
 //!   error-to-response mapping, our form and Bearer parsers, the Lambda entry point.
 //! - [`app`] builds the shared state from [`config`]; [`clock`] is the injected time.
 
 pub mod app;
+pub mod attempts;
 pub mod clock;
 pub mod config;
 pub mod domain;

@@ -174,6 +174,8 @@ async fn run_hashing<T: Send + 'static>(
 #[derive(Debug, Default)]
 pub struct PasswordHasher {
     verifications: AtomicU64,
+    /// Of those, the ones against a stored hash (not the dummy): what a guesser gets.
+    checks_of_stored_hashes: AtomicU64,
 }
 
 impl PasswordHasher {
@@ -191,6 +193,9 @@ impl PasswordHasher {
     /// mismatch: it can only refuse a sign-in, never allow one.
     pub async fn verify(&self, password: &Password, stored: Option<String>) -> bool {
         self.verifications.fetch_add(1, Ordering::Relaxed);
+        if stored.is_some() {
+            self.checks_of_stored_hashes.fetch_add(1, Ordering::Relaxed);
+        }
         let password = password.clone();
         run_hashing(move || verify_password_blocking(password.expose(), stored.as_deref()))
             .await
@@ -200,6 +205,12 @@ impl PasswordHasher {
     /// Verifications started through this hasher.
     pub fn verifications(&self) -> u64 {
         self.verifications.load(Ordering::Relaxed)
+    }
+
+    /// Verifications made against a stored hash (the dummy hash not counted): how many
+    /// guesses were really checked.
+    pub fn checks_of_stored_hashes(&self) -> u64 {
+        self.checks_of_stored_hashes.load(Ordering::Relaxed)
     }
 }
 
@@ -346,5 +357,6 @@ mod tests {
         assert!(!hasher.verify(&pw("other"), Some(hash)).await);
         assert!(!hasher.verify(&pw("secret"), None).await);
         assert_eq!(hasher.verifications(), 3);
+        assert_eq!(hasher.checks_of_stored_hashes(), 2);
     }
 }

@@ -2,7 +2,7 @@
 //! them, on a local or test server. Idempotent.
 
 use anyhow::Result;
-use token_service::config::{DEFAULT_KEYS_TABLE, DEFAULT_TOKENS_TABLE};
+use token_service::config::DEFAULT_KEYS_TABLE;
 use token_service::keys::store::DynamoKeySetStore;
 use token_service::sessions::DynamoSessionStore;
 use token_service::store::dynamodb_client;
@@ -13,9 +13,6 @@ use super::TableArgs;
 pub struct Args {
     #[command(flatten)]
     users: TableArgs,
-    /// DynamoDB table holding refresh-token sessions.
-    #[arg(long, env = "TOKENS_TABLE", default_value = DEFAULT_TOKENS_TABLE)]
-    tokens_table: String,
     /// DynamoDB table holding the signing key set.
     #[arg(long, env = "KEYS_TABLE", default_value = DEFAULT_KEYS_TABLE)]
     keys_table: String,
@@ -24,15 +21,15 @@ pub struct Args {
 pub async fn run(args: Args) -> Result<()> {
     args.users.store().await.create_table().await?;
     let client = dynamodb_client(&aws_config::load_from_env().await);
-    DynamoSessionStore::new(client.clone(), &args.tokens_table)
+    DynamoSessionStore::new(client.clone(), &args.users.tokens_table)
         .create_table()
         .await?;
     DynamoKeySetStore::new(client, &args.keys_table)
         .create_table()
         .await?;
     eprintln!(
-        "tables `{}` (users), `{}` (sessions) and `{}` (keys) are ready",
-        args.users.table, args.tokens_table, args.keys_table
+        "tables `{}` (users), `{}` (sessions and sign-in counters) and `{}` (keys) are ready",
+        args.users.table, args.users.tokens_table, args.keys_table
     );
     Ok(())
 }

@@ -7,20 +7,31 @@ pub mod token;
 pub mod user;
 
 use anyhow::Result;
+use token_service::attempts::DynamoAttemptStore;
+use token_service::config::DEFAULT_TOKENS_TABLE;
 use token_service::domain::ScopeSet;
-use token_service::store::DynamoUserStore;
+use token_service::store::{dynamodb_client, DynamoUserStore};
 
-/// The users table a command works on.
+/// The tables an account command works on: the users, and the tokens table that also holds
+/// the sign-in attempt counters.
 #[derive(clap::Args)]
 pub struct TableArgs {
     /// DynamoDB table holding the users.
     #[arg(long, env = "USERS_TABLE", default_value = token_service::config::DEFAULT_TABLE)]
     pub table: String,
+    /// DynamoDB table holding refresh-token sessions and sign-in attempt counters.
+    #[arg(long, env = "TOKENS_TABLE", default_value = DEFAULT_TOKENS_TABLE)]
+    pub tokens_table: String,
 }
 
 impl TableArgs {
     pub async fn store(&self) -> DynamoUserStore {
         DynamoUserStore::from_env(&self.table).await
+    }
+
+    pub async fn attempts(&self) -> DynamoAttemptStore {
+        let client = dynamodb_client(&aws_config::load_from_env().await);
+        DynamoAttemptStore::new(client, &self.tokens_table)
     }
 }
 

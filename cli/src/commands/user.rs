@@ -7,8 +7,10 @@ use std::io::{BufRead, IsTerminal};
 
 use anyhow::Result;
 use serde::Serialize;
+use token_service::attempts::{AttemptStore as _, SignInCounters};
 use token_service::clock::{Clock as _, SystemClock, UnixSeconds};
-use token_service::domain::{lockout, StoredItem, User, Username};
+use token_service::domain::lockout::LockoutPolicy;
+use token_service::domain::{SourceAddress, StoredItem, User, Username};
 use token_service::passwords::{Password, PasswordHasher};
 use token_service::store::{demo_users, AccountChange, StoreError, UserStore as _};
 
@@ -33,7 +35,7 @@ pub enum Command {
     SetScopes(SetScopesArgs),
     /// Set a new password (stdin or prompt); ends every token and session of the user.
     SetPassword(PasswordArgs),
-    /// Clear the failed sign-in count, ending a lockout.
+    /// End every lockout of the account: its per-address locks and its hourly ceiling.
     Unlock(NameArgs),
     /// End every access token and session of the user now.
     Revoke(NameArgs),
@@ -115,14 +117,24 @@ struct AccountView {
     disabled: bool,
     scopes: String,
     items: Vec<String>,
-    failed_logins: u32,
-    locked_until: Option<UnixSeconds>,
+    /// Unsuccessful sign-ins counted against the account's hourly ceiling (all addresses
+    /// together); `None` in listings, which do not read the counters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    recent_failures: Option<u64>,
+    /// When the account last failed to sign in, within the current window.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    last_failure: Option<UnixSeconds>,
+    /// The account's ceiling is reached: every address is refused until the window ends
+    /// (`authctl user unlock` ends it, and every per-address lock of the account, at once).
+    locked_out: bool,
+    /// Raised by each unlock: the account's sign-in counters start afresh.
+    lockout_epoch: u64,
     /// Raised by each revocation; tokens of earlier versions are refused.
     token_version: u64,
 }
 
 impl AccountView {
-    fn of(user: &User, now: UnixSeconds) -> Self {
+    fn of(user: &User) -> Self {
         AccountView {
             username: user.username.to_string(),
             full_name: user.full_name.clone(),
@@ -130,11 +142,30 @@ impl AccountView {
             disabled: user.disabled,
             scopes: user.allowed_scopes.to_string(),
             items: user.items.iter().map(|i| i.item_id.clone()).collect(),
-            failed_logins: user.failed_logins,
-            locked_until: lockout::locked_until(user.failed_logins, user.last_failed_login)
-                .filter(|until| *until > now),
+            recent_failures: None,
+            last_failure: None,
+            locked_out: false,
+            lockout_epoch: user.lockout_epoch,
             token_version: user.token_version,
         }
+    }
+
+    /// The view with the account's current sign-in counter, read from the tokens table.
+    async fn with_attempts(mut self, user: &User, table: &TableArgs) -> Result<Self> {
+        let policy = LockoutPolicy::default();
+        // The source does not matter for the account counter.
+        let counters = SignInCounters::new(
+            &policy,
+            &user.username,
+            user.lockout_epoch,
+            &SourceAddress::unknown(),
+            now(),
+        );
+        let state = table.attempts().await.read(&counters.account).await?;
+        self.recent_failures = Some(state.count);
+        self.last_failure = state.last_failure;
+        self.locked_out = !policy.per_account.admits(state.count);
+        Ok(self)
     }
 
     fn print(&self, json: bool) -> Result<()> {
@@ -150,8 +181,11 @@ impl AccountView {
                     &self.scopes
                 },
                 if self.disabled { "disabled" } else { "enabled" },
-                self.locked_until
-                    .map_or(String::new(), |t| format!("  locked until {t}")),
+                match self.recent_failures {
+                    Some(n) if self.locked_out => format!("  locked out ({n} failures this hour)"),
+                    Some(n) if n > 0 => format!("  {n} failures this hour"),
+                    _ => String::new(),
+                },
                 if self.token_version > 0 {
                     format!("  token version {}", self.token_version)
                 } else {
@@ -168,12 +202,14 @@ pub async fn run(command: Command) -> Result<()> {
         Command::Add(args) => add(args).await,
         Command::Show(args) => {
             let user = get(&args.table, &args.username).await?;
-            AccountView::of(&user, now()).print(args.json)
+            AccountView::of(&user)
+                .with_attempts(&user, &args.table)
+                .await?
+                .print(args.json)
         }
         Command::List(args) => {
-            let now = now();
             let users = args.table.store().await.list().await?;
-            let views: Vec<AccountView> = users.iter().map(|u| AccountView::of(u, now)).collect();
+            let views: Vec<AccountView> = users.iter().map(AccountView::of).collect();
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&views)?);
             } else {
@@ -214,14 +250,14 @@ pub async fn run(command: Command) -> Result<()> {
             let change = AccountChange {
                 password_hash: Some(PasswordHasher::new().hash(&password).await?),
                 revoke_tokens: true,
-                clear_failures: true,
+                unlock: true,
                 ..AccountChange::default()
             };
             change_account(&args.table, &args.username, change, args.json).await
         }
         Command::Unlock(args) => {
             let change = AccountChange {
-                clear_failures: true,
+                unlock: true,
                 ..AccountChange::default()
             };
             change_account(&args.table, &args.username, change, args.json).await
@@ -269,7 +305,10 @@ async fn change_account(
         .get(&username)
         .await?
         .ok_or_else(|| StoreError::NotFound(username.clone()))?;
-    AccountView::of(&user, now()).print(json)
+    AccountView::of(&user)
+        .with_attempts(&user, table)
+        .await?
+        .print(json)
 }
 
 async fn add(args: AddArgs) -> Result<()> {
@@ -288,15 +327,14 @@ async fn add(args: AddArgs) -> Result<()> {
             .into_iter()
             .map(|item_id| StoredItem { item_id })
             .collect(),
-        failed_logins: 0,
-        last_failed_login: None,
+        lockout_epoch: 0,
         token_version: 0,
     };
     args.table.store().await.insert(&user).await?;
     if !args.json {
         eprintln!("added `{}`", user.username);
     }
-    AccountView::of(&user, now()).print(args.json)
+    AccountView::of(&user).print(args.json)
 }
 
 async fn seed_demo(table: TableArgs) -> Result<()> {

@@ -1,27 +1,120 @@
-//! Per-account sign-in throttling (RFC 6749 §4.3.2, OWASP Authentication): after a few
-//! consecutive failures an account is locked for a back-off that doubles with each further
-//! failure, capped, as Cognito does. The lock is derived from two stored fields, so one atomic
-//! counter update is all a failure costs.
+//! The sign-in budgets (RFC 6749 §4.3.2, OWASP Authentication): how many unsuccessful sign-ins
+//! a client may make before it is refused without a password check.
+//!
+//! Three budgets, each a count per fixed time window:
+//! - per account *and* source address: the lock a guesser meets, which does not lock the
+//!   account's owner out from anywhere else;
+//! - per source address across all accounts: slows credential stuffing from one address;
+//! - per account across all sources: a much higher ceiling, the last line against a guesser
+//!   with many addresses.
+//!
+//! Every attempt is counted *before* its password is checked, and it is admitted only if every
+//! count before it was under its limit, so parallel guesses cannot race past a budget. A
+//! success takes its own attempt back from the two wide budgets and clears the narrow one.
+//! Windows are fixed, so failures age out when their window ends: no request can keep a lock
+//! alive past it.
 
-/// Failures allowed before the first lock.
-pub const FREE_FAILURES: u32 = 5;
-/// Longest lock, reached after about ten further failures.
-pub const MAX_LOCK_SECONDS: i64 = 900;
+use crate::clock::UnixSeconds;
 
-/// When the account unlocks, if `failed_logins` consecutive failures, the last at
-/// `last_failed_login`, lock it at all.
-pub fn locked_until(failed_logins: u32, last_failed_login: Option<i64>) -> Option<i64> {
-    if failed_logins < FREE_FAILURES {
-        return None;
-    }
-    let doublings = (failed_logins - FREE_FAILURES).min(20);
-    let seconds = (1i64 << doublings).min(MAX_LOCK_SECONDS);
-    last_failed_login.map(|at| at.saturating_add(seconds))
+/// At most `limit` attempts per window of `window_seconds`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Budget {
+    pub limit: u64,
+    pub window_seconds: u64,
 }
 
-/// True while the account must refuse sign-ins without looking at the password.
-pub fn is_locked(failed_logins: u32, last_failed_login: Option<i64>, now: i64) -> bool {
-    locked_until(failed_logins, last_failed_login).is_some_and(|until| now < until)
+/// A window of a budget: its number (counted from the epoch) and when it ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub index: i64,
+    pub ends_at: UnixSeconds,
+}
+
+impl Budget {
+    /// The window `now` falls in.
+    pub fn window(&self, now: UnixSeconds) -> Window {
+        let length = self.window_seconds.max(1) as i64;
+        let index = now.div_euclid(length);
+        Window {
+            index,
+            ends_at: index.saturating_add(1).saturating_mul(length),
+        }
+    }
+
+    /// Whether an attempt that found `counted_before` attempts in its window may go on.
+    pub fn admits(&self, counted_before: u64) -> bool {
+        counted_before < self.limit
+    }
+}
+
+/// Which budget refused an attempt (for logs and metrics; the client sees one generic answer).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Exhausted {
+    SourceAndAccount,
+    Source,
+    Account,
+}
+
+impl Exhausted {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Exhausted::SourceAndAccount => "locked for this source",
+            Exhausted::Source => "source budget spent",
+            Exhausted::Account => "account ceiling reached",
+        }
+    }
+}
+
+/// The three budgets of a deployment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LockoutPolicy {
+    pub per_source_and_account: Budget,
+    pub per_source: Budget,
+    pub per_account: Budget,
+}
+
+/// Five tries per account and address per five minutes, as users expect of a sign-in form.
+pub const PER_SOURCE_AND_ACCOUNT: Budget = Budget {
+    limit: 5,
+    window_seconds: 300,
+};
+/// Fifty failures per address per fifteen minutes, across accounts: an office behind one
+/// address mistypes far less than that, a credential-stuffing list far more.
+pub const PER_SOURCE: Budget = Budget {
+    limit: 50,
+    window_seconds: 900,
+};
+/// A hundred failures per account per hour from all addresses together.
+pub const PER_ACCOUNT: Budget = Budget {
+    limit: 100,
+    window_seconds: 3600,
+};
+
+impl Default for LockoutPolicy {
+    fn default() -> Self {
+        LockoutPolicy {
+            per_source_and_account: PER_SOURCE_AND_ACCOUNT,
+            per_source: PER_SOURCE,
+            per_account: PER_ACCOUNT,
+        }
+    }
+}
+
+impl LockoutPolicy {
+    /// The first budget an attempt would overrun, given the counts its windows held before it
+    /// (in the order source-and-account, source, account); `None` admits it.
+    pub fn exhausted(&self, before: [u64; 3]) -> Option<Exhausted> {
+        let [pair, source, account] = before;
+        if !self.per_source_and_account.admits(pair) {
+            Some(Exhausted::SourceAndAccount)
+        } else if !self.per_source.admits(source) {
+            Some(Exhausted::Source)
+        } else if !self.per_account.admits(account) {
+            Some(Exhausted::Account)
+        } else {
+            None
+        }
+    }
 }
 
 #[cfg(test)]
@@ -29,28 +122,61 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_few_failures_do_not_lock() {
-        for n in 0..FREE_FAILURES {
-            assert_eq!(locked_until(n, Some(1000)), None);
-        }
+    fn windows_are_fixed_and_end_on_their_boundary() {
+        let budget = Budget {
+            limit: 5,
+            window_seconds: 300,
+        };
+        assert_eq!(
+            budget.window(1_000_000),
+            Window {
+                index: 3333,
+                ends_at: 1_000_200
+            }
+        );
+        assert_eq!(budget.window(1_000_199).index, 3333);
+        assert_eq!(budget.window(1_000_200).index, 3334);
+        assert_eq!(budget.window(-1).index, -1);
+        let zero = Budget {
+            limit: 1,
+            window_seconds: 0,
+        };
+        assert_eq!(zero.window(7).ends_at, 8);
     }
 
     #[test]
-    fn lock_doubles_and_is_capped() {
-        assert_eq!(locked_until(5, Some(1000)), Some(1001));
-        assert_eq!(locked_until(6, Some(1000)), Some(1002));
-        assert_eq!(locked_until(9, Some(1000)), Some(1016));
-        assert_eq!(locked_until(15, Some(1000)), Some(1000 + MAX_LOCK_SECONDS));
+    fn a_budget_admits_exactly_its_limit() {
+        let budget = PER_SOURCE_AND_ACCOUNT;
+        let admitted = (0..20).filter(|before| budget.admits(*before)).count();
+        assert_eq!(admitted, 5);
+        assert!(!Budget {
+            limit: 0,
+            window_seconds: 1
+        }
+        .admits(0));
+    }
+
+    #[test]
+    fn the_narrowest_spent_budget_is_named() {
+        let policy = LockoutPolicy::default();
+        assert_eq!(policy.exhausted([0, 0, 0]), None);
+        assert_eq!(policy.exhausted([4, 49, 99]), None);
         assert_eq!(
-            locked_until(u32::MAX, Some(1000)),
-            Some(1000 + MAX_LOCK_SECONDS)
+            policy.exhausted([5, 0, 0]),
+            Some(Exhausted::SourceAndAccount)
+        );
+        assert_eq!(policy.exhausted([0, 50, 0]), Some(Exhausted::Source));
+        assert_eq!(policy.exhausted([0, 0, 100]), Some(Exhausted::Account));
+        assert_eq!(
+            policy.exhausted([9, 90, 900]),
+            Some(Exhausted::SourceAndAccount)
         );
     }
 
     #[test]
-    fn locked_only_until_the_deadline() {
-        assert!(is_locked(6, Some(1000), 1001));
-        assert!(!is_locked(6, Some(1000), 1002));
-        assert!(!is_locked(6, None, 1001));
+    fn the_ceiling_is_far_above_the_narrow_lock() {
+        let policy = LockoutPolicy::default();
+        assert!(policy.per_account.limit >= 10 * policy.per_source_and_account.limit);
+        assert!(policy.per_source.limit > policy.per_source_and_account.limit);
     }
 }

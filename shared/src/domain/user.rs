@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use super::scopes::ScopeSet;
 use super::username::Username;
 
-/// A user as stored: profile, credentials, permissions, items and sign-in failure state.
+/// A user as stored: profile, credentials, permissions, items and lockout epoch.
 /// Its `Debug` leaves the password hash out.
 #[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct User {
@@ -23,11 +23,10 @@ pub struct User {
     pub allowed_scopes: ScopeSet,
     #[serde(default)]
     pub items: Vec<StoredItem>,
+    /// Raised by one by each operator unlock: the account's sign-in counters are kept under
+    /// it, so a new epoch starts them all afresh, whichever addresses they were kept for.
     #[serde(default)]
-    pub failed_logins: u32,
-    /// Unix seconds of the last failed sign-in; with `failed_logins` it decides a lockout.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_failed_login: Option<i64>,
+    pub lockout_epoch: u64,
     /// Raised by one each time the user's tokens are revoked (disabled, password changed,
     /// operator's revocation). Access tokens and sessions carry the version they were issued
     /// at and die when it is no longer the user's: a counter, so neither the clocks of the
@@ -46,8 +45,7 @@ impl std::fmt::Debug for User {
             .field("password_hash", &"<redacted>")
             .field("allowed_scopes", &self.allowed_scopes)
             .field("items", &self.items)
-            .field("failed_logins", &self.failed_logins)
-            .field("last_failed_login", &self.last_failed_login)
+            .field("lockout_epoch", &self.lockout_epoch)
             .field("token_version", &self.token_version)
             .finish()
     }
@@ -110,8 +108,7 @@ mod tests {
             password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA".into(),
             allowed_scopes: ScopeSet::empty(),
             items: Vec::new(),
-            failed_logins: 0,
-            last_failed_login: None,
+            lockout_epoch: 0,
             token_version: 0,
         };
         let shown = format!("{user:?}");

@@ -5,6 +5,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 
+use super::context::api_domain;
 use crate::app::AppState;
 use crate::error::ApiError;
 
@@ -19,24 +20,10 @@ impl FromRequestParts<AppState> for RequestIssuer {
             .verifier
             .settings()
             .issuer
-            .resolve(api_domain(parts))
+            .resolve(api_domain(&parts.extensions))
             .map(RequestIssuer)
             .ok_or_else(|| ApiError::Unavailable {
                 reason: "no configured issuer and no API Gateway domain in the request".into(),
             })
-    }
-}
-
-/// The domain of the API Gateway request context, when the request came through Lambda.
-fn api_domain(parts: &Parts) -> Option<&str> {
-    match parts
-        .extensions
-        .get::<lambda_http::request::RequestContext>()?
-    {
-        lambda_http::request::RequestContext::ApiGatewayV2(context) => {
-            context.domain_name.as_deref()
-        }
-        // The enum is non-exhaustive; the functions receive HTTP API (v2) events only.
-        _ => None,
     }
 }

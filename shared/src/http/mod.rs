@@ -4,6 +4,7 @@
 //! (with `Allow`) and the body limit all come from here.
 
 mod bearer;
+mod context;
 mod error;
 mod form;
 mod issuer;
@@ -207,12 +208,14 @@ async fn limit_declared_body(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
-/// Every log line of a request carries its method and path (never headers or body).
+/// Every log line of a request carries its method, path and API Gateway's request id (never
+/// headers or body).
 async fn request_span(request: Request, next: Next) -> Response {
     let span = tracing::info_span!(
         "request",
         method = %request.method(),
         path = %request.uri().path(),
+        request_id = context::request_id(request.extensions()),
     );
     next.run(request).instrument(span).await
 }
@@ -245,7 +248,12 @@ pub async fn serve(
         shutdown.await;
         let _ = signalled.send(true);
     };
-    let server = axum::serve(listener, router).with_graceful_shutdown(signal);
+    // The peer address is the source the sign-in budgets are kept for.
+    let server = axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(signal);
     let deadline = async move {
         let _ = on_signal.wait_for(|stopping| *stopping).await;
         tokio::time::sleep(SHUTDOWN_GRACE).await;

@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::{post, MethodRouter};
 use secrecy::SecretString;
 
+use super::context::ClientSource;
 use super::form::read_form;
 use super::issuer::RequestIssuer;
 use super::response::token_response;
@@ -25,6 +26,7 @@ pub(super) fn routes() -> MethodRouter<AppState> {
 async fn issue_token(
     State(state): State<AppState>,
     RequestIssuer(issuer): RequestIssuer,
+    ClientSource(source): ClientSource,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -39,7 +41,7 @@ async fn issue_token(
     };
     let now = state.now();
     let issued = match Grant::parse(request)? {
-        Grant::Password(grant) => sign_in(&state, &grant, &issuer, now).await?,
+        Grant::Password(grant) => sign_in(&state, &grant, &source, &issuer, now).await?,
         Grant::RefreshToken(grant) => refresh(&state, &grant, &issuer, now).await?,
     };
     Ok(token_response(&issued))

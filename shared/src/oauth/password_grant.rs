@@ -7,8 +7,9 @@ use super::session::{start_session, TokenResponse};
 use super::token_request::TokenRequest;
 
 use crate::app::AppState;
+use crate::attempts::SignInCounters;
 use crate::clock::UnixSeconds;
-use crate::domain::{lockout, ScopeSet, User, Username};
+use crate::domain::{ScopeSet, SourceAddress, User, Username};
 use crate::error::ApiError;
 use crate::passwords::Password;
 
@@ -57,31 +58,48 @@ impl PasswordGrant {
     }
 }
 
-/// Signs in: every well-formed grant costs the same work whether the user exists, is disabled
-/// or is locked: one read, one Argon2 verification (against a dummy hash when there is nothing
-/// real to check) and one write (clearing or counting failures; for an unknown user a
-/// conditional write that creates nothing), so neither the answer nor its timing says which
-/// usernames exist.
+/// Signs in. The attempt is counted against the sign-in budgets before the password is looked
+/// at ([`SignInCounters::count`]): parallel guesses each see a different count, so no more of
+/// them are checked than the budgets allow, and a store that cannot count refuses (503) rather
+/// than check unguarded.
+///
+/// Every well-formed grant then costs the same work whether the user exists, is disabled or
+/// is locked out: one read, three counts, one Argon2 verification (against a dummy hash when
+/// there is nothing real to check) and one settling write, so neither the answer nor its
+/// timing says which usernames exist or which budget is spent.
 pub async fn sign_in(
     state: &AppState,
     grant: &PasswordGrant,
+    source: &SourceAddress,
     issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<TokenResponse, ApiError> {
     let user = state.store.get(&grant.username).await?;
+    let counters = SignInCounters::new(
+        &state.lockout,
+        &grant.username,
+        user.as_ref().map_or(0, |u| u.lockout_epoch),
+        source,
+        now,
+    );
+    let exhausted = counters
+        .count(state.attempts.as_ref(), &state.lockout, now)
+        .await?;
 
-    let locked = user
-        .as_ref()
-        .is_some_and(|u| lockout::is_locked(u.failed_logins, u.last_failed_login, now));
     let stored_hash = user
         .as_ref()
-        .filter(|_| !locked)
+        .filter(|_| exhausted.is_none())
         .map(|u| u.password_hash.clone());
     let password_ok = state.passwords.verify(&grant.password, stored_hash).await;
 
     match user {
         Some(user) if password_ok && !user.disabled => {
-            after_successful_sign_in(state, &user, &grant.password).await;
+            // A failed write must not cost the user the token: the attempt then simply stays
+            // counted, which errs on the safe side.
+            if let Err(err) = counters.settle_success(state.attempts.as_ref()).await {
+                tracing::error!(error = %err, "could not settle a successful sign-in");
+            }
+            rehash_if_outdated(state, &user, &grant.password).await;
             let granted = grant.scope.intersection(&user.allowed_scopes);
             let issued = start_session(
                 state,
@@ -92,33 +110,44 @@ pub async fn sign_in(
                 now,
             )
             .await?;
-            tracing::info!(username = %user.username, requested = %grant.scope, granted = %granted, "token issued");
+            tracing::info!(
+                event = "token_issued",
+                username = %user.username,
+                %source,
+                requested = %grant.scope,
+                granted = %granted,
+                "token issued"
+            );
             Ok(issued)
         }
         user => {
-            let reason = match &user {
-                None => "unknown user",
-                Some(_) if locked => "account locked",
-                Some(_) if password_ok => "user disabled",
-                Some(_) => "wrong password",
+            let reason = match (&user, exhausted) {
+                (_, Some(exhausted)) => exhausted.as_str(),
+                (None, None) => "unknown user",
+                (Some(_), None) if password_ok => "user disabled",
+                (Some(_), None) => "wrong password",
             };
-            // A failed write must not change the answer, or it would tell users apart.
-            let failures = state
-                .store
-                .record_login_failure(&grant.username, now)
-                .await
-                .unwrap_or_else(|err| {
-                    tracing::error!(error = %err, "could not count a failed sign-in");
-                    None
-                });
+            // A failed write must not change the answer, or it would tell outcomes apart.
+            if let Err(err) = counters.note_failure(state.attempts.as_ref(), now).await {
+                tracing::error!(error = %err, "could not note a failed sign-in");
+            }
+            let locked_out = exhausted.is_some();
             match user {
-                Some(user) => {
-                    tracing::warn!(username = %user.username, failures, reason, "sign-in refused")
-                }
+                Some(user) => tracing::warn!(
+                    event = "sign_in_refused",
+                    username = %user.username,
+                    %source,
+                    reason,
+                    locked_out,
+                    "sign-in refused"
+                ),
                 // Not the name itself: people type passwords into the username field.
                 None => tracing::warn!(
+                    event = "sign_in_refused",
                     username_len = grant.username.as_str().len(),
+                    %source,
                     reason,
+                    locked_out,
                     "sign-in refused"
                 ),
             }
@@ -127,29 +156,26 @@ pub async fn sign_in(
     }
 }
 
-/// Clears the failure count (always, so success costs the same write as failure) and upgrades
-/// a hash made at other parameters. Neither may cost the user their token, so failures are
-/// logged, not returned.
-async fn after_successful_sign_in(state: &AppState, user: &User, password: &Password) {
-    if let Err(err) = state.store.clear_login_failures(&user.username).await {
-        tracing::error!(username = %user.username, error = %err, "could not clear failed sign-ins");
+/// Upgrades a hash made at other parameters. It may not cost the user their token, so a
+/// failure is logged, not returned.
+async fn rehash_if_outdated(state: &AppState, user: &User, password: &Password) {
+    if !crate::passwords::needs_rehash(&user.password_hash) {
+        return;
     }
-    if crate::passwords::needs_rehash(&user.password_hash) {
-        let rehashed = match state.passwords.hash(password).await {
-            Ok(hash) => state
-                .store
-                .set_password_hash(&user.username, &hash)
-                .await
-                .map_err(|e| e.to_string()),
-            Err(err) => Err(err.to_string()),
-        };
-        match rehashed {
-            Ok(()) => {
-                tracing::info!(username = %user.username, "password re-hashed at current parameters")
-            }
-            Err(error) => {
-                tracing::error!(username = %user.username, %error, "password re-hash failed")
-            }
+    let rehashed = match state.passwords.hash(password).await {
+        Ok(hash) => state
+            .store
+            .set_password_hash(&user.username, &hash)
+            .await
+            .map_err(|e| e.to_string()),
+        Err(err) => Err(err.to_string()),
+    };
+    match rehashed {
+        Ok(()) => {
+            tracing::info!(username = %user.username, "password re-hashed at current parameters")
+        }
+        Err(error) => {
+            tracing::error!(username = %user.username, %error, "password re-hash failed")
         }
     }
 }

@@ -3,7 +3,7 @@
 //! many concurrent refreshes with it performs the rotation; a spent token presented again
 //! after the grace window revokes its whole family (RFC 9700 §4.14).
 
-mod dynamodb;
+pub(crate) mod dynamodb;
 mod memory;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;

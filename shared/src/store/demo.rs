@@ -15,8 +15,7 @@ pub fn demo_users() -> Result<Vec<User>, PasswordError> {
             password_hash: hash_password_blocking(&Password::parse(password)?)?,
             allowed_scopes: ScopeSet::empty(),
             items: Vec::new(),
-            failed_logins: 0,
-            last_failed_login: None,
+            lockout_epoch: 0,
             token_version: 0,
         })
     };

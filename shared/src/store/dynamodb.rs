@@ -11,7 +11,6 @@ use aws_sdk_dynamodb::types::{
 use aws_sdk_dynamodb::Client;
 
 use super::{AccountChange, StoreError, UserStore};
-use crate::clock::UnixSeconds;
 use crate::domain::{User, Username};
 
 const KEY: &str = "username";
@@ -185,49 +184,6 @@ impl UserStore for DynamoUserStore {
         .map(drop)
     }
 
-    async fn record_login_failure(
-        &self,
-        username: &Username,
-        at: UnixSeconds,
-    ) -> Result<Option<u32>, StoreError> {
-        let counted = self
-            .update(
-                username,
-                "ADD failed_logins :one SET last_failed_login = :at",
-                [
-                    (":one", AttributeValue::N("1".into())),
-                    (":at", AttributeValue::N(at.to_string())),
-                ],
-                ReturnValue::UpdatedNew,
-            )
-            .await;
-        let attributes = match counted {
-            Ok(attributes) => attributes,
-            Err(StoreError::NotFound(_)) => return Ok(None),
-            Err(err) => return Err(err),
-        };
-        attributes
-            .get("failed_logins")
-            .and_then(|v| v.as_n().ok())
-            .and_then(|n| n.parse().ok())
-            .map(Some)
-            .ok_or_else(|| StoreError::Corrupt {
-                username: username.to_string(),
-                reason: "failed_logins is not a number".into(),
-            })
-    }
-
-    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
-        self.update(
-            username,
-            "SET failed_logins = :zero REMOVE last_failed_login",
-            [(":zero", AttributeValue::N("0".into()))],
-            ReturnValue::None,
-        )
-        .await
-        .map(drop)
-    }
-
     async fn update_account(
         &self,
         username: &Username,
@@ -247,21 +203,21 @@ impl UserStore for DynamoUserStore {
             sets.push("password_hash = :hash");
             values.push((":hash", AttributeValue::S(hash.clone())));
         }
-        if change.clear_failures {
-            sets.push("failed_logins = :zero");
-            values.push((":zero", AttributeValue::N("0".into())));
-        }
         let mut expression = String::new();
         if !sets.is_empty() {
             expression.push_str(&format!("SET {} ", sets.join(", ")));
         }
+        // Both counters are raised atomically, so concurrent changes each count.
+        let mut adds = Vec::new();
         if change.revoke_tokens {
-            // Atomic: concurrent revocations each count.
-            expression.push_str("ADD token_version :one ");
-            values.push((":one", AttributeValue::N("1".into())));
+            adds.push("token_version :one");
         }
-        if change.clear_failures {
-            expression.push_str("REMOVE last_failed_login");
+        if change.unlock {
+            adds.push("lockout_epoch :one");
+        }
+        if !adds.is_empty() {
+            expression.push_str(&format!("ADD {}", adds.join(", ")));
+            values.push((":one", AttributeValue::N("1".into())));
         }
         if expression.is_empty() {
             // Nothing to write, but the user must exist.

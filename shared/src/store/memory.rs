@@ -4,7 +4,6 @@ use std::collections::HashMap;
 use std::sync::RwLock;
 
 use super::{AccountChange, StoreError, UserStore};
-use crate::clock::UnixSeconds;
 use crate::domain::{User, Username};
 
 /// Users in a process-local map: unit tests, benchmarks and the zero-setup local run.
@@ -59,30 +58,6 @@ impl UserStore for MemoryUserStore {
 
     async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
         self.update(username, |user| user.password_hash = hash.to_owned())
-    }
-
-    async fn record_login_failure(
-        &self,
-        username: &Username,
-        at: UnixSeconds,
-    ) -> Result<Option<u32>, StoreError> {
-        let counted = self.update(username, |user| {
-            user.failed_logins = user.failed_logins.saturating_add(1);
-            user.last_failed_login = Some(at);
-            user.failed_logins
-        });
-        match counted {
-            Ok(count) => Ok(Some(count)),
-            Err(StoreError::NotFound(_)) => Ok(None),
-            Err(err) => Err(err),
-        }
-    }
-
-    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
-        self.update(username, |user| {
-            user.failed_logins = 0;
-            user.last_failed_login = None;
-        })
     }
 
     async fn update_account(

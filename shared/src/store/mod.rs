@@ -5,7 +5,6 @@ mod demo;
 mod dynamodb;
 mod memory;
 
-use crate::clock::UnixSeconds;
 use crate::domain::{ScopeSet, User, Username};
 
 pub use demo::demo_users;
@@ -40,8 +39,9 @@ pub struct AccountChange {
     pub password_hash: Option<String>,
     /// Also end every access token and session of the user (raise its token version).
     pub revoke_tokens: bool,
-    /// Clear the failed sign-in count (unlock).
-    pub clear_failures: bool,
+    /// End every lockout of the account (raise its lockout epoch, which starts its
+    /// sign-in counters afresh).
+    pub unlock: bool,
 }
 
 /// What the service does with users. Each method is one store operation (one DynamoDB call),
@@ -55,17 +55,6 @@ pub trait UserStore: Send + Sync {
 
     /// Replaces the password hash (operators' resets and re-hashing at stronger parameters).
     async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError>;
-
-    /// Counts one failed sign-in atomically and returns the new count; `None` when there is no
-    /// such user (nothing is created), so unknown users cost the same write as known ones.
-    async fn record_login_failure(
-        &self,
-        username: &Username,
-        at: UnixSeconds,
-    ) -> Result<Option<u32>, StoreError>;
-
-    /// Clears the failure count after a successful sign-in.
-    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError>;
 
     /// Applies an operator's `change` to an existing user in one write; `NotFound` otherwise.
     async fn update_account(
@@ -93,9 +82,8 @@ impl AccountChange {
         if self.revoke_tokens {
             user.token_version += 1;
         }
-        if self.clear_failures {
-            user.failed_logins = 0;
-            user.last_failed_login = None;
+        if self.unlock {
+            user.lockout_epoch += 1;
         }
     }
 }

@@ -5,8 +5,10 @@
 
 mod support;
 
+mod attempt_store;
 mod deployment_routes;
 mod hostile_tokens;
+mod lockout;
 mod protected_endpoints;
 mod refresh_tokens;
 mod revocation;

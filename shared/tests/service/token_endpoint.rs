@@ -14,8 +14,6 @@ for_each_backend!(
     refuses_missing_fields_and_bad_bodies,
     checks_grant_type_when_present,
     carries_client_id_into_the_token,
-    locks_an_account_after_repeated_failures,
-    a_lock_lasts_exactly_its_back_off,
     failures_of_unknown_users_create_nothing,
     upgrades_old_password_hashes_at_sign_in,
     refuses_other_methods_and_paths,
@@ -245,87 +243,6 @@ async fn carries_client_id_into_the_token(backend: Backend) {
         .token("username=johndoe&password=secret&client_id=has%20space")
         .await;
     assert_eq!(response.json()["error"], "invalid_request");
-}
-
-async fn locks_an_account_after_repeated_failures(backend: Backend) {
-    let app = TestApp::start(backend).await;
-    let johndoe = support::username("johndoe");
-    for _ in 0..token_service::domain::lockout::FREE_FAILURES {
-        let response = app.token("username=johndoe&password=guess").await;
-        assert_eq!(response.json()["error"], "invalid_grant");
-    }
-    let stored = app.store.get(&johndoe).await.unwrap().unwrap();
-    assert_eq!(
-        stored.failed_logins,
-        token_service::domain::lockout::FREE_FAILURES
-    );
-
-    // Locked: even the right password gets the same generic refusal, and counts as a failure.
-    let response = app.token("username=johndoe&password=secret").await;
-    response.assert_error(400, "Incorrect username or password", Some("invalid_grant"));
-    let stored = app.store.get(&johndoe).await.unwrap().unwrap();
-    assert_eq!(
-        stored.failed_logins,
-        token_service::domain::lockout::FREE_FAILURES + 1
-    );
-
-    // Other accounts are unaffected.
-    app.sign_in("bob", "bobpassword", "me").await;
-
-    // Six failures lock for two seconds from the last one; at that deadline, to the second,
-    // the right password works and clears the count. The clock is the app's own: no sleeping,
-    // and no dependence on how much of the current second is left.
-    app.clock.advance(2);
-    app.sign_in("johndoe", "secret", "me").await;
-    let stored = app.store.get(&johndoe).await.unwrap().unwrap();
-    assert_eq!(stored.failed_logins, 0);
-    assert_eq!(stored.last_failed_login, None);
-}
-
-async fn a_lock_lasts_exactly_its_back_off(backend: Backend) {
-    let app = TestApp::start(backend).await;
-    let failures = |app: &TestApp| {
-        let store = std::sync::Arc::clone(&app.store);
-        async move {
-            let user = store.get(&support::username("bob")).await.unwrap().unwrap();
-            (user.failed_logins, user.last_failed_login)
-        }
-    };
-    for _ in 0..token_service::domain::lockout::FREE_FAILURES {
-        assert_eq!(app.token("username=bob&password=guess").await.status, 400);
-    }
-    let start = app.now();
-    assert_eq!(failures(&app).await, (5, Some(start)));
-    // Locked until start + 1: the right password is refused and counts (lock: 2 s from now).
-    assert_eq!(
-        app.token("username=bob&password=bobpassword").await.status,
-        400
-    );
-    app.clock.advance(1);
-    // start + 1 < start + 2: still locked; the refusal counts again (lock: 4 s from now).
-    assert_eq!(
-        app.token("username=bob&password=bobpassword").await.status,
-        400
-    );
-    assert_eq!(failures(&app).await, (7, Some(start + 1)));
-    app.clock.advance(3);
-    // One second before the deadline: still locked.
-    assert_eq!(
-        app.token("username=bob&password=bobpassword").await.status,
-        400
-    );
-    assert_eq!(failures(&app).await, (8, Some(start + 4)));
-    // Eight failures lock for 8 s: one second before that, still locked, and a ninth failure
-    // locks for 16 s; at that deadline, to the second, the right password works.
-    app.clock.advance(7);
-    assert_eq!(
-        app.token("username=bob&password=bobpassword").await.status,
-        400
-    );
-    assert_eq!(failures(&app).await, (9, Some(start + 11)));
-    app.clock.advance(16);
-    app.sign_in("bob", "bobpassword", "me").await;
-    assert_eq!(failures(&app).await, (0, None));
 }
 
 async fn failures_of_unknown_users_create_nothing(backend: Backend) {

@@ -11,7 +11,7 @@ use crate::support::{empty_store, username, Backend};
 for_each_backend!(
     round_trips_every_field,
     refuses_to_overwrite_an_existing_user,
-    counts_concurrent_failures_atomically,
+    concurrent_unlocks_each_raise_the_lockout_epoch,
     changes_refuse_missing_users,
     replaces_the_password_hash,
     applies_account_changes_in_one_write,
@@ -28,8 +28,7 @@ fn carol() -> User {
         password_hash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHRzYWx0$aGFzaGhhc2hoYXNoaGFzaGhhc2hoYXNoaGFzaGhhc2g".into(),
         allowed_scopes: ScopeSet::parse("items").unwrap(),
         items: vec![StoredItem { item_id: "Bar".into() }, StoredItem { item_id: "Baz".into() }],
-        failed_logins: 0,
-        last_failed_login: None,
+        lockout_epoch: 0,
         token_version: 0,
     }
 }
@@ -54,51 +53,15 @@ async fn refuses_to_overwrite_an_existing_user(backend: Backend) {
     assert_eq!(store.get(&username("carol")).await.unwrap(), Some(carol()));
 }
 
-async fn counts_concurrent_failures_atomically(backend: Backend) {
-    let store = empty_store(backend).await;
-    store.insert(&carol()).await.unwrap();
-    let tasks: Vec<_> = (0..10)
-        .map(|i| {
-            let store = Arc::clone(&store);
-            tokio::spawn(async move {
-                store
-                    .record_login_failure(&username("carol"), 1000 + i)
-                    .await
-            })
-        })
-        .collect();
-    let mut counts = Vec::new();
-    for task in tasks {
-        counts.push(task.await.unwrap().unwrap().expect("carol exists"));
-    }
-    // Every failure saw a different count: none was lost to a race.
-    counts.sort();
-    assert_eq!(counts, (1..=10).collect::<Vec<u32>>());
-    let stored = store.get(&username("carol")).await.unwrap().unwrap();
-    assert_eq!(stored.failed_logins, 10);
-    assert!(stored
-        .last_failed_login
-        .is_some_and(|at| (1000..1010).contains(&at)));
-
-    store
-        .clear_login_failures(&username("carol"))
-        .await
-        .unwrap();
-    let stored = store.get(&username("carol")).await.unwrap().unwrap();
-    assert_eq!((stored.failed_logins, stored.last_failed_login), (0, None));
-    assert_eq!(
-        stored.password_hash,
-        carol().password_hash,
-        "other fields untouched"
-    );
-}
-
 async fn changes_refuse_missing_users(backend: Backend) {
     let store = empty_store(backend).await;
     let ghost = username("ghost");
-    assert_eq!(store.record_login_failure(&ghost, 1).await.unwrap(), None);
+    let unlock = AccountChange {
+        unlock: true,
+        ..AccountChange::default()
+    };
     assert!(matches!(
-        store.clear_login_failures(&ghost).await,
+        store.update_account(&ghost, &unlock).await,
         Err(StoreError::NotFound(_))
     ));
     assert!(matches!(
@@ -127,15 +90,14 @@ async fn replaces_the_password_hash(backend: Backend) {
 async fn applies_account_changes_in_one_write(backend: Backend) {
     let store = empty_store(backend).await;
     let mut user = carol();
-    user.failed_logins = 4;
-    user.last_failed_login = Some(1_800_000_000);
+    user.lockout_epoch = 4;
     store.insert(&user).await.unwrap();
     let change = AccountChange {
         disabled: Some(false),
         allowed_scopes: Some(ScopeSet::parse("me items").unwrap()),
         password_hash: Some("$argon2id$new".into()),
         revoke_tokens: true,
-        clear_failures: true,
+        unlock: true,
     };
     store
         .update_account(&username("carol"), &change)
@@ -143,18 +105,14 @@ async fn applies_account_changes_in_one_write(backend: Backend) {
         .unwrap();
     let changed = store.get(&username("carol")).await.unwrap().unwrap();
     let mut expected = carol();
-    expected.failed_logins = 4;
-    expected.last_failed_login = Some(1_800_000_000);
+    expected.lockout_epoch = 4;
     change.apply(&mut expected);
     assert_eq!(changed, expected);
     assert!(!changed.disabled);
     assert_eq!(changed.allowed_scopes.to_string(), "me items");
     assert_eq!(changed.password_hash, "$argon2id$new");
     assert_eq!(changed.token_version, 1);
-    assert_eq!(
-        (changed.failed_logins, changed.last_failed_login),
-        (0, None)
-    );
+    assert_eq!(changed.lockout_epoch, 5);
     // Nothing else moved: items and profile are as they were.
     assert_eq!(changed.items, carol().items);
 
@@ -168,6 +126,32 @@ async fn applies_account_changes_in_one_write(backend: Backend) {
             .await,
         Err(StoreError::NotFound(_))
     ));
+}
+
+async fn concurrent_unlocks_each_raise_the_lockout_epoch(backend: Backend) {
+    let store = empty_store(backend).await;
+    store.insert(&carol()).await.unwrap();
+    let unlock = AccountChange {
+        unlock: true,
+        ..AccountChange::default()
+    };
+    let tasks: Vec<_> = (0..10)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            let unlock = unlock.clone();
+            tokio::spawn(async move { store.update_account(&username("carol"), &unlock).await })
+        })
+        .collect();
+    for task in tasks {
+        task.await.unwrap().unwrap();
+    }
+    let stored = store.get(&username("carol")).await.unwrap().unwrap();
+    assert_eq!(stored.lockout_epoch, 10, "no unlock lost to a race");
+    assert_eq!(
+        stored.password_hash,
+        carol().password_hash,
+        "other fields untouched"
+    );
 }
 
 async fn concurrent_revocations_each_raise_the_token_version(backend: Backend) {

@@ -15,8 +15,10 @@ use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
+use token_service::attempts::AttemptStore;
 use token_service::clock::{Clock as _, ManualClock, UnixSeconds};
 use token_service::config::SessionSettings;
+use token_service::domain::lockout::LockoutPolicy;
 use token_service::domain::{Scope, ScopeSet, User, Username};
 use token_service::keys::{CachePolicy, KeySetCache};
 use token_service::passwords::{hash_password_blocking, Password};
@@ -69,6 +71,7 @@ pub struct TestApp {
     pub signer: Arc<LocalRsaSigner>,
     pub keys: Arc<KeySetCache>,
     pub sessions: Arc<dyn SessionStore>,
+    pub attempts: Arc<dyn AttemptStore>,
     pub clock: Arc<ManualClock>,
     transport: Transport,
 }
@@ -149,8 +152,26 @@ impl TestApp {
         Self::start_with_settings(store, backend, SessionSettings::default()).await
     }
 
+    /// [`Self::start_with`], counting sign-in attempts in `attempts`.
+    pub async fn start_with_attempts(
+        store: Arc<dyn UserStore>,
+        attempts: Arc<dyn AttemptStore>,
+        backend: Backend,
+    ) -> TestApp {
+        Self::start_with_parts(store, Some(attempts), backend, SessionSettings::default()).await
+    }
+
     async fn start_with_settings(
         store: Arc<dyn UserStore>,
+        backend: Backend,
+        settings: SessionSettings,
+    ) -> TestApp {
+        Self::start_with_parts(store, None, backend, settings).await
+    }
+
+    async fn start_with_parts(
+        store: Arc<dyn UserStore>,
+        attempts: Option<Arc<dyn AttemptStore>>,
         backend: Backend,
         settings: SessionSettings,
     ) -> TestApp {
@@ -162,9 +183,11 @@ impl TestApp {
         ));
         let (signer, issuer) = local_issuer(&keys).await;
         let verifier = TokenVerifier::published(&token_settings(), keys.clone());
-        let sessions = session_store(backend).await;
+        let (sessions, backend_attempts) = token_stores(backend).await;
+        let attempts = attempts.unwrap_or(backend_attempts);
         let state = AppState::new(Some(issuer), verifier, keys.clone(), Arc::clone(&store))
             .with_sessions(sessions.clone(), settings)
+            .with_attempts(attempts.clone(), LockoutPolicy::default())
             .with_clock(clock.clone());
         let router = http::router_of_all(state.clone());
         let transport = if over_socket {
@@ -187,6 +210,7 @@ impl TestApp {
             signer,
             keys,
             sessions,
+            attempts,
             state,
             store,
             clock,
@@ -206,7 +230,27 @@ impl TestApp {
         headers: &[(&str, &str)],
         body: impl Into<Bytes>,
     ) -> TestResponse {
+        self.request_from(None, method, path, headers, body).await
+    }
+
+    /// [`Self::request`] from the client address `source` (as the socket would report it).
+    /// Over a real socket the source is always the loopback address.
+    pub async fn request_from(
+        &self,
+        source: Option<SocketAddr>,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: impl Into<Bytes>,
+    ) -> TestResponse {
         let mut builder = hyper::Request::builder().method(method);
+        if let Some(source) = source {
+            assert!(
+                matches!(self.transport, Transport::Router(_)),
+                "a socket's source address cannot be chosen"
+            );
+            builder = builder.extension(axum::extract::ConnectInfo(source));
+        }
         for (name, value) in headers {
             builder = builder.header(*name, *value);
         }
@@ -255,6 +299,19 @@ impl TestApp {
     /// `POST /token` with a form body.
     pub async fn token(&self, form: &str) -> TestResponse {
         self.request(
+            "POST",
+            "/token",
+            &[("content-type", "application/x-www-form-urlencoded")],
+            form.to_owned(),
+        )
+        .await
+    }
+
+    /// `POST /token` with a form body, from the client address `ip`.
+    pub async fn token_from(&self, ip: &str, form: &str) -> TestResponse {
+        let source = SocketAddr::new(ip.parse().expect("an IP address"), 40000);
+        self.request_from(
+            Some(source),
             "POST",
             "/token",
             &[("content-type", "application/x-www-form-urlencoded")],

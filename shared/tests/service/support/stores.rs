@@ -4,6 +4,9 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
+use token_service::attempts::{
+    AttemptStore, Counter, CounterState, DynamoAttemptStore, MemoryAttemptStore,
+};
 use token_service::clock::UnixSeconds;
 use token_service::domain::{User, Username};
 use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
@@ -54,18 +57,6 @@ impl UserStore for CountingStore {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.set_password_hash(username, hash).await
     }
-    async fn record_login_failure(
-        &self,
-        username: &Username,
-        at: UnixSeconds,
-    ) -> Result<Option<u32>, StoreError> {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.record_login_failure(username, at).await
-    }
-    async fn clear_login_failures(&self, username: &Username) -> Result<(), StoreError> {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.clear_login_failures(username).await
-    }
     async fn update_account(
         &self,
         username: &Username,
@@ -94,17 +85,66 @@ pub async fn key_set_store(backend: Backend) -> Arc<dyn KeySetStore> {
     }
 }
 
-/// The sessions of a test app: in memory, or in a fresh tokens table on the DynamoDB server.
-pub async fn session_store(backend: Backend) -> Arc<dyn SessionStore> {
+/// The sessions and sign-in attempt counters of a test app: in memory, or in one fresh tokens
+/// table on the DynamoDB server (as deployed).
+pub async fn token_stores(backend: Backend) -> (Arc<dyn SessionStore>, Arc<dyn AttemptStore>) {
     match backend {
-        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemorySessionStore::new()),
+        Backend::Memory | Backend::MemoryOverSocket => (
+            Arc::new(MemorySessionStore::new()),
+            Arc::new(MemoryAttemptStore::new()),
+        ),
         Backend::DynamoDb => {
             let aws = aws_config::load_from_env().await;
             let table = format!("tokens-test-{}", uuid::Uuid::new_v4());
-            let store = DynamoSessionStore::new(token_service::store::dynamodb_client(&aws), table);
+            let client = token_service::store::dynamodb_client(&aws);
+            let store = DynamoSessionStore::new(client.clone(), &table);
             store.create_table().await.expect("create tokens table");
-            Arc::new(store)
+            (
+                Arc::new(store),
+                Arc::new(DynamoAttemptStore::new(client, table)),
+            )
         }
+    }
+}
+
+/// Attempt counters in memory that count the calls made through them.
+#[derive(Default)]
+pub struct CountingAttempts {
+    inner: MemoryAttemptStore,
+    counts: AtomicU32,
+    writes: AtomicU32,
+}
+
+impl CountingAttempts {
+    /// (counts, other writes) since the last call.
+    pub fn take(&self) -> (u32, u32) {
+        (
+            self.counts.swap(0, Ordering::SeqCst),
+            self.writes.swap(0, Ordering::SeqCst),
+        )
+    }
+}
+
+#[async_trait::async_trait]
+impl AttemptStore for CountingAttempts {
+    async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<u64, StoreError> {
+        self.counts.fetch_add(1, Ordering::SeqCst);
+        self.inner.count(counter, now).await
+    }
+    async fn settle_success(
+        &self,
+        cleared: &Counter,
+        refunded: [&Counter; 2],
+    ) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.settle_success(cleared, refunded).await
+    }
+    async fn note_failure(&self, counter: &Counter, at: UnixSeconds) -> Result<(), StoreError> {
+        self.writes.fetch_add(1, Ordering::SeqCst);
+        self.inner.note_failure(counter, at).await
+    }
+    async fn read(&self, counter: &Counter) -> Result<CounterState, StoreError> {
+        self.inner.read(counter).await
     }
 }
 

@@ -1,0 +1,88 @@
+//! Attempt counters in a process-local map.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use super::{AttemptStore, Counter, CounterState};
+use crate::clock::UnixSeconds;
+use crate::store::StoreError;
+
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    count: i64,
+    last_failure: Option<UnixSeconds>,
+    expires_at: UnixSeconds,
+}
+
+/// Counters in memory: unit tests, benchmarks and the zero-setup local run. Expired counters
+/// are dropped once the map grows, so a flood of sources cannot grow it without bound.
+#[derive(Default)]
+pub struct MemoryAttemptStore {
+    counters: Mutex<HashMap<String, Entry>>,
+}
+
+/// Size at which expired counters are swept.
+const SWEEP_AT: usize = 10_000;
+
+impl MemoryAttemptStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut HashMap<String, Entry>) -> T) -> T {
+        f(&mut self.counters.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    fn entry<'a>(map: &'a mut HashMap<String, Entry>, counter: &Counter) -> &'a mut Entry {
+        map.entry(counter.key.clone()).or_insert(Entry {
+            count: 0,
+            last_failure: None,
+            expires_at: counter.expires_at,
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl AttemptStore for MemoryAttemptStore {
+    async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<u64, StoreError> {
+        Ok(self.with(|map| {
+            if map.len() >= SWEEP_AT {
+                map.retain(|_, entry| entry.expires_at > now);
+            }
+            let entry = Self::entry(map, counter);
+            let before = entry.count;
+            entry.count += 1;
+            before.max(0) as u64
+        }))
+    }
+
+    async fn settle_success(
+        &self,
+        cleared: &Counter,
+        refunded: [&Counter; 2],
+    ) -> Result<(), StoreError> {
+        self.with(|map| {
+            map.remove(&cleared.key);
+            for counter in refunded {
+                Self::entry(map, counter).count -= 1;
+            }
+        });
+        Ok(())
+    }
+
+    async fn note_failure(&self, counter: &Counter, at: UnixSeconds) -> Result<(), StoreError> {
+        self.with(|map| Self::entry(map, counter).last_failure = Some(at));
+        Ok(())
+    }
+
+    async fn read(&self, counter: &Counter) -> Result<CounterState, StoreError> {
+        Ok(self.with(|map| {
+            map.get(&counter.key)
+                .map(|entry| CounterState {
+                    count: entry.count.max(0) as u64,
+                    last_failure: entry.last_failure,
+                })
+                .unwrap_or_default()
+        }))
+    }
+}

@@ -1,0 +1,249 @@
+//! The sign-in budgets over HTTP: a guesser is locked out per account *and* address, one
+//! address failing on many accounts is slowed down, the account ceiling holds against many
+//! addresses, parallel guesses cannot race past any of them, and every lock ends with its
+//! window or an operator's unlock. On memory and on DynamoDB; the clock is the app's own.
+
+use futures_util::future::join_all;
+use token_service::attempts::SignInCounters;
+use token_service::domain::lockout::{
+    LockoutPolicy, PER_ACCOUNT, PER_SOURCE, PER_SOURCE_AND_ACCOUNT,
+};
+use token_service::domain::SourceAddress;
+use token_service::store::AccountChange;
+
+use crate::for_each_backend;
+use crate::support::{self, Backend, TestApp, NOW};
+
+for_each_backend!(
+    locks_a_guessing_address_out_while_the_owner_signs_in_elsewhere,
+    a_lock_lasts_exactly_until_its_window_ends,
+    requests_during_a_lock_do_not_keep_it_alive,
+    a_success_starts_the_count_again,
+    parallel_guesses_cannot_race_past_the_lock,
+    a_right_password_among_parallel_guesses_gets_no_extra_chance,
+    one_address_failing_on_many_accounts_is_slowed_down,
+    the_account_ceiling_holds_against_many_addresses,
+    an_unlock_ends_every_lock_of_the_account,
+);
+
+const ATTACKER: &str = "203.0.113.66";
+const OWNER: &str = "198.51.100.7";
+const SPENT: u64 = PER_SOURCE_AND_ACCOUNT.limit;
+
+/// `n` wrong guesses at johndoe from `ip`, one after the other, each refused.
+async fn guess(app: &TestApp, ip: &str, n: u64) {
+    for _ in 0..n {
+        let response = app.token_from(ip, "username=johndoe&password=guess").await;
+        response.assert_error(400, "Incorrect username or password", Some("invalid_grant"));
+    }
+}
+
+fn right_password() -> &'static str {
+    "username=johndoe&password=secret&scope=me"
+}
+
+/// Password checks against stored hashes so far (the dummy hash not counted).
+fn checks(app: &TestApp) -> u64 {
+    app.state.passwords.checks_of_stored_hashes()
+}
+
+async fn locks_a_guessing_address_out_while_the_owner_signs_in_elsewhere(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    guess(&app, ATTACKER, SPENT).await;
+    assert_eq!(checks(&app), SPENT);
+
+    // Locked: even the right password gets the same generic refusal, and is not checked.
+    let response = app.token_from(ATTACKER, right_password()).await;
+    response.assert_error(400, "Incorrect username or password", Some("invalid_grant"));
+    assert_eq!(checks(&app), SPENT);
+
+    // The owner, from another address, is not locked out; nor are other accounts.
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 200);
+    let bob = app
+        .token_from(ATTACKER, "username=bob&password=bobpassword")
+        .await;
+    assert_eq!(bob.status, 200, "{}", bob.text);
+}
+
+async fn a_lock_lasts_exactly_until_its_window_ends(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    // NOW is the start of a five-minute window: the lock ends at NOW + 300, to the second.
+    assert_eq!(PER_SOURCE_AND_ACCOUNT.window(NOW).ends_at, NOW + 300);
+    guess(&app, ATTACKER, SPENT).await;
+    app.clock.advance(299);
+    assert_eq!(app.token_from(ATTACKER, right_password()).await.status, 400);
+    app.clock.advance(1);
+    let response = app.token_from(ATTACKER, right_password()).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+}
+
+async fn requests_during_a_lock_do_not_keep_it_alive(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    guess(&app, ATTACKER, SPENT).await;
+    // One guess every two minutes: each refused unchecked, none extends the lock.
+    for _ in 0..2 {
+        app.clock.advance(120);
+        guess(&app, ATTACKER, 1).await;
+    }
+    assert_eq!(checks(&app), SPENT);
+    app.clock.advance(60);
+    assert_eq!(app.token_from(ATTACKER, right_password()).await.status, 200);
+    // Failures age out with their window: the next window starts with the full budget.
+    guess(&app, ATTACKER, SPENT - 1).await;
+    assert_eq!(app.token_from(ATTACKER, right_password()).await.status, 200);
+}
+
+async fn a_success_starts_the_count_again(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    for _ in 0..3 {
+        guess(&app, OWNER, SPENT - 1).await;
+        let response = app.token_from(OWNER, right_password()).await;
+        assert_eq!(response.status, 200, "{}", response.text);
+    }
+    assert_eq!(checks(&app), 3 * SPENT);
+}
+
+/// Sends `forms` from `ip` all at the same instant; returns the statuses in order.
+async fn at_once(app: &TestApp, ip: &str, forms: &[&str]) -> Vec<u16> {
+    join_all(forms.iter().map(|form| app.token_from(ip, form)))
+        .await
+        .into_iter()
+        .map(|response| response.status)
+        .collect()
+}
+
+async fn parallel_guesses_cannot_race_past_the_lock(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let guesses = vec!["username=johndoe&password=guess"; 40];
+    let statuses = at_once(&app, ATTACKER, &guesses).await;
+    assert!(statuses.iter().all(|s| *s == 400), "{statuses:?}");
+    // Forty guesses at once, and only the budget's five were checked.
+    assert_eq!(checks(&app), SPENT);
+    println!("40 parallel guesses: {} checked", checks(&app));
+    assert_eq!(app.token_from(ATTACKER, right_password()).await.status, 400);
+    assert_eq!(checks(&app), SPENT);
+}
+
+async fn a_right_password_among_parallel_guesses_gets_no_extra_chance(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    guess(&app, ATTACKER, SPENT - 1).await;
+    let mut forms = vec!["username=johndoe&password=guess"; 20];
+    forms.insert(10, right_password());
+    let statuses = at_once(&app, ATTACKER, &forms).await;
+    // One attempt was left: of the 21 sent at once exactly one was checked. The right
+    // password succeeds only if it was that one; otherwise it is refused like the rest.
+    assert_eq!(checks(&app), SPENT);
+    let successes = statuses.iter().filter(|s| **s == 200).count();
+    assert!(successes <= 1, "{statuses:?}");
+    if statuses[10] == 200 {
+        println!("the right password was the one attempt left");
+    } else {
+        assert_eq!(successes, 0, "{statuses:?}");
+        assert_eq!(app.token_from(ATTACKER, right_password()).await.status, 400);
+        assert_eq!(checks(&app), SPENT);
+    }
+}
+
+async fn one_address_failing_on_many_accounts_is_slowed_down(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let stuffing: Vec<String> = (0..PER_SOURCE.limit - 1)
+        .map(|i| format!("username=victim{i}&password=guess"))
+        .collect();
+    for batch in stuffing.chunks(10) {
+        let forms: Vec<&str> = batch.iter().map(String::as_str).collect();
+        assert!(at_once(&app, ATTACKER, &forms)
+            .await
+            .iter()
+            .all(|s| *s == 400));
+    }
+    // Successes from the address give their attempt back: they never spend its budget.
+    assert_eq!(
+        app.token_from(ATTACKER, "username=bob&password=bobpassword")
+            .await
+            .status,
+        200
+    );
+    let checked = checks(&app);
+    // The budget's last failure is still checked ...
+    guess(&app, ATTACKER, 1).await;
+    assert_eq!(checks(&app), checked + 1);
+    // ... and after it the address is refused unchecked on every account, even with a
+    // right password, while the account's owner signs in from elsewhere.
+    assert_eq!(app.token_from(ATTACKER, right_password()).await.status, 400);
+    let bob = app
+        .token_from(ATTACKER, "username=bob&password=bobpassword")
+        .await;
+    assert_eq!(bob.status, 400);
+    assert_eq!(checks(&app), checked + 1);
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 200);
+    // A quarter of an hour later the address has its budget again.
+    app.clock.advance(PER_SOURCE.window_seconds as i64);
+    assert_eq!(app.token_from(ATTACKER, right_password()).await.status, 200);
+}
+
+async fn the_account_ceiling_holds_against_many_addresses(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let addresses: Vec<String> = (0..PER_ACCOUNT.limit)
+        .map(|i| format!("10.0.{}.{}", i / 250, i % 250 + 1))
+        .collect();
+    for batch in addresses.chunks(10) {
+        join_all(batch.iter().map(|ip| guess(&app, ip, 1))).await;
+    }
+    assert_eq!(checks(&app), PER_ACCOUNT.limit);
+    // Every address has budget left, but the account's hourly ceiling is reached: even its
+    // owner is refused (the last line), until the hour ends or an operator unlocks it.
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 400);
+    assert_eq!(checks(&app), PER_ACCOUNT.limit);
+    let counters = SignInCounters::new(
+        &LockoutPolicy::default(),
+        &support::username("johndoe"),
+        0,
+        &SourceAddress::unknown(),
+        app.now(),
+    );
+    let state = app.attempts.read(&counters.account).await.unwrap();
+    assert_eq!(state.count, PER_ACCOUNT.limit + 1);
+    assert_eq!(state.last_failure, Some(app.now()));
+    app.clock.advance(PER_ACCOUNT.window_seconds as i64);
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 200);
+}
+
+async fn an_unlock_ends_every_lock_of_the_account(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    guess(&app, ATTACKER, SPENT + 2).await;
+    assert_eq!(app.token_from(ATTACKER, right_password()).await.status, 400);
+    let unlock = AccountChange {
+        unlock: true,
+        ..AccountChange::default()
+    };
+    app.change_account("johndoe", &unlock).await;
+    let response = app.token_from(ATTACKER, right_password()).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+}
+
+/// Locally the socket's peer is the source: the counter of 127.0.0.1 holds the guesses.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn locally_the_socket_peer_is_the_source() {
+    let app = TestApp::start(Backend::MemoryOverSocket).await;
+    for _ in 0..SPENT + 1 {
+        assert_eq!(
+            app.token("username=johndoe&password=guess").await.status,
+            400
+        );
+    }
+    assert_eq!(app.token(right_password()).await.status, 400);
+    let counters = SignInCounters::new(
+        &LockoutPolicy::default(),
+        &support::username("johndoe"),
+        0,
+        &SourceAddress::parse("127.0.0.1").unwrap(),
+        app.now(),
+    );
+    let state = app
+        .attempts
+        .read(&counters.source_and_account)
+        .await
+        .unwrap();
+    assert_eq!(state.count, SPENT + 2);
+    assert_eq!(checks(&app), SPENT);
+}
