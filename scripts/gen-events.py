@@ -106,7 +106,8 @@ def event(function, headers=None, body=None, base64_body=False, method=None, pat
     headers = {"accept": "application/json", "host": "localhost", "user-agent": "sample-event", **(headers or {})}
     if body is not None:
         headers["content-length"] = str(len(body.encode()))
-    route_key = route_key or (f"{method} {path.rstrip('/')}" if function in ("token", "revoke") else f"{method} {path}")
+    # The token endpoint has no route of its own: the catch-all brings it (one throttle).
+    route_key = route_key or ("$default" if function == "token" else f"{method} {path.rstrip('/')}" if function == "revoke" else f"{method} {path}")
     ev = {
         "version": "2.0",
         "routeKey": route_key,
@@ -165,9 +166,9 @@ def main():
         "status-success": event("status", bearer(token("johndoe", ""))),
         "status-invalid-token": event("status", bearer("not-a-jwt")),
         "status-inactive-user": event("status", bearer(token("alice", "me"))),
-        # What API Gateway's catch-all `$default` route hands the status function.
-        "status-default-route-unknown-path": event("status", method="GET", path="/nowhere", route_key="$default"),
-        "status-default-route-wrong-method": event("status", method="GET", path="/token", route_key="$default"),
+        # What API Gateway's catch-all `$default` route hands the token function besides tokens.
+        "token-default-route-unknown-path": event("token", method="GET", path="/nowhere"),
+        "token-default-route-wrong-method": event("token", method="GET", path="/token"),
         # A refresh token nobody issued: what a spent, expired or revoked one also gets.
         "token-refresh-invalid": event("token", FORM, "grant_type=refresh_token&refresh_token=" + "A" * 43),
         # RFC 7009: any well-formed revocation is a 200, known token or not.

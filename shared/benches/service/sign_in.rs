@@ -104,68 +104,88 @@ pub async fn kms_vs_local_signing(app: &TestApp) {
 }
 
 /// The median `POST /token` time of every sign-in outcome, and the largest ratio between them:
-/// timing must not tell a wrong password from an unknown, disabled or locked account.
+/// timing must not tell a wrong password from an unknown, disabled or locked-out account, nor
+/// which budget locked it out.
 pub async fn uniform_cost(app: &TestApp) {
-    const RUNS: usize = 30;
-    let johndoe = app
-        .store
-        .get(&support::username("johndoe"))
-        .await
-        .unwrap()
-        .unwrap();
-    // Fresh accounts per attempt where failures would otherwise lock the account and turn
-    // the outcome into "locked".
-    for i in 0..RUNS + 1 {
-        for (prefix, disabled) in [("wrong", false), ("disabled", true)] {
-            let mut user = johndoe.clone();
-            user.username = support::username(&format!("{prefix}{i}"));
-            user.disabled = disabled;
-            app.store.insert(&user).await.unwrap();
-        }
-    }
-    let mut locked = johndoe.clone();
-    locked.username = support::username("locked");
-    locked.failed_logins = 20;
-    locked.last_failed_login = Some(NOW);
-    app.store.insert(&locked).await.unwrap();
+    use token_service::attempts::SignInCounters;
+    use token_service::domain::lockout::{LockoutPolicy, PER_ACCOUNT, PER_SOURCE};
+    use token_service::domain::SourceAddress;
 
-    /// (outcome, the form of attempt `i`, the status it must get)
-    type Outcome<'a> = (&'a str, &'a dyn Fn(usize) -> String, u16);
-    let outcomes: [Outcome; 5] = [
+    const RUNS: usize = 30;
+    let policy = LockoutPolicy::default();
+    let counters = |name: &str, ip: &str| {
+        SignInCounters::new(
+            &policy,
+            &support::username(name),
+            0,
+            &SourceAddress::parse(ip).unwrap(),
+            app.now(),
+        )
+    };
+    // Each attempt of an outcome that must not lock comes from its own address, so no budget
+    // turns it into "locked out". The locked-out outcomes are spent before they are timed.
+    for _ in 0..5 {
+        app.token_from("192.0.2.5", "username=bob&password=guess")
+            .await;
+    }
+    let source = counters("anyone", "192.0.2.6").source;
+    for _ in 0..PER_SOURCE.limit {
+        app.attempts.count(&source, app.now()).await.unwrap();
+    }
+    let account = counters("alice", "192.0.2.7").account;
+    for _ in 0..PER_ACCOUNT.limit {
+        app.attempts.count(&account, app.now()).await.unwrap();
+    }
+
+    /// (outcome, the address and form of attempt `i`, the status it must get)
+    type Outcome<'a> = (&'a str, &'a dyn Fn(usize) -> (String, String), u16);
+    let fresh = |net: u8, form: &'static str| {
+        move |i: usize| {
+            (
+                format!("10.{net}.{}.{}", i / 250, i % 250 + 1),
+                form.to_owned(),
+            )
+        }
+    };
+    let success = fresh(1, "username=johndoe&password=secret");
+    let wrong = fresh(2, "username=johndoe&password=nope");
+    let unknown = fresh(3, "username=nobody&password=secret");
+    let disabled = fresh(4, "username=alice&password=secretalice");
+    let locked = |_| {
         (
-            "success",
-            &|_| "username=johndoe&password=secret".into(),
-            200,
-        ),
+            "192.0.2.5".to_owned(),
+            "username=bob&password=bobpassword".to_owned(),
+        )
+    };
+    let spent = |_| {
         (
-            "wrong password",
-            &|i| format!("username=wrong{i}&password=nope"),
-            400,
-        ),
+            "192.0.2.6".to_owned(),
+            "username=bob&password=bobpassword".to_owned(),
+        )
+    };
+    let ceiling = |_| {
         (
-            "unknown user",
-            &|_| "username=nobody&password=secret".into(),
-            400,
-        ),
-        (
-            "disabled user",
-            &|i| format!("username=disabled{i}&password=secret"),
-            400,
-        ),
-        (
-            "locked account",
-            &|_| "username=locked&password=secret".into(),
-            400,
-        ),
+            "192.0.2.7".to_owned(),
+            "username=alice&password=nope".to_owned(),
+        )
+    };
+    let outcomes: [Outcome; 7] = [
+        ("success", &success, 200),
+        ("wrong password", &wrong, 400),
+        ("unknown user", &unknown, 400),
+        ("disabled user", &disabled, 400),
+        ("locked out (address and account)", &locked, 400),
+        ("locked out (address budget)", &spent, 400),
+        ("locked out (account ceiling)", &ceiling, 400),
     ];
     let mut medians = Vec::new();
     for (name, form, status) in outcomes {
         let mut i = 0;
         let stats = measure_async(RUNS, || {
             i += 1;
-            let form = form(i);
+            let (ip, form) = form(i);
             async move {
-                assert_eq!(app.token(&form).await.status, status, "{name}");
+                assert_eq!(app.token_from(&ip, &form).await.status, status, "{name}");
             }
         })
         .await;

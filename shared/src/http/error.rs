@@ -126,7 +126,9 @@ pub fn error_response(err: &ApiError) -> Response {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         match &self {
-            ApiError::Unavailable { reason } => tracing::error!(%reason, "service unavailable"),
+            ApiError::Unavailable { reason } => {
+                tracing::error!(event = "service_unavailable", %reason, "service unavailable")
+            }
             ApiError::InvalidToken { reason, .. } => tracing::info!(%reason, "token refused"),
             other => tracing::info!(error = %other, "request refused"),
         }

@@ -128,7 +128,7 @@ pub async fn refresh(
         Spend::Unknown => return Err(refused("unknown refresh token")),
         Spend::Spent | Spend::AlreadySpent { .. } => {
             state.sessions.revoke_family(&family.id, now).await?;
-            tracing::warn!(username = %user.username, session = %family.id.as_str(), "refresh token reused: session revoked");
+            tracing::warn!(event = "refresh_token_reuse", username = %user.username, session = %family.id.as_str(), "refresh token reused: session revoked");
             return Err(ApiError::InvalidRefreshToken);
         }
     }

@@ -9,6 +9,7 @@ mod attempt_store;
 mod deployment_routes;
 mod hostile_tokens;
 mod lockout;
+mod logs;
 mod protected_endpoints;
 mod refresh_tokens;
 mod revocation;

@@ -1,12 +1,14 @@
 //! A store that fails answers 503 with `Retry-After` and the JSON error body, within the
 //! bounded timeouts (2.8 s per store call), never a wrong answer about credentials and never
 //! a hang: DynamoDB unreachable (connection refused) and DynamoDB hanging (accepts, never
-//! answers).
+//! answers), and the DynamoDB server going away mid-test behind a proxy and coming back.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use token_service::store::{dynamodb_client_for_endpoint, DynamoUserStore};
+use token_service::attempts::DynamoAttemptStore;
+use token_service::sessions::DynamoSessionStore;
+use token_service::store::{dynamodb_client_for_endpoint, DynamoUserStore, UserStore as _};
 
 use crate::support::{Backend, TestApp};
 
@@ -81,4 +83,139 @@ async fn an_unreachable_store_is_a_quick_503() {
 async fn a_hanging_store_is_a_bounded_503() {
     let app = app_with_users_at(&hanging().await).await;
     assert_unavailable_quickly(&app, "store hangs").await;
+}
+
+/// What the fault proxy does with connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Forward,
+    /// Closes new connections at once and cuts the open ones: the server is gone.
+    Refuse,
+}
+
+/// A TCP proxy in front of the DynamoDB server that can be switched off and on mid-test.
+struct FaultProxy {
+    address: std::net::SocketAddr,
+    mode: tokio::sync::watch::Sender<Mode>,
+}
+
+impl FaultProxy {
+    async fn start(upstream: String) -> Self {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (mode, watching) = tokio::sync::watch::channel(Mode::Forward);
+        let upstream = upstream
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_owned();
+        tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let mut mode = watching.clone();
+                if *mode.borrow() == Mode::Refuse {
+                    continue;
+                }
+                let upstream = upstream.clone();
+                tokio::spawn(async move {
+                    let Ok(mut server) = tokio::net::TcpStream::connect(&upstream).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
+                        _ = mode.wait_for(|m| *m == Mode::Refuse) => {}
+                    }
+                });
+            }
+        });
+        FaultProxy { address, mode }
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    fn set(&self, mode: Mode) {
+        self.mode.send_replace(mode);
+    }
+}
+
+async fn aws() -> aws_config::SdkConfig {
+    aws_config::load_from_env().await
+}
+
+/// The app over DynamoDB: users at `users_endpoint`, sessions and counters at
+/// `tokens_endpoint` (tables created on the real server first).
+async fn app_over(users_endpoint: &str, tokens_endpoint: &str) -> TestApp {
+    let aws = aws().await;
+    let direct = token_service::store::dynamodb_client(&aws);
+    let id = uuid::Uuid::new_v4();
+    let (users, tokens) = (format!("users-fault-{id}"), format!("tokens-fault-{id}"));
+    let setup = DynamoUserStore::new(direct.clone(), &users);
+    setup.create_table().await.unwrap();
+    for user in crate::support::test_users() {
+        setup.insert(&user).await.unwrap();
+    }
+    DynamoSessionStore::new(direct, &tokens)
+        .create_table()
+        .await
+        .unwrap();
+    let users_client = dynamodb_client_for_endpoint(&aws, users_endpoint);
+    let tokens_client = dynamodb_client_for_endpoint(&aws, tokens_endpoint);
+    TestApp::start_with_attempts(
+        Arc::new(DynamoUserStore::new(users_client, users)),
+        Arc::new(DynamoAttemptStore::new(tokens_client, tokens)),
+        Backend::Memory,
+    )
+    .await
+}
+
+fn moto() -> String {
+    std::env::var("AWS_ENDPOINT_URL_DYNAMODB")
+        .expect("DynamoDB tests need a DynamoDB-compatible server: run scripts/test.sh")
+}
+
+/// The store goes away mid-test and comes back: answers are 503 while it is gone, no
+/// password is checked, and the service recovers by itself.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
+async fn a_store_that_goes_away_is_a_503_and_recovery_needs_nothing() {
+    let proxy = FaultProxy::start(moto()).await;
+    let app = app_over(&proxy.endpoint(), &proxy.endpoint()).await;
+    app.sign_in("johndoe", "secret", "me").await;
+    let checked = app.state.passwords.checks_of_stored_hashes();
+
+    proxy.set(Mode::Refuse);
+    let started = Instant::now();
+    let response = app.token("username=johndoe&password=secret").await;
+    let took = started.elapsed();
+    response.assert_error(
+        503,
+        "Service temporarily unavailable",
+        Some("temporarily_unavailable"),
+    );
+    assert_eq!(response.header("retry-after"), Some("1"));
+    assert!(took < Duration::from_millis(3500), "took {took:?}");
+    println!("store gone mid-test: POST /token answered 503 after {took:.2?}");
+    assert_eq!(app.state.passwords.checks_of_stored_hashes(), checked);
+
+    proxy.set(Mode::Forward);
+    app.sign_in("johndoe", "secret", "me").await;
+}
+
+/// Attempts that cannot be counted are not checked (fail closed): the users table answers,
+/// the counters do not, and the right password gets a 503, never a token or a refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
+async fn a_sign_in_that_cannot_be_counted_is_not_checked() {
+    let proxy = FaultProxy::start(moto()).await;
+    let app = app_over(&moto(), &proxy.endpoint()).await;
+    proxy.set(Mode::Refuse);
+    let response = app.token("username=johndoe&password=secret").await;
+    response.assert_error(
+        503,
+        "Service temporarily unavailable",
+        Some("temporarily_unavailable"),
+    );
+    assert_eq!(app.state.passwords.verifications(), 0);
+    proxy.set(Mode::Forward);
+    app.sign_in("johndoe", "secret", "me").await;
 }

@@ -100,11 +100,11 @@ pub(super) fn expectations() -> HashMap<&'static str, (u16, Value)> {
             ),
         ),
         (
-            "status-default-route-unknown-path",
+            "token-default-route-unknown-path",
             (404, json!({"detail": "Not Found"})),
         ),
         (
-            "status-default-route-wrong-method",
+            "token-default-route-wrong-method",
             (405, json!({"detail": "Method Not Allowed"})),
         ),
         (
