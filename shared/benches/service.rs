@@ -221,14 +221,20 @@ async fn main() {
     let sequential = start.elapsed();
     let app = Arc::new(app);
     let start = Instant::now();
-    let tasks: Vec<_> = (0..SIGN_INS)
-        .map(|_| {
-            let app = Arc::clone(&app);
-            tokio::spawn(async move { app.token("username=johndoe&password=secret").await.status })
-        })
-        .collect();
-    for task in tasks {
-        assert_eq!(task.await.unwrap(), 200);
+    // Four at a time: the sign-in budget admits at most five attempts of one account from one
+    // address in flight at once (each is counted before its password is checked).
+    for _ in 0..SIGN_INS / 4 {
+        let tasks: Vec<_> = (0..4)
+            .map(|_| {
+                let app = Arc::clone(&app);
+                tokio::spawn(
+                    async move { app.token("username=johndoe&password=secret").await.status },
+                )
+            })
+            .collect();
+        for task in tasks {
+            assert_eq!(task.await.unwrap(), 200);
+        }
     }
     let concurrent = start.elapsed();
     println!(

@@ -37,6 +37,8 @@ pub struct AppState {
     /// Sign-in attempt counters, and the budgets they are held to.
     pub attempts: Arc<dyn AttemptStore>,
     pub lockout: LockoutPolicy,
+    /// The trusted proxy header naming the client's address, if one is configured.
+    pub source_header: Option<axum::http::HeaderName>,
     pub passwords: Arc<PasswordHasher>,
     pub clock: Arc<dyn Clock>,
 }
@@ -81,6 +83,7 @@ impl AppState {
             session_settings: SessionSettings::default(),
             attempts: Arc::new(MemoryAttemptStore::new()),
             lockout: LockoutPolicy::default(),
+            source_header: None,
             passwords: Arc::new(PasswordHasher::new()),
             clock: Arc::new(SystemClock),
         }
@@ -100,6 +103,14 @@ impl AppState {
         Self {
             attempts,
             lockout,
+            ..self
+        }
+    }
+
+    /// The same state taking client addresses from `header` (set by a trusted proxy).
+    pub fn with_source_header(self, header: Option<axum::http::HeaderName>) -> Self {
+        Self {
+            source_header: header,
             ..self
         }
     }
@@ -176,6 +187,7 @@ impl AppState {
         Ok(Self::new(issuer, verifier, keys, store)
             .with_sessions(sessions, config.sessions)
             .with_attempts(attempts, LockoutPolicy::default())
+            .with_source_header(config.source_header.clone())
             .with_clock(clock))
     }
 }

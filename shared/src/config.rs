@@ -105,6 +105,10 @@ pub struct Config {
     pub key_set: KeySetChoice,
     /// Extra public keys a local run trusts (`TRUSTED_KEYS`): those of the sample events.
     pub trusted_keys: Option<JwkSet>,
+    /// A header set by a proxy the operator trusts (`TRUSTED_SOURCE_HEADER`, e.g.
+    /// `x-forwarded-for`) whose last entry is the client's address for the sign-in budgets.
+    /// Unset (the default), no header is ever believed.
+    pub source_header: Option<axum::http::HeaderName>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -266,6 +270,14 @@ impl Config {
             }
         };
 
+        let source_header = match get("TRUSTED_SOURCE_HEADER") {
+            None => None,
+            Some(name) => Some(
+                axum::http::HeaderName::try_from(name.to_ascii_lowercase())
+                    .map_err(|_| invalid("TRUSTED_SOURCE_HEADER", "a header name", name))?,
+            ),
+        };
+
         let seconds = |name: &'static str,
                        default: u64,
                        range: std::ops::RangeInclusive<u64>,
@@ -334,6 +346,7 @@ impl Config {
             signer,
             key_set,
             trusted_keys,
+            source_header,
         })
     }
 }

@@ -10,6 +10,7 @@ use axum::http::Extensions;
 use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
 use lambda_http::request::RequestContext;
 
+use crate::app::AppState;
 use crate::domain::SourceAddress;
 
 /// The HTTP API request context, when the request came through Lambda.
@@ -31,14 +32,32 @@ pub(super) fn request_id(extensions: &Extensions) -> Option<&str> {
     api_gateway(extensions)?.request_id.as_deref()
 }
 
-/// The client's address: API Gateway's `sourceIp` in Lambda, the socket's peer locally, and
-/// otherwise the shared "unknown" source.
+/// The client's address: the last entry of the trusted proxy header if one is configured and
+/// present, else API Gateway's `sourceIp` in Lambda, the socket's peer locally, and otherwise
+/// the shared "unknown" source.
 pub(super) struct ClientSource(pub SourceAddress);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientSource {
+/// The last address in `header` (the one the nearest, trusted proxy appended: the ones
+/// before it are whatever the client sent).
+fn from_trusted_header(parts: &Parts, header: &axum::http::HeaderName) -> Option<SourceAddress> {
+    let last = parts.headers.get_all(header).iter().next_back()?;
+    SourceAddress::parse(last.to_str().ok()?.rsplit(',').next()?)
+}
+
+impl FromRequestParts<AppState> for ClientSource {
     type Rejection = std::convert::Infallible;
 
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(source) = state
+            .source_header
+            .as_ref()
+            .and_then(|header| from_trusted_header(parts, header))
+        {
+            return Ok(ClientSource(source));
+        }
         let from_gateway = api_gateway(&parts.extensions)
             .and_then(|context| context.http.source_ip.as_deref())
             .and_then(SourceAddress::parse);
@@ -53,5 +72,46 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientSource {
                 .or_else(from_socket)
                 .unwrap_or_else(SourceAddress::unknown),
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::{HeaderName, Request};
+
+    fn parts(event_or_headers: Request<()>) -> Parts {
+        event_or_headers.into_parts().0
+    }
+
+    #[test]
+    fn only_the_last_entry_of_the_trusted_header_counts() {
+        let header = HeaderName::from_static("x-forwarded-for");
+        let request = Request::builder()
+            .header("x-forwarded-for", "6.6.6.6, 203.0.113.9")
+            .body(())
+            .unwrap();
+        assert_eq!(
+            from_trusted_header(&parts(request), &header)
+                .unwrap()
+                .as_str(),
+            "203.0.113.9"
+        );
+        let garbage = Request::builder()
+            .header("x-forwarded-for", "203.0.113.9, not-an-ip")
+            .body(())
+            .unwrap();
+        assert_eq!(from_trusted_header(&parts(garbage), &header), None);
+    }
+
+    #[test]
+    fn the_gateway_source_ip_and_request_id_come_from_the_event() {
+        let event = include_str!("../../../events/token-wrong-password.json");
+        let request = lambda_http::request::from_str(event).unwrap();
+        let parts = request.into_parts().0;
+        assert_eq!(request_id(&parts.extensions), Some("sample-request-id"));
+        assert_eq!(api_domain(&parts.extensions), Some("localhost"));
+        let context = api_gateway(&parts.extensions).unwrap();
+        assert_eq!(context.http.source_ip.as_deref(), Some("127.0.0.1"));
     }
 }

@@ -247,3 +247,62 @@ async fn locally_the_socket_peer_is_the_source() {
     assert_eq!(state.count, SPENT + 2);
     assert_eq!(checks(&app), SPENT);
 }
+
+/// A client's `X-Forwarded-For` is believed only where a trusted proxy is configured to set
+/// it, and then only its last entry (the one the proxy appended).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_forwarded_for_header_counts_only_when_a_trusted_proxy_is_configured() {
+    use tower::ServiceExt as _;
+
+    let app = TestApp::start(Backend::Memory).await;
+    let send = |state: token_service::AppState, forwarded: &str, form: &str| {
+        let request = axum::http::Request::builder()
+            .method("POST")
+            .uri("/token")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", forwarded)
+            .body(axum::body::Body::from(form.to_owned()))
+            .unwrap();
+        async move {
+            token_service::http::router_of_all(state)
+                .oneshot(request)
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    // Not configured: a guesser cannot shed its lock by claiming new addresses.
+    for i in 0..SPENT {
+        let claimed = format!("10.9.9.{i}");
+        let status = send(
+            app.state.clone(),
+            &claimed,
+            "username=johndoe&password=guess",
+        )
+        .await;
+        assert_eq!(status, 400);
+    }
+    let status = send(app.state.clone(), "10.9.9.99", right_password()).await;
+    assert_eq!(status, 400, "the header was believed");
+
+    // Configured: the proxy's entry (the last) is the source, whatever the client put first.
+    let proxied = app
+        .state
+        .clone()
+        .with_source_header(Some(axum::http::HeaderName::from_static("x-forwarded-for")));
+    let status = send(proxied.clone(), "10.9.9.99, 203.0.113.20", right_password()).await;
+    assert_eq!(status, 200);
+    for _ in 0..SPENT {
+        send(
+            proxied.clone(),
+            "203.0.113.21",
+            "username=johndoe&password=guess",
+        )
+        .await;
+    }
+    let status = send(proxied.clone(), "203.0.113.21", right_password()).await;
+    assert_eq!(status, 400);
+    let status = send(proxied, "203.0.113.21, 203.0.113.22", right_password()).await;
+    assert_eq!(status, 200);
+}
