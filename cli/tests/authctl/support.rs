@@ -184,7 +184,9 @@ pub fn add_user(table: &str, args: &[&str], password: &str) -> std::process::Out
 pub fn user_command(table: &str, args: &[&str], stdin: Option<&str>) -> std::process::Output {
     let mut all = vec!["user"];
     all.extend_from_slice(args);
-    all.extend_from_slice(&["--table", table]);
+    // The tests name their tables users-…/tokens-…: the attempt counters are in the latter.
+    let tokens = table.replacen("users-", "tokens-", 1);
+    all.extend_from_slice(&["--table", table, "--tokens-table", &tokens]);
     let mut child = authctl(&all)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())

@@ -69,7 +69,8 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
     // show and list.
     let shown = json_of(&user_command(&table, &["show", "erin", "--json"], None));
     assert_eq!(shown["disabled"], false);
-    assert_eq!(shown["failed_logins"], 0);
+    assert_eq!(shown["recent_failures"], 0);
+    assert_eq!(shown["locked_out"], false);
     let listed = json_of(&user_command(&table, &["list", "--json"], None));
     assert_eq!(listed.as_array().unwrap().len(), 1);
     assert_eq!(listed[0]["username"], "erin");
@@ -137,17 +138,33 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
     assert_eq!(status, 200, "{body}");
     let token = body["access_token"].as_str().unwrap().to_owned();
 
-    // unlock clears a lockout.
+    // unlock ends a lockout. The counters keep hourly windows on the wall clock: start well
+    // inside one, so the five failures and the reads below share it.
+    let into_hour = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        % 3600;
+    if into_hour > 3570 {
+        std::thread::sleep(std::time::Duration::from_secs(3601 - into_hour));
+    }
+    let before = json_of(&user_command(&table, &["show", "erin", "--json"], None));
+    // One failure so far since set-password (which also unlocked): the old password's.
+    assert_eq!(before["recent_failures"], 1, "{before}");
     for _ in 0..5 {
         assert_eq!(sign_in_erin("wrong-password").0, 400);
     }
     let locked = json_of(&user_command(&table, &["show", "erin", "--json"], None));
-    // (Whether the 1-second lock is still on depends on the wall clock: the lock itself is
-    // tested with a manual clock in the library's tests.)
-    assert_eq!(locked["failed_logins"], 5, "{locked}");
+    assert_eq!(locked["recent_failures"], 6, "{locked}");
+    assert!(locked["last_failure"].is_u64(), "{locked}");
     let unlocked = json_of(&user_command(&table, &["unlock", "erin", "--json"], None));
-    assert_eq!(unlocked["failed_logins"], 0);
-    assert!(unlocked["locked_until"].is_null());
+    assert_eq!(unlocked["recent_failures"], 0, "{unlocked}");
+    assert_eq!(
+        unlocked["lockout_epoch"].as_u64(),
+        before["lockout_epoch"].as_u64().map(|e| e + 1)
+    );
+    let (status, body) = sign_in_erin("erin-new-password");
+    assert_eq!(status, 200, "unlocked at once: {body}");
 
     // revoke ends every token of the user now.
     assert_eq!(get(&address, "/users/me/", &token).0, 200);

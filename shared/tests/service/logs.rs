@@ -11,7 +11,6 @@ use serde_json::Value;
 use token_service::http;
 use token_service::store::{dynamodb_client_for_endpoint, DynamoUserStore};
 use tower::ServiceExt as _;
-use tracing::instrument::WithSubscriber as _;
 
 use crate::support::{self, Backend, TestApp};
 
@@ -19,9 +18,17 @@ use crate::support::{self, Backend, TestApp};
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
-impl Write for Captured {
+tokio::task_local! {
+    /// Where the lines of the task being captured go; other tests' lines go nowhere.
+    static CAPTURE: Captured;
+}
+
+/// Writes to the capture of the task logging, if it has one.
+struct TaskWriter;
+
+impl Write for TaskWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
+        let _ = CAPTURE.try_with(|c| c.0.lock().unwrap().extend_from_slice(bytes));
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -29,17 +36,27 @@ impl Write for Captured {
     }
 }
 
-impl Captured {
-    /// The subscriber lambda_http installs when `AWS_LAMBDA_LOG_FORMAT` is JSON.
-    fn dispatch(&self) -> tracing::Dispatch {
-        let writer = self.clone();
+/// One process-wide subscriber, as in Lambda: the one lambda_http installs when
+/// `AWS_LAMBDA_LOG_FORMAT` is JSON. (Scoped subscribers would race with the callsite
+/// interest cache of tests running beside these.)
+fn install() {
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    INSTALLED.call_once(|| {
         tracing_subscriber::fmt()
             .with_target(false)
             .without_time()
-            .with_max_level(tracing::Level::TRACE)
+            .with_max_level(tracing::Level::INFO)
             .json()
-            .with_writer(move || writer.clone())
-            .into()
+            .with_writer(|| TaskWriter)
+            .init();
+    });
+}
+
+impl Captured {
+    /// Runs `future` with its log lines captured here.
+    async fn run<F: std::future::Future>(&self, future: F) -> F::Output {
+        install();
+        CAPTURE.scope(self.clone(), future).await
     }
 
     fn text(&self) -> String {
@@ -87,38 +104,39 @@ fn metric_filter_events() -> Vec<String> {
 async fn logs_are_structured_alertable_and_hold_no_secret() {
     let app = TestApp::start(Backend::Memory).await;
     let captured = Captured::default();
-    let logs = captured.dispatch();
     const WRONG: &str = "Correct-Horse-Battery-9";
     const TYPED_AS_NAME: &str = "Tr0ub4dor-and-3";
 
-    let (access, refresh) = async {
-        let pair = app.sign_in_pair("johndoe", "secret", "me").await;
-        app.token_from("192.0.2.1", &format!("username=johndoe&password={WRONG}"))
-            .await;
-        app.token_from(
-            "192.0.2.1",
-            &format!("username={TYPED_AS_NAME}&password={WRONG}"),
-        )
-        .await;
-        app.token_from("192.0.2.1", "username=alice&password=secretalice")
-            .await;
-        for _ in 0..6 {
-            app.token_from("192.0.2.2", &format!("username=bob&password={WRONG}"))
+    let (access, refresh) = captured
+        .run(async {
+            let pair = app.sign_in_pair("johndoe", "secret", "me").await;
+            app.token_from("192.0.2.1", &format!("username=johndoe&password={WRONG}"))
                 .await;
-        }
-        // A scope carrying a forged log line.
-        app.token("username=johndoe&password=secret&scope=me%0A%7B%22level%22%3A%22ERROR%22%7D")
+            app.token_from(
+                "192.0.2.1",
+                &format!("username={TYPED_AS_NAME}&password={WRONG}"),
+            )
             .await;
-        // A refresh token spent, then replayed after the grace window.
-        let refreshed = app.refresh(&pair.1, "").await;
-        assert_eq!(refreshed.status, 200);
-        app.clock.advance(60);
-        assert_eq!(app.refresh(&pair.1, "").await.status, 400);
-        app.get("/users/me/", Some(&pair.0)).await;
-        pair
-    }
-    .with_subscriber(logs.clone())
-    .await;
+            app.token_from("192.0.2.1", "username=alice&password=secretalice")
+                .await;
+            for _ in 0..6 {
+                app.token_from("192.0.2.2", &format!("username=bob&password={WRONG}"))
+                    .await;
+            }
+            // A scope carrying a forged log line.
+            app.token(
+                "username=johndoe&password=secret&scope=me%0A%7B%22level%22%3A%22ERROR%22%7D",
+            )
+            .await;
+            // A refresh token spent, then replayed after the grace window.
+            let refreshed = app.refresh(&pair.1, "").await;
+            assert_eq!(refreshed.status, 200);
+            app.clock.advance(60);
+            assert_eq!(app.refresh(&pair.1, "").await.status, 400);
+            app.get("/users/me/", Some(&pair.0)).await;
+            pair
+        })
+        .await;
 
     // A store that cannot be reached: a 503, logged as such.
     let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
@@ -139,9 +157,8 @@ async fn logs_are_structured_alertable_and_hold_no_secret() {
         Backend::Memory,
     )
     .await;
-    let response = down
-        .token("username=johndoe&password=secret")
-        .with_subscriber(logs.clone())
+    let response = captured
+        .run(down.token("username=johndoe&password=secret"))
         .await;
     assert_eq!(response.status, 503);
 
@@ -203,9 +220,8 @@ async fn every_line_of_a_request_carries_the_api_gateway_request_id() {
     )
     .unwrap();
     let request = lambda_http::request::from_str(&event).unwrap();
-    let response = http::router_of_all(app.state.clone())
-        .oneshot(request)
-        .with_subscriber(captured.dispatch())
+    let response = captured
+        .run(http::router_of_all(app.state.clone()).oneshot(request))
         .await
         .unwrap();
     assert_eq!(response.status(), 400);
