@@ -93,12 +93,12 @@ for file in events/*.json; do
   check "invoke $fn < $file" "$want" "$got"
 done
 
-# A function serves only its own endpoint: every other function's event sent to the status
+# A function serves only its own endpoint: every other function's event sent to the token
 # function (API Gateway's catch-all target) gets the JSON 404, without running that code.
-for file in events/token-*.json events/users-me-*.json; do
-  got="$(cargo lambda invoke status --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
+for file in events/status-*.json events/users-me-*.json; do
+  got="$(cargo lambda invoke token --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
     | python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["statusCode"], json.loads(r["body"])["detail"])' 2>/dev/null || echo error)"
-  check "invoke status < $file" "404 Not Found" "$got"
+  check "invoke token < $file" "404 Not Found" "$got"
 done
 
 echo "smoke: $((checks - failures)) passed, $failures failed"
