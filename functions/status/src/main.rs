@@ -1,5 +1,4 @@
-//! Lambda function for `GET /status/`, and for API Gateway's catch-all `$default` route:
-//! the router of that one endpoint, so any other path or method gets the JSON 404/405.
+//! Lambda function for `GET /status/`: the router of that one endpoint, run by `lambda_http`.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

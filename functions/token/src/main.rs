@@ -1,4 +1,6 @@
-//! Lambda function for `POST /token`: the router of that one endpoint, run by `lambda_http`.
+//! Lambda function for `POST /token`, which API Gateway's catch-all `$default` route brings
+//! here (one throttle for `/token` and `/token/`): the router of that one endpoint, so any
+//! other path or method gets the JSON 404/405.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {

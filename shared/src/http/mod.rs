@@ -155,7 +155,7 @@ impl Endpoint {
 ///
 /// Every endpoint's paths are registered, so a wrong method on any API path gets the 405 the
 /// API as a whole gives (API Gateway's catch-all `$default` route sends such requests to the
-/// status function). A request that matches an endpoint this process does not serve gets a
+/// token function). A request that matches an endpoint this process does not serve gets a
 /// 404 from a layer in front of that endpoint's handlers: its code never runs here.
 pub fn router(state: AppState, served: &[Endpoint]) -> Router {
     let mut router = Router::new();
