@@ -4,6 +4,8 @@
 //! answers), and the DynamoDB server going away mid-test behind a proxy and coming back.
 
 use std::sync::Arc;
+
+use futures_util::FutureExt as _;
 use std::time::{Duration, Instant};
 
 use token_service::attempts::DynamoAttemptStore;
@@ -91,6 +93,22 @@ enum Mode {
     Forward,
     /// Closes new connections at once and cuts the open ones: the server is gone.
     Refuse,
+    /// Answers every request as DynamoDB does when it throttles (`ThrottlingException`).
+    Throttle,
+}
+
+/// DynamoDB's throttling answer (the SDK retries it, then gives up).
+const THROTTLED: &str = "{\"__type\":\"com.amazonaws.dynamodb.v20120810#ThrottlingException\",\"message\":\"Rate of requests exceeds the allowed throughput.\"}";
+
+async fn answer_throttled(mut client: tokio::net::TcpStream) {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut request = vec![0u8; 64 * 1024];
+    let _ = client.read(&mut request).await;
+    let response = format!(
+        "HTTP/1.1 400 Bad Request\r\ncontent-type: application/x-amz-json-1.0\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{THROTTLED}",
+        THROTTLED.len()
+    );
+    let _ = client.write_all(response.as_bytes()).await;
 }
 
 /// A TCP proxy in front of the DynamoDB server that can be switched off and on mid-test.
@@ -111,8 +129,14 @@ impl FaultProxy {
         tokio::spawn(async move {
             while let Ok((mut client, _)) = listener.accept().await {
                 let mut mode = watching.clone();
-                if *mode.borrow() == Mode::Refuse {
-                    continue;
+                let now = *mode.borrow();
+                match now {
+                    Mode::Refuse => continue,
+                    Mode::Throttle => {
+                        tokio::spawn(answer_throttled(client));
+                        continue;
+                    }
+                    Mode::Forward => {}
                 }
                 let upstream = upstream.clone();
                 tokio::spawn(async move {
@@ -121,7 +145,7 @@ impl FaultProxy {
                     };
                     tokio::select! {
                         _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                        _ = mode.wait_for(|m| *m == Mode::Refuse) => {}
+                        _ = mode.wait_for(|m| *m != Mode::Forward) => {}
                     }
                 });
             }
@@ -216,6 +240,44 @@ async fn a_sign_in_that_cannot_be_counted_is_not_checked() {
         Some("temporarily_unavailable"),
     );
     assert_eq!(app.state.passwords.verifications(), 0);
+    proxy.set(Mode::Forward);
+    app.sign_in("johndoe", "secret", "me").await;
+}
+
+/// DynamoDB throttling every request: after the SDK's one retry, a 503 within the bound, no
+/// password checked; when the throttling stops, sign-ins work again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
+async fn a_throttling_store_is_a_bounded_503() {
+    let proxy = FaultProxy::start(moto()).await;
+    let app = app_over(&proxy.endpoint(), &proxy.endpoint()).await;
+    app.sign_in("johndoe", "secret", "me").await;
+    let checked = app.state.passwords.checks_of_stored_hashes();
+    proxy.set(Mode::Throttle);
+    let token = app.mint("johndoe", "me").await;
+    for (name, request) in [
+        (
+            "POST /token",
+            app.token("username=johndoe&password=secret").boxed(),
+        ),
+        (
+            "GET /users/me/",
+            app.get("/users/me/", Some(&token)).boxed(),
+        ),
+    ] {
+        let started = Instant::now();
+        let response = request.await;
+        let took = started.elapsed();
+        response.assert_error(
+            503,
+            "Service temporarily unavailable",
+            Some("temporarily_unavailable"),
+        );
+        assert_eq!(response.header("retry-after"), Some("1"), "{name}");
+        assert!(took < Duration::from_millis(3500), "{name} took {took:?}");
+        println!("store throttling: {name} answered 503 after {took:.2?}");
+    }
+    assert_eq!(app.state.passwords.checks_of_stored_hashes(), checked);
     proxy.set(Mode::Forward);
     app.sign_in("johndoe", "secret", "me").await;
 }
