@@ -156,8 +156,7 @@ impl AccountView {
         // The source does not matter for the account counter.
         let counters = SignInCounters::new(
             &policy,
-            &user.username,
-            user.lockout_epoch,
+            Some((&user.username, user.lockout_epoch)),
             &SourceAddress::unknown(),
             now(),
         );

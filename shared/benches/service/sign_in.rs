@@ -116,8 +116,7 @@ pub async fn uniform_cost(app: &TestApp) {
     let counters = |name: &str, ip: &str| {
         SignInCounters::new(
             &policy,
-            &support::username(name),
-            0,
+            Some((&support::username(name), 0)),
             &SourceAddress::parse(ip).unwrap(),
             app.now(),
         )

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{AttemptStore, Counter, CounterState};
+use super::{AttemptStore, Change, Counter, CounterState, CounterUpdate};
 use crate::clock::UnixSeconds;
 use crate::store::StoreError;
 
@@ -44,34 +44,39 @@ impl MemoryAttemptStore {
 
 #[async_trait::async_trait]
 impl AttemptStore for MemoryAttemptStore {
-    async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<u64, StoreError> {
+    async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<bool, StoreError> {
         Ok(self.with(|map| {
             if map.len() >= SWEEP_AT {
                 map.retain(|_, entry| entry.expires_at > now);
             }
             let entry = Self::entry(map, counter);
-            let before = entry.count;
-            entry.count += 1;
-            before.max(0) as u64
+            let under = entry.count < 0 || (entry.count as u64) < counter.limit;
+            if under {
+                entry.count += 1;
+            }
+            under
         }))
     }
 
-    async fn settle_success(
-        &self,
-        cleared: &Counter,
-        refunded: [&Counter; 2],
-    ) -> Result<(), StoreError> {
+    async fn settle(&self, updates: &[CounterUpdate<'_>]) -> Result<(), StoreError> {
         self.with(|map| {
-            map.remove(&cleared.key);
-            for counter in refunded {
-                Self::entry(map, counter).count -= 1;
+            for update in updates {
+                match update.change {
+                    Change::Clear => {
+                        map.remove(&update.counter.key);
+                    }
+                    Change::Keep { refund, failure_at } => {
+                        let entry = Self::entry(map, update.counter);
+                        if refund {
+                            entry.count -= 1;
+                        }
+                        if failure_at.is_some() {
+                            entry.last_failure = failure_at;
+                        }
+                    }
+                }
             }
         });
-        Ok(())
-    }
-
-    async fn note_failure(&self, counter: &Counter, at: UnixSeconds) -> Result<(), StoreError> {
-        self.with(|map| Self::entry(map, counter).last_failure = Some(at));
         Ok(())
     }
 

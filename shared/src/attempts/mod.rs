@@ -1,11 +1,13 @@
-//! Sign-in attempt counters: the state behind [`crate::domain::lockout`]. Each attempt adds one
-//! to three counters *before* its password is checked, and the counts found decide whether it
-//! is checked at all. Counters live in the tokens table (DynamoDB) or in memory, keyed by
-//! budget, subject and window, and expire with their window.
+//! Sign-in attempt counters: the state behind [`crate::domain::lockout`]. Each attempt is
+//! counted on three counters *before* its password is checked, each only while under its
+//! limit, and whether all three counted it decides whether it is checked at all. Counters live
+//! in the tokens table (DynamoDB) or in memory, keyed by budget, subject and window, and
+//! expire with their window.
 //!
-//! Account counters are keyed by a hash of the username and the account's lockout epoch, so
-//! no username (often a mistyped password) is stored, and an operator's unlock (a new epoch)
-//! starts every counter of the account afresh.
+//! An existing account's counters are keyed by a hash of its username and its lockout epoch,
+//! so an operator's unlock (a new epoch) starts every counter of the account afresh. Names
+//! that are no account share one subject: nothing derived from them (often a password typed
+//! into the wrong field) is stored.
 
 mod dynamodb;
 mod memory;
@@ -21,10 +23,12 @@ use crate::store::StoreError;
 pub use dynamodb::DynamoAttemptStore;
 pub use memory::MemoryAttemptStore;
 
-/// One counter of one window. It is kept a little past its window, then dropped.
+/// One counter of one window, and the most it may count. It is kept a little past its
+/// window, then dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counter {
     pub key: String,
+    pub limit: u64,
     pub expires_at: UnixSeconds,
 }
 
@@ -40,6 +44,7 @@ impl Counter {
                 "att#{kind}#{subject}#{}:{}",
                 budget.window_seconds, window.index
             ),
+            limit: budget.limit,
             expires_at: window.ends_at.saturating_add(KEEP_AFTER_WINDOW),
         }
     }
@@ -60,6 +65,9 @@ pub struct SignInCounters {
     pub account: Counter,
 }
 
+/// The subject of every name that is no account.
+const NO_ACCOUNT: &str = "none";
+
 /// The subject an account's counters are kept under: a hash of the name (never the name) and
 /// the account's lockout epoch.
 fn account_subject(username: &Username, lockout_epoch: u64) -> String {
@@ -72,15 +80,28 @@ fn account_subject(username: &Username, lockout_epoch: u64) -> String {
     )
 }
 
+/// What counting an attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Counted {
+    /// Which of source-and-account, source and account counted the attempt.
+    counted: [bool; 3],
+    /// The narrowest budget that refused it; `None`: admitted.
+    pub exhausted: Option<Exhausted>,
+}
+
 impl SignInCounters {
+    /// The counters of an attempt at `account` (its name and lockout epoch; `None` for a name
+    /// that is no account) from `source` at `now`.
     pub fn new(
         policy: &LockoutPolicy,
-        username: &Username,
-        lockout_epoch: u64,
+        account: Option<(&Username, u64)>,
         source: &SourceAddress,
         now: UnixSeconds,
     ) -> Self {
-        let account = account_subject(username, lockout_epoch);
+        let account = match account {
+            Some((username, lockout_epoch)) => account_subject(username, lockout_epoch),
+            None => NO_ACCOUNT.to_owned(),
+        };
         SignInCounters {
             source_and_account: Counter::new(
                 "p",
@@ -93,57 +114,104 @@ impl SignInCounters {
         }
     }
 
-    /// Counts the attempt on all three counters at once and says which budget, if any, it
-    /// overruns. An error means the attempt could not be counted: the caller must refuse to
-    /// check the password (fail closed).
+    /// Counts the attempt on all three counters at once, each only while under its limit,
+    /// and says which budget, if any, refused it. An error means the attempt could not be
+    /// counted: the caller must refuse to check the password (fail closed).
     pub async fn count(
         &self,
         store: &dyn AttemptStore,
         policy: &LockoutPolicy,
         now: UnixSeconds,
-    ) -> Result<Option<Exhausted>, StoreError> {
+    ) -> Result<Counted, StoreError> {
         let (pair, source, account) = tokio::try_join!(
             store.count(&self.source_and_account, now),
             store.count(&self.source, now),
             store.count(&self.account, now),
         )?;
-        Ok(policy.exhausted([pair, source, account]))
+        let counted = [pair, source, account];
+        Ok(Counted {
+            counted,
+            exhausted: policy.exhausted(counted),
+        })
     }
 
     /// After a successful sign-in, in one write: the narrow counter starts again, and the two
     /// wide ones give back the attempt just counted (so an office behind one address, or an
     /// account that signs in often, never spends its budget by succeeding).
     pub async fn settle_success(&self, store: &dyn AttemptStore) -> Result<(), StoreError> {
+        let refund = |counter| CounterUpdate {
+            counter,
+            change: Change::Keep {
+                refund: true,
+                failure_at: None,
+            },
+        };
         store
-            .settle_success(&self.source_and_account, [&self.source, &self.account])
+            .settle(&[
+                CounterUpdate {
+                    counter: &self.source_and_account,
+                    change: Change::Clear,
+                },
+                refund(&self.source),
+                refund(&self.account),
+            ])
             .await
     }
 
-    /// After a refused sign-in, in one write: when the account last failed (operators' view).
-    pub async fn note_failure(
+    /// After a failed sign-in, in one write: when the account last failed (operators' view),
+    /// and, if a budget refused the attempt, the counts it took from the others given back.
+    pub async fn settle_failure(
         &self,
         store: &dyn AttemptStore,
+        counted: &Counted,
         at: UnixSeconds,
     ) -> Result<(), StoreError> {
-        store.note_failure(&self.account, at).await
+        let refused = counted.exhausted.is_some();
+        let update = |counter, counted: bool, failure_at| CounterUpdate {
+            counter,
+            change: Change::Keep {
+                refund: refused && counted,
+                failure_at,
+            },
+        };
+        let [pair, source, account] = counted.counted;
+        store
+            .settle(&[
+                update(&self.source_and_account, pair, None),
+                update(&self.source, source, None),
+                update(&self.account, account, Some(at)),
+            ])
+            .await
     }
+}
+
+/// What settling writes to one counter. Every settlement writes all three counters of its
+/// attempt, whatever the outcome, so outcomes cannot be told apart by the work they cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CounterUpdate<'a> {
+    pub counter: &'a Counter,
+    pub change: Change,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Deleted: the count starts again.
+    Clear,
+    /// Kept, giving back one attempt if `refund`, and noting the last failure if given.
+    Keep {
+        refund: bool,
+        failure_at: Option<UnixSeconds>,
+    },
 }
 
 /// What the sign-in budgets need of a store. Each method is one store operation.
 #[async_trait::async_trait]
 pub trait AttemptStore: Send + Sync {
-    /// Adds one to `counter` atomically and returns the count before (0 for a new counter).
-    async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<u64, StoreError>;
+    /// Adds one to `counter` atomically if it is under its limit; says whether it did.
+    async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<bool, StoreError>;
 
-    /// Deletes `cleared` and takes one off each of `refunded`, in one write.
-    async fn settle_success(
-        &self,
-        cleared: &Counter,
-        refunded: [&Counter; 2],
-    ) -> Result<(), StoreError>;
-
-    /// Records `at` as the last failure counted on `counter`.
-    async fn note_failure(&self, counter: &Counter, at: UnixSeconds) -> Result<(), StoreError>;
+    /// Writes `updates` (to distinct counters) in one operation.
+    async fn settle(&self, updates: &[CounterUpdate<'_>]) -> Result<(), StoreError>;
 
     /// The counter as stored (zero if absent).
     async fn read(&self, counter: &Counter) -> Result<CounterState, StoreError>;
@@ -154,10 +222,10 @@ mod tests {
     use super::*;
 
     fn counters(name: &str, epoch: u64, source: &str, now: UnixSeconds) -> SignInCounters {
+        let username = Username::parse(name).unwrap();
         SignInCounters::new(
             &LockoutPolicy::default(),
-            &Username::parse(name).unwrap(),
-            epoch,
+            Some((&username, epoch)),
             &SourceAddress::parse(source).unwrap(),
             now,
         )
@@ -186,6 +254,19 @@ mod tests {
         assert_ne!(before.account, after.account);
         assert_ne!(before.source_and_account, after.source_and_account);
         assert_eq!(before.source, after.source);
+    }
+
+    #[test]
+    fn names_that_are_no_account_share_one_subject_and_leave_no_trace() {
+        let policy = LockoutPolicy::default();
+        let source = SourceAddress::parse("203.0.113.7").unwrap();
+        let none = SignInCounters::new(&policy, None, &source, 1_000_000);
+        assert_eq!(none.account.key, "att#a#none#3600:277");
+        assert_eq!(
+            none.source_and_account.key,
+            "att#p#none#203.0.113.7#300:3333"
+        );
+        assert_eq!(none.account.limit, policy.per_account.limit);
     }
 
     #[test]

@@ -8,11 +8,13 @@
 //! - per account across all sources: a much higher ceiling, the last line against a guesser
 //!   with many addresses.
 //!
-//! Every attempt is counted *before* its password is checked, and it is admitted only if every
-//! count before it was under its limit, so parallel guesses cannot race past a budget. A
-//! success takes its own attempt back from the two wide budgets and clears the narrow one.
-//! Windows are fixed, so failures age out when their window ends: no request can keep a lock
-//! alive past it.
+//! Every attempt is counted *before* its password is checked, on each counter only while that
+//! counter is under its limit (one conditional update each), and it is admitted only if all
+//! three counted it, so parallel guesses cannot race past a budget. An attempt that is refused
+//! gives back what it counted, so refusals cost no budget: hammering a locked account from one
+//! address cannot spend the account's ceiling. A success also gives its attempt back to the
+//! two wide budgets and clears the narrow one. Windows are fixed, so failures age out when
+//! their window ends: no request can keep a lock alive past it.
 
 use crate::clock::UnixSeconds;
 
@@ -41,9 +43,9 @@ impl Budget {
         }
     }
 
-    /// Whether an attempt that found `counted_before` attempts in its window may go on.
-    pub fn admits(&self, counted_before: u64) -> bool {
-        counted_before < self.limit
+    /// Whether an attempt that finds `counted` attempts in its window may be counted too.
+    pub fn admits(&self, counted: u64) -> bool {
+        counted < self.limit
     }
 }
 
@@ -101,18 +103,14 @@ impl Default for LockoutPolicy {
 }
 
 impl LockoutPolicy {
-    /// The first budget an attempt would overrun, given the counts its windows held before it
-    /// (in the order source-and-account, source, account); `None` admits it.
-    pub fn exhausted(&self, before: [u64; 3]) -> Option<Exhausted> {
-        let [pair, source, account] = before;
-        if !self.per_source_and_account.admits(pair) {
-            Some(Exhausted::SourceAndAccount)
-        } else if !self.per_source.admits(source) {
-            Some(Exhausted::Source)
-        } else if !self.per_account.admits(account) {
-            Some(Exhausted::Account)
-        } else {
-            None
+    /// The first budget, narrowest first, that did not count an attempt (`counted` in the
+    /// order source-and-account, source, account); `None` admits it.
+    pub fn exhausted(&self, counted: [bool; 3]) -> Option<Exhausted> {
+        match counted {
+            [false, _, _] => Some(Exhausted::SourceAndAccount),
+            [_, false, _] => Some(Exhausted::Source),
+            [_, _, false] => Some(Exhausted::Account),
+            [true, true, true] => None,
         }
     }
 }
@@ -159,16 +157,21 @@ mod tests {
     #[test]
     fn the_narrowest_spent_budget_is_named() {
         let policy = LockoutPolicy::default();
-        assert_eq!(policy.exhausted([0, 0, 0]), None);
-        assert_eq!(policy.exhausted([4, 49, 99]), None);
+        assert_eq!(policy.exhausted([true, true, true]), None);
         assert_eq!(
-            policy.exhausted([5, 0, 0]),
+            policy.exhausted([false, true, true]),
             Some(Exhausted::SourceAndAccount)
         );
-        assert_eq!(policy.exhausted([0, 50, 0]), Some(Exhausted::Source));
-        assert_eq!(policy.exhausted([0, 0, 100]), Some(Exhausted::Account));
         assert_eq!(
-            policy.exhausted([9, 90, 900]),
+            policy.exhausted([true, false, true]),
+            Some(Exhausted::Source)
+        );
+        assert_eq!(
+            policy.exhausted([true, true, false]),
+            Some(Exhausted::Account)
+        );
+        assert_eq!(
+            policy.exhausted([false, false, false]),
             Some(Exhausted::SourceAndAccount)
         );
     }

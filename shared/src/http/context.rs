@@ -38,10 +38,22 @@ pub(super) fn request_id(extensions: &Extensions) -> Option<&str> {
 pub(super) struct ClientSource(pub SourceAddress);
 
 /// The last address in `header` (the one the nearest, trusted proxy appended: the ones
-/// before it are whatever the client sent).
+/// before it are whatever the client sent). An address may carry a port, as CloudFront's
+/// `CloudFront-Viewer-Address` does (`203.0.113.9:46532`, `2001:db8::1:46532`).
 fn from_trusted_header(parts: &Parts, header: &axum::http::HeaderName) -> Option<SourceAddress> {
     let last = parts.headers.get_all(header).iter().next_back()?;
-    SourceAddress::parse(last.to_str().ok()?.rsplit(',').next()?)
+    let text = last.to_str().ok()?.rsplit(',').next()?.trim();
+    SourceAddress::parse(text)
+        .or_else(|| {
+            text.parse::<std::net::SocketAddr>()
+                .ok()
+                .map(|socket| SourceAddress::from_ip(socket.ip()))
+        })
+        .or_else(|| {
+            let (address, port) = text.rsplit_once(':')?;
+            port.parse::<u16>().ok()?;
+            SourceAddress::parse(address)
+        })
 }
 
 impl FromRequestParts<AppState> for ClientSource {
@@ -102,6 +114,25 @@ mod tests {
             .body(())
             .unwrap();
         assert_eq!(from_trusted_header(&parts(garbage), &header), None);
+    }
+
+    #[test]
+    fn cloudfront_viewer_addresses_lose_their_port() {
+        let header = HeaderName::from_static("cloudfront-viewer-address");
+        for (value, expected) in [
+            ("203.0.113.9:46532", "203.0.113.9"),
+            ("[2001:db8:1:2::1]:46532", "2001:db8:1:2::/64"),
+            ("2001:db8:1:2::1:46532", "2001:db8:1:2::/64"),
+        ] {
+            let request = Request::builder().header(&header, value).body(()).unwrap();
+            assert_eq!(
+                from_trusted_header(&parts(request), &header)
+                    .unwrap()
+                    .as_str(),
+                expected,
+                "{value}"
+            );
+        }
     }
 
     #[test]

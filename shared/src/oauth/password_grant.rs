@@ -65,7 +65,8 @@ impl PasswordGrant {
 ///
 /// Every well-formed grant then costs the same work whether the user exists, is disabled or
 /// is locked out: one read, three counts, one Argon2 verification (against a dummy hash when
-/// there is nothing real to check) and one settling write, so neither the answer nor its
+/// there is nothing real to check) and one settling write (a success's clears and refunds, a
+/// refusal's refunds, a failure's note), so neither the answer nor its
 /// timing says which usernames exist or which budget is spent.
 pub async fn sign_in(
     state: &AppState,
@@ -77,14 +78,14 @@ pub async fn sign_in(
     let user = state.store.get(&grant.username).await?;
     let counters = SignInCounters::new(
         &state.lockout,
-        &grant.username,
-        user.as_ref().map_or(0, |u| u.lockout_epoch),
+        user.as_ref().map(|u| (&u.username, u.lockout_epoch)),
         source,
         now,
     );
-    let exhausted = counters
+    let counted = counters
         .count(state.attempts.as_ref(), &state.lockout, now)
         .await?;
+    let exhausted = counted.exhausted;
 
     let stored_hash = user
         .as_ref()
@@ -128,8 +129,11 @@ pub async fn sign_in(
                 (Some(_), None) => "wrong password",
             };
             // A failed write must not change the answer, or it would tell outcomes apart.
-            if let Err(err) = counters.note_failure(state.attempts.as_ref(), now).await {
-                tracing::error!(error = %err, "could not note a failed sign-in");
+            if let Err(err) = counters
+                .settle_failure(state.attempts.as_ref(), &counted, now)
+                .await
+            {
+                tracing::error!(error = %err, "could not settle a failed sign-in");
             }
             let locked_out = exhausted.is_some();
             match user {

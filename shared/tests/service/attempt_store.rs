@@ -1,28 +1,29 @@
-//! The `AttemptStore` contract, identical in memory and in DynamoDB's tokens table: counts are
-//! atomic (parallel attempts each see a different count before theirs), a success clears the
-//! narrow counter and refunds the wide ones in one write, and counters of other windows,
-//! accounts and addresses are apart.
+//! The `AttemptStore` contract, identical in memory and in DynamoDB's tokens table: a counter
+//! counts only while under its limit, atomically (of parallel attempts exactly as many are
+//! counted as the limit has room for), a success clears the narrow counter and refunds the
+//! wide ones in one write, a refused attempt gives back what it counted, and counters of
+//! other windows, accounts and addresses are apart.
 
 use std::sync::Arc;
 
 use token_service::attempts::{AttemptStore, CounterState, SignInCounters};
-use token_service::domain::lockout::LockoutPolicy;
+use token_service::domain::lockout::{Exhausted, LockoutPolicy};
 use token_service::domain::SourceAddress;
 
 use crate::for_each_backend;
 use crate::support::{token_stores, username, Backend, NOW};
 
 for_each_backend!(
-    parallel_counts_each_see_a_different_count,
+    parallel_counts_stop_exactly_at_the_limit,
     a_success_clears_the_narrow_counter_and_refunds_the_wide_ones,
+    a_refused_attempt_gives_back_what_it_counted,
     a_new_window_counts_from_zero,
 );
 
 fn counters(source: &str, now: i64) -> SignInCounters {
     SignInCounters::new(
         &LockoutPolicy::default(),
-        &username("carol"),
-        0,
+        Some((&username("carol"), 0)),
         &SourceAddress::parse(source).unwrap(),
         now,
     )
@@ -32,9 +33,10 @@ async fn attempts(backend: Backend) -> Arc<dyn AttemptStore> {
     token_stores(backend).await.1
 }
 
-async fn parallel_counts_each_see_a_different_count(backend: Backend) {
+async fn parallel_counts_stop_exactly_at_the_limit(backend: Backend) {
     let store = attempts(backend).await;
     let counter = counters("192.0.2.1", NOW).source_and_account;
+    assert_eq!(counter.limit, 5);
     let tasks: Vec<_> = (0..20)
         .map(|_| {
             let store = Arc::clone(&store);
@@ -42,24 +44,29 @@ async fn parallel_counts_each_see_a_different_count(backend: Backend) {
             tokio::spawn(async move { store.count(&counter, NOW).await })
         })
         .collect();
-    let mut seen = Vec::new();
+    let mut counted = 0;
     for task in tasks {
-        seen.push(task.await.unwrap().unwrap());
+        counted += usize::from(task.await.unwrap().unwrap());
     }
-    seen.sort();
-    assert_eq!(seen, (0..20).collect::<Vec<u64>>(), "none lost to a race");
-    assert_eq!(store.read(&counter).await.unwrap().count, 20);
+    assert_eq!(
+        counted, 5,
+        "exactly the limit, none lost or doubled by a race"
+    );
+    assert_eq!(store.read(&counter).await.unwrap().count, 5);
 }
 
 async fn a_success_clears_the_narrow_counter_and_refunds_the_wide_ones(backend: Backend) {
     let store = attempts(backend).await;
+    let policy = LockoutPolicy::default();
     let c = counters("192.0.2.1", NOW);
-    for _ in 0..3 {
-        c.count(store.as_ref(), &LockoutPolicy::default(), NOW)
+    for _ in 0..2 {
+        let counted = c.count(store.as_ref(), &policy, NOW).await.unwrap();
+        assert_eq!(counted.exhausted, None);
+        c.settle_failure(store.as_ref(), &counted, NOW + 1)
             .await
             .unwrap();
     }
-    c.note_failure(store.as_ref(), NOW + 1).await.unwrap();
+    c.count(store.as_ref(), &policy, NOW).await.unwrap();
     c.settle_success(store.as_ref()).await.unwrap();
     assert_eq!(
         store.read(&c.source_and_account).await.unwrap(),
@@ -86,19 +93,51 @@ async fn a_success_clears_the_narrow_counter_and_refunds_the_wide_ones(backend: 
     );
 }
 
+async fn a_refused_attempt_gives_back_what_it_counted(backend: Backend) {
+    let store = attempts(backend).await;
+    let policy = LockoutPolicy::default();
+    let c = counters("192.0.2.1", NOW);
+    for _ in 0..5 {
+        let counted = c.count(store.as_ref(), &policy, NOW).await.unwrap();
+        c.settle_failure(store.as_ref(), &counted, NOW)
+            .await
+            .unwrap();
+    }
+    // Refused by the narrow budget: the wide counts it took are given back, so hammering a
+    // locked pair does not spend the address's or the account's budget.
+    for _ in 0..20 {
+        let counted = c.count(store.as_ref(), &policy, NOW + 2).await.unwrap();
+        assert_eq!(counted.exhausted, Some(Exhausted::SourceAndAccount));
+        c.settle_failure(store.as_ref(), &counted, NOW + 2)
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.read(&c.source_and_account).await.unwrap().count, 5);
+    assert_eq!(store.read(&c.source).await.unwrap().count, 5);
+    assert_eq!(
+        store.read(&c.account).await.unwrap(),
+        CounterState {
+            count: 5,
+            last_failure: Some(NOW + 2)
+        }
+    );
+}
+
 async fn a_new_window_counts_from_zero(backend: Backend) {
     let store = attempts(backend).await;
     let now = counters("192.0.2.1", NOW);
     let later = counters("192.0.2.1", NOW + 300);
     for _ in 0..5 {
-        store.count(&now.source_and_account, NOW).await.unwrap();
+        assert!(store.count(&now.source_and_account, NOW).await.unwrap());
     }
+    assert!(!store.count(&now.source_and_account, NOW).await.unwrap());
+    assert!(store
+        .count(&later.source_and_account, NOW + 300)
+        .await
+        .unwrap());
     assert_eq!(
-        store
-            .count(&later.source_and_account, NOW + 300)
-            .await
-            .unwrap(),
-        0
+        store.read(&later.source_and_account).await.unwrap().count,
+        1
     );
     assert!(later.source_and_account.expires_at > now.source_and_account.expires_at);
 }

@@ -25,8 +25,7 @@ async fn every_sign_in_outcome_costs_the_same_reads_counts_hash_and_write() {
     let counters = |name: &str, ip: &str| {
         SignInCounters::new(
             &policy,
-            &support::username(name),
-            0,
+            Some((&support::username(name), 0)),
             &SourceAddress::parse(ip).unwrap(),
             app.now(),
         )

@@ -5,7 +5,7 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use token_service::attempts::{
-    AttemptStore, Counter, CounterState, DynamoAttemptStore, MemoryAttemptStore,
+    AttemptStore, Counter, CounterState, CounterUpdate, DynamoAttemptStore, MemoryAttemptStore,
 };
 use token_service::clock::UnixSeconds;
 use token_service::domain::{User, Username};
@@ -127,21 +127,18 @@ impl CountingAttempts {
 
 #[async_trait::async_trait]
 impl AttemptStore for CountingAttempts {
-    async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<u64, StoreError> {
+    async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<bool, StoreError> {
         self.counts.fetch_add(1, Ordering::SeqCst);
         self.inner.count(counter, now).await
     }
-    async fn settle_success(
-        &self,
-        cleared: &Counter,
-        refunded: [&Counter; 2],
-    ) -> Result<(), StoreError> {
+    async fn settle(&self, updates: &[CounterUpdate<'_>]) -> Result<(), StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.settle_success(cleared, refunded).await
-    }
-    async fn note_failure(&self, counter: &Counter, at: UnixSeconds) -> Result<(), StoreError> {
-        self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.note_failure(counter, at).await
+        assert_eq!(
+            updates.len(),
+            3,
+            "every settlement writes all three counters"
+        );
+        self.inner.settle(updates).await
     }
     async fn read(&self, counter: &Counter) -> Result<CounterState, StoreError> {
         self.inner.read(counter).await
