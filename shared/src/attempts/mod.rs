@@ -135,7 +135,7 @@ impl SignInCounters {
         })
     }
 
-    /// After a successful sign-in, in one write: the narrow counter starts again, and the two
+    /// After a successful sign-in, in one settlement: the narrow counter starts again, and the two
     /// wide ones give back the attempt just counted (so an office behind one address, or an
     /// account that signs in often, never spends its budget by succeeding).
     pub async fn settle_success(&self, store: &dyn AttemptStore) -> Result<(), StoreError> {
@@ -158,7 +158,7 @@ impl SignInCounters {
             .await
     }
 
-    /// After a failed sign-in, in one write: when the account last failed (operators' view),
+    /// After a failed sign-in, in one settlement: when the account last failed (operators' view),
     /// and, if a budget refused the attempt, the counts it took from the others given back.
     pub async fn settle_failure(
         &self,
@@ -210,7 +210,7 @@ pub trait AttemptStore: Send + Sync {
     /// Adds one to `counter` atomically if it is under its limit; says whether it did.
     async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<bool, StoreError>;
 
-    /// Writes `updates` (to distinct counters) in one operation.
+    /// Writes `updates` (to distinct counters) as one settlement: one write per counter, at once.
     async fn settle(&self, updates: &[CounterUpdate<'_>]) -> Result<(), StoreError>;
 
     /// The counter as stored (zero if absent).

@@ -1,5 +1,5 @@
 //! Every sign-in outcome costs the same work: one user read, three attempt counts, one Argon2
-//! verification and one settling write. Anything less for one outcome (say, skipping the hash
+//! verification and one settlement of all three counters. Anything less for one outcome (say, skipping the hash
 //! for unknown users or for a spent budget) would let response times tell which usernames
 //! exist or which lock an address met. The counters are the app's own, so tests running
 //! beside this one do not disturb them.
