@@ -125,9 +125,10 @@ pub(crate) async fn aws_json(
             };
             ("application/x-amz-json-1.0", item)
         }
-        Some(("DynamoDB_20120810", "UpdateItem" | "PutItem" | "TransactWriteItems")) => {
-            ("application/x-amz-json-1.0", json!({}))
-        }
+        Some((
+            "DynamoDB_20120810",
+            "UpdateItem" | "PutItem" | "DeleteItem" | "TransactWriteItems",
+        )) => ("application/x-amz-json-1.0", json!({})),
         Some(("TrentService", "Sign")) => {
             if request["KeyId"] != KEY_ARN || request["MessageType"] != "RAW" {
                 return (
