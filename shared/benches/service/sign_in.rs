@@ -107,34 +107,10 @@ pub async fn kms_vs_local_signing(app: &TestApp) {
 /// timing must not tell a wrong password from an unknown, disabled or locked-out account, nor
 /// which budget locked it out.
 pub async fn uniform_cost(app: &TestApp) {
-    use token_service::attempts::SignInCounters;
-    use token_service::domain::lockout::{LockoutPolicy, PER_ACCOUNT, PER_SOURCE};
-    use token_service::domain::SourceAddress;
-
     const RUNS: usize = 30;
-    let policy = LockoutPolicy::default();
-    let counters = |name: &str, ip: &str| {
-        SignInCounters::new(
-            &policy,
-            Some((&support::username(name), 0)),
-            &SourceAddress::parse(ip).unwrap(),
-            app.now(),
-        )
-    };
     // Each attempt of an outcome that must not lock comes from its own address, so no budget
     // turns it into "locked out". The locked-out outcomes are spent before they are timed.
-    for _ in 0..5 {
-        app.token_from("192.0.2.5", "username=bob&password=guess")
-            .await;
-    }
-    let source = counters("anyone", "192.0.2.6").source;
-    for _ in 0..PER_SOURCE.limit {
-        app.attempts.count(&source, app.now()).await.unwrap();
-    }
-    let account = counters("alice", "192.0.2.7").account;
-    for _ in 0..PER_ACCOUNT.limit {
-        app.attempts.count(&account, app.now()).await.unwrap();
-    }
+    app.lock_bob_out_three_ways().await;
 
     /// (outcome, the address and form of attempt `i`, the status it must get)
     type Outcome<'a> = (&'a str, &'a dyn Fn(usize) -> (String, String), u16);
@@ -165,7 +141,7 @@ pub async fn uniform_cost(app: &TestApp) {
     let ceiling = |_| {
         (
             "192.0.2.7".to_owned(),
-            "username=alice&password=nope".to_owned(),
+            "username=bob&password=nope".to_owned(),
         )
     };
     let outcomes: [Outcome; 7] = [

@@ -4,11 +4,7 @@
 //! window or an operator's unlock. On memory and on DynamoDB; the clock is the app's own.
 
 use futures_util::future::join_all;
-use token_service::attempts::SignInCounters;
-use token_service::domain::lockout::{
-    LockoutPolicy, PER_ACCOUNT, PER_SOURCE, PER_SOURCE_AND_ACCOUNT,
-};
-use token_service::domain::SourceAddress;
+use token_service::domain::lockout::{PER_ACCOUNT, PER_SOURCE, PER_SOURCE_AND_ACCOUNT};
 use token_service::store::AccountChange;
 
 use crate::for_each_backend;
@@ -228,12 +224,8 @@ async fn the_account_ceiling_holds_against_many_addresses(backend: Backend) {
     // owner is refused (the last line), until the hour ends or an operator unlocks it.
     assert_eq!(app.token_from(OWNER, right_password()).await.status, 400);
     assert_eq!(checks(&app), PER_ACCOUNT.limit);
-    let counters = SignInCounters::new(
-        &LockoutPolicy::default(),
-        Some((&support::username("johndoe"), 0)),
-        &SourceAddress::unknown(),
-        app.now(),
-    );
+    // (The account counter is the same from every address.)
+    let counters = app.counters("johndoe", OWNER);
     let state = app.attempts.read(&counters.account).await.unwrap();
     // The refused attempt gave its count back: refusals never spend a budget.
     assert_eq!(state.count, PER_ACCOUNT.limit);
@@ -266,12 +258,7 @@ async fn locally_the_socket_peer_is_the_source() {
         );
     }
     assert_eq!(app.token(right_password()).await.status, 400);
-    let counters = SignInCounters::new(
-        &LockoutPolicy::default(),
-        Some((&support::username("johndoe"), 0)),
-        &SourceAddress::parse("127.0.0.1").unwrap(),
-        app.now(),
-    );
+    let counters = app.counters("johndoe", "127.0.0.1");
     let state = app
         .attempts
         .read(&counters.source_and_account)

@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
 use token_service::http;
-use token_service::store::{dynamodb_client_for_endpoint, DynamoUserStore};
 use tower::ServiceExt as _;
 
 use crate::support::{self, Backend, TestApp};
@@ -139,24 +138,7 @@ async fn logs_are_structured_alertable_and_hold_no_secret() {
         .await;
 
     // A store that cannot be reached: a 503, logged as such.
-    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .load()
-        .await;
-    let nowhere = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let endpoint = format!("http://{}", nowhere.local_addr().unwrap());
-    drop(nowhere);
-    let down = TestApp::start_with(
-        Arc::new(DynamoUserStore::new(
-            dynamodb_client_for_endpoint(&aws, &endpoint),
-            "users",
-        )),
-        Backend::Memory,
-    )
-    .await;
+    let down = support::app_with_users_at(&support::refusing()).await;
     let response = captured
         .run(down.token("username=johndoe&password=secret"))
         .await;

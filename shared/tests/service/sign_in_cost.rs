@@ -6,9 +6,6 @@
 
 use std::sync::Arc;
 
-use token_service::attempts::{AttemptStore as _, SignInCounters};
-use token_service::domain::lockout::{LockoutPolicy, PER_ACCOUNT, PER_SOURCE};
-use token_service::domain::SourceAddress;
 use token_service::store::MemoryUserStore;
 
 use crate::support::{self, Backend, CountingAttempts, CountingStore, TestApp};
@@ -21,30 +18,8 @@ async fn every_sign_in_outcome_costs_the_same_reads_counts_hash_and_write() {
     let attempts = Arc::new(CountingAttempts::default());
     let app = TestApp::start_with_attempts(store.clone(), attempts.clone(), Backend::Memory).await;
     let hashes_so_far = || app.state.passwords.verifications();
-    let policy = LockoutPolicy::default();
-    let counters = |name: &str, ip: &str| {
-        SignInCounters::new(
-            &policy,
-            Some((&support::username(name), 0)),
-            &SourceAddress::parse(ip).unwrap(),
-            app.now(),
-        )
-    };
-
-    // Lock bob out of one address with wrong guesses; spend another address's budget and
-    // bob's hourly ceiling straight on the counters.
-    for _ in 0..5 {
-        app.token_from("192.0.2.5", "username=bob&password=guess")
-            .await;
-    }
-    let source = counters("anyone", "192.0.2.6").source;
-    for _ in 0..PER_SOURCE.limit {
-        attempts.count(&source, app.now()).await.unwrap();
-    }
-    let account = counters("bob", "192.0.2.7").account;
-    for _ in 0..PER_ACCOUNT.limit {
-        attempts.count(&account, app.now()).await.unwrap();
-    }
+    // bob, locked out of three addresses by the three budgets.
+    app.lock_bob_out_three_ways().await;
 
     let outcomes = [
         (

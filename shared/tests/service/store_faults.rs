@@ -12,13 +12,7 @@ use token_service::attempts::DynamoAttemptStore;
 use token_service::sessions::DynamoSessionStore;
 use token_service::store::{dynamodb_client_for_endpoint, DynamoUserStore, UserStore as _};
 
-use crate::support::{Backend, TestApp};
-
-/// An address where nothing listens.
-fn refusing() -> String {
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    format!("http://{}", listener.local_addr().unwrap())
-}
+use crate::support::{app_with_users_at, refusing, Backend, TestApp};
 
 /// An address that accepts connections and never answers.
 async fn hanging() -> String {
@@ -31,19 +25,6 @@ async fn hanging() -> String {
         }
     });
     format!("http://{address}")
-}
-
-/// The app with its users in a DynamoDB at `endpoint` (keys and sessions in memory).
-async fn app_with_users_at(endpoint: &str) -> TestApp {
-    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .region(aws_config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
-            "test", "test", None, None, "test",
-        ))
-        .load()
-        .await;
-    let store = DynamoUserStore::new(dynamodb_client_for_endpoint(&aws, endpoint), "users");
-    TestApp::start_with(Arc::new(store), Backend::Memory).await
 }
 
 async fn assert_unavailable_quickly(app: &TestApp, what: &str) {

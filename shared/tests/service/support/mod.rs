@@ -8,9 +8,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::body::Body;
 use axum::Router;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Bytes;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -26,9 +25,10 @@ use token_service::sessions::SessionStore;
 use token_service::store::{demo_users, UserStore};
 use token_service::tokens::{LocalRsaSigner, TokenIssuer, TokenSettings, TokenVerifier};
 use token_service::{http, AppState};
-use tower::ServiceExt as _;
 
+mod budgets;
 mod forge;
+mod requests;
 mod response;
 mod stores;
 
@@ -221,157 +221,6 @@ impl TestApp {
     /// The app's current time.
     pub fn now(&self) -> UnixSeconds {
         self.clock.now()
-    }
-
-    pub async fn request(
-        &self,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: impl Into<Bytes>,
-    ) -> TestResponse {
-        self.request_from(None, method, path, headers, body).await
-    }
-
-    /// [`Self::request`] from the client address `source` (as the socket would report it).
-    /// Over a real socket the source is always the loopback address.
-    pub async fn request_from(
-        &self,
-        source: Option<SocketAddr>,
-        method: &str,
-        path: &str,
-        headers: &[(&str, &str)],
-        body: impl Into<Bytes>,
-    ) -> TestResponse {
-        let mut builder = hyper::Request::builder().method(method);
-        if let Some(source) = source {
-            assert!(
-                matches!(self.transport, Transport::Router(_)),
-                "a socket's source address cannot be chosen"
-            );
-            builder = builder.extension(axum::extract::ConnectInfo(source));
-        }
-        for (name, value) in headers {
-            builder = builder.header(*name, *value);
-        }
-        let (status, headers, bytes) = match &self.transport {
-            Transport::Router(router) => {
-                let request = builder.uri(path).body(Body::from(body.into())).unwrap();
-                let response =
-                    tokio::time::timeout(Duration::from_secs(30), router.clone().oneshot(request))
-                        .await
-                        .expect("the router answered within 30 s")
-                        .expect("the router is infallible");
-                let (parts, body) = response.into_parts();
-                (
-                    parts.status,
-                    parts.headers,
-                    body.collect().await.unwrap().to_bytes(),
-                )
-            }
-            Transport::Socket {
-                address, client, ..
-            } => {
-                let request = builder
-                    .uri(format!("http://{address}{path}"))
-                    .body(Full::new(body.into()))
-                    .unwrap();
-                let response =
-                    tokio::time::timeout(Duration::from_secs(30), client.request(request))
-                        .await
-                        .expect("the server answered within 30 s")
-                        .expect("the request went through");
-                let (parts, body) = response.into_parts();
-                (
-                    parts.status,
-                    parts.headers,
-                    body.collect().await.unwrap().to_bytes(),
-                )
-            }
-        };
-        TestResponse {
-            status: status.as_u16(),
-            headers,
-            text: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
-        }
-    }
-
-    /// `POST /token` with a form body.
-    pub async fn token(&self, form: &str) -> TestResponse {
-        self.request(
-            "POST",
-            "/token",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            form.to_owned(),
-        )
-        .await
-    }
-
-    /// `POST /token` with a form body, from the client address `ip`.
-    pub async fn token_from(&self, ip: &str, form: &str) -> TestResponse {
-        let source = SocketAddr::new(ip.parse().expect("an IP address"), 40000);
-        self.request_from(
-            Some(source),
-            "POST",
-            "/token",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            form.to_owned(),
-        )
-        .await
-    }
-
-    /// `POST /token` with `grant_type=refresh_token` (and `extra` form fields).
-    pub async fn refresh(&self, refresh_token: &str, extra: &str) -> TestResponse {
-        self.token(&format!(
-            "grant_type=refresh_token&refresh_token={refresh_token}{extra}"
-        ))
-        .await
-    }
-
-    /// Signs in and returns (access token, refresh token), asserting success.
-    pub async fn sign_in_pair(&self, user: &str, password: &str, scope: &str) -> (String, String) {
-        let response = self
-            .token(&format!(
-                "username={user}&password={password}&scope={scope}"
-            ))
-            .await;
-        assert_eq!(response.status, 200, "{}", response.text);
-        let body = response.json();
-        (
-            body["access_token"].as_str().unwrap().to_owned(),
-            body["refresh_token"].as_str().unwrap().to_owned(),
-        )
-    }
-
-    /// `POST /revoke` with a form body.
-    pub async fn revoke(&self, form: &str) -> TestResponse {
-        self.request(
-            "POST",
-            "/revoke",
-            &[("content-type", "application/x-www-form-urlencoded")],
-            form.to_owned(),
-        )
-        .await
-    }
-
-    /// Signs in and returns the access token, asserting success.
-    pub async fn sign_in(&self, user: &str, password: &str, scope: &str) -> String {
-        let response = self
-            .token(&format!(
-                "username={user}&password={password}&scope={scope}"
-            ))
-            .await;
-        assert_eq!(response.status, 200, "{}", response.text);
-        response.json()["access_token"].as_str().unwrap().to_owned()
-    }
-
-    pub async fn get(&self, path: &str, bearer: Option<&str>) -> TestResponse {
-        let auth = bearer.map(|token| format!("Bearer {token}"));
-        let headers: Vec<(&str, &str)> = auth
-            .as_deref()
-            .map(|value| vec![("authorization", value)])
-            .unwrap_or_default();
-        self.request("GET", path, &headers, Bytes::new()).await
     }
 
     /// A valid token for `user` with `scope`, issued now, without signing in.

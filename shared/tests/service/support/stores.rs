@@ -164,3 +164,27 @@ pub async fn empty_store(backend: Backend) -> Arc<dyn UserStore> {
         Backend::DynamoDb => Arc::new(dynamodb_store().await),
     }
 }
+
+/// An address where nothing listens.
+pub fn refusing() -> String {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    format!("http://{}", listener.local_addr().unwrap())
+}
+
+/// The app with its users in a DynamoDB at `endpoint` (keys and sessions in memory), reached
+/// with dummy credentials: for stores that fail.
+pub async fn app_with_users_at(endpoint: &str) -> super::TestApp {
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "test",
+        ))
+        .load()
+        .await;
+    let client = token_service::store::dynamodb_client_for_endpoint(&aws, endpoint);
+    super::TestApp::start_with(
+        Arc::new(DynamoUserStore::new(client, "users")),
+        Backend::Memory,
+    )
+    .await
+}
