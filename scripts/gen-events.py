@@ -42,6 +42,8 @@ ROUTES = {
     "revoke": ("POST", "/revoke"),
     "jwks": ("GET", "/.well-known/jwks.json"),
     "openid-configuration": ("GET", "/.well-known/openid-configuration"),
+    "openapi": ("GET", "/openapi.json"),
+    "docs": ("GET", "/docs"),
 }
 
 
@@ -176,6 +178,8 @@ def main():
         "revoke-missing-token": event("revoke", FORM, "token_type_hint=refresh_token"),
         "jwks-success": event("jwks"),
         "openid-configuration-success": event("openid-configuration"),
+        "openapi-success": event("openapi"),
+        "docs-page": event("docs", {"accept": "text/html"}),
     }
     for name, ev in events.items():
         (EVENTS / f"{name}.json").write_text(json.dumps(ev, indent=2) + "\n")

@@ -2,5 +2,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    token_service::run_function(token_service::Endpoint::OpenIdConfiguration).await
+    token_service::run_function::<token_service::http::function::OpenIdConfiguration>().await
 }

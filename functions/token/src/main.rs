@@ -4,5 +4,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    token_service::run_function(token_service::Endpoint::Token).await
+    token_service::run_function::<token_service::http::function::Token>().await
 }

@@ -3,5 +3,5 @@
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    token_service::run_function(token_service::Endpoint::UsersMeItems).await
+    token_service::run_function::<token_service::http::function::UsersMeItems>().await
 }

@@ -27,6 +27,15 @@ impl Scope {
             Scope::Items => "items",
         }
     }
+
+    /// What the scope lets a client do, as FastAPI's tutorial words it (the OpenAPI document
+    /// and its Authorize dialog show it).
+    pub fn description(self) -> &'static str {
+        match self {
+            Scope::Me => "Read information about the current user.",
+            Scope::Items => "Read items.",
+        }
+    }
 }
 
 impl fmt::Display for Scope {
@@ -91,6 +100,11 @@ impl ScopeSet {
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
+    }
+
+    /// The scopes, in their canonical order.
+    pub fn iter(&self) -> impl Iterator<Item = Scope> + '_ {
+        self.0.iter().copied()
     }
 }
 

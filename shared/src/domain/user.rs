@@ -79,7 +79,8 @@ pub struct StoredItem {
 }
 
 /// `GET /users/me/` body: the FastAPI tutorial's `User` model, without the hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = User)]
 pub struct UserProfile {
     pub username: String,
     pub email: Option<String>,
@@ -88,7 +89,8 @@ pub struct UserProfile {
 }
 
 /// One element of the `GET /users/me/items/` body.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[schema(as = Item)]
 pub struct OwnedItem {
     pub item_id: String,
     pub owner: String,

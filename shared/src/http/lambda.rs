@@ -1,6 +1,6 @@
 //! The Lambda entry point: what each function's `main` runs.
 
-use super::{router, Endpoint};
+use super::{function_router, Endpoint, Function};
 use crate::app::{AppState, Duty};
 use crate::config::{Config, Mode};
 
@@ -17,10 +17,10 @@ pub async fn start_function(endpoint: Endpoint) -> Result<AppState, lambda_http:
     Ok(AppState::from_config(&config, duty).await?)
 }
 
-/// A Lambda function serving `endpoint`: start, then answer invocations with the router of
-/// that one endpoint until the runtime stops (the pattern of the aws-lambda-rust-runtime
-/// `http-axum` example).
-pub async fn run_function(endpoint: Endpoint) -> Result<(), lambda_http::Error> {
-    let state = start_function(endpoint).await?;
-    lambda_http::run(router(state, &[endpoint])).await
+/// The Lambda function `F`: start, then answer invocations with the router of its one
+/// endpoint until the runtime stops (the pattern of the aws-lambda-rust-runtime `http-axum`
+/// example).
+pub async fn run_function<F: Function>() -> Result<(), lambda_http::Error> {
+    let state = start_function(F::ENDPOINT).await?;
+    lambda_http::run(function_router::<F>(state)).await
 }

@@ -5,14 +5,17 @@
 
 mod bearer;
 mod context;
+mod docs;
 mod error;
 mod form;
+pub mod function;
 mod issuer;
 mod jwks;
 pub mod lambda;
+pub mod openapi;
 mod openid_configuration;
 mod response;
-mod revoke;
+pub(crate) mod revoke;
 mod status;
 mod token;
 mod users_me;
@@ -27,7 +30,7 @@ use axum::http::header::{HeaderValue, ALLOW, CONTENT_LENGTH};
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse as _, Response};
-use axum::routing::MethodRouter;
+use axum::routing::{MethodFilter, MethodRouter};
 use axum::Router;
 use tracing::Instrument as _;
 
@@ -36,8 +39,10 @@ use crate::domain::{Scope, ScopeSet};
 use crate::error::ApiError;
 
 pub use bearer::bearer_token;
+pub use docs::CONTENT_SECURITY_POLICY_VALUE;
 pub use error::error_response;
 pub use form::{parse_urlencoded, FormFields};
+pub use function::Function;
 pub use response::{json_response, public_json_response};
 
 /// Largest request body read; a real `/token` form is a few hundred bytes.
@@ -62,13 +67,17 @@ pub enum Endpoint {
     Jwks,
     /// `GET /.well-known/openid-configuration`: discovery metadata.
     OpenIdConfiguration,
+    /// `GET /openapi.json`: the OpenAPI 3.1 document of the API.
+    OpenApi,
+    /// `GET /docs`: Swagger UI, and the files it loads.
+    Docs,
 }
 
 const POST: &[Method] = &[Method::POST];
 const GET: &[Method] = &[Method::GET];
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 7] = [
+    pub const ALL: [Endpoint; 9] = [
         Endpoint::Token,
         Endpoint::UsersMe,
         Endpoint::UsersMeItems,
@@ -76,6 +85,8 @@ impl Endpoint {
         Endpoint::Revoke,
         Endpoint::Jwks,
         Endpoint::OpenIdConfiguration,
+        Endpoint::OpenApi,
+        Endpoint::Docs,
     ];
 
     /// The path as the FastAPI tutorial spells it.
@@ -84,7 +95,8 @@ impl Endpoint {
     }
 
     /// The paths of the endpoint; the first is canonical. The API's own paths come with and
-    /// without the trailing slash; the well-known documents only as their RFCs spell them.
+    /// without the trailing slash; documents only as spelled (the well-known ones as their
+    /// RFCs spell them); the docs page in both forms, then the files it loads.
     pub fn paths(self) -> &'static [&'static str] {
         match self {
             Endpoint::Token => &["/token", "/token/"],
@@ -94,6 +106,8 @@ impl Endpoint {
             Endpoint::Revoke => &["/revoke", "/revoke/"],
             Endpoint::Jwks => &[jwks::PATH],
             Endpoint::OpenIdConfiguration => &[openid_configuration::PATH],
+            Endpoint::OpenApi => &[openapi::PATH],
+            Endpoint::Docs => &docs::PATHS,
         }
     }
 
@@ -106,7 +120,9 @@ impl Endpoint {
             | Endpoint::UsersMeItems
             | Endpoint::Status
             | Endpoint::Jwks
-            | Endpoint::OpenIdConfiguration => GET,
+            | Endpoint::OpenIdConfiguration
+            | Endpoint::OpenApi
+            | Endpoint::Docs => GET,
         }
     }
 
@@ -120,7 +136,9 @@ impl Endpoint {
             | Endpoint::Status
             | Endpoint::Revoke
             | Endpoint::Jwks
-            | Endpoint::OpenIdConfiguration => ScopeSet::empty(),
+            | Endpoint::OpenIdConfiguration
+            | Endpoint::OpenApi
+            | Endpoint::Docs => ScopeSet::empty(),
         }
     }
 
@@ -137,17 +155,15 @@ impl Endpoint {
         HeaderValue::from_str(&methods.join(", ")).expect("method names are tokens")
     }
 
-    /// The endpoint's handlers, by method.
-    fn routes(self) -> MethodRouter<AppState> {
-        match self {
-            Endpoint::Token => token::routes(),
-            Endpoint::UsersMe => users_me::routes(),
-            Endpoint::UsersMeItems => users_me_items::routes(),
-            Endpoint::Status => status::routes(),
-            Endpoint::Revoke => revoke::routes(),
-            Endpoint::Jwks => jwks::routes(),
-            Endpoint::OpenIdConfiguration => openid_configuration::routes(),
+    /// A stand-in for the handlers of an endpoint a process does not serve: its methods
+    /// answer 404, and its code is not linked into a function that does not serve it.
+    fn not_served_routes(self) -> MethodRouter<AppState> {
+        let mut routes = MethodRouter::new();
+        for method in self.methods() {
+            let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
+            routes = routes.on(filter, not_served_here);
         }
+        routes
     }
 }
 
@@ -156,14 +172,26 @@ impl Endpoint {
 /// Every endpoint's paths are registered, so a wrong method on any API path gets the 405 the
 /// API as a whole gives (API Gateway's catch-all `$default` route sends such requests to the
 /// token function). A request that matches an endpoint this process does not serve gets a
-/// 404 from a layer in front of that endpoint's handlers: its code never runs here.
+/// 404: its code never runs here.
 pub fn router(state: AppState, served: &[Endpoint]) -> Router {
+    router_serving(state, |endpoint| {
+        served.contains(&endpoint).then(|| endpoint.routes())
+    })
+}
+
+/// The router of the Lambda function `F`, which links no other endpoint's handlers.
+pub fn function_router<F: Function>(state: AppState) -> Router {
+    router_serving(state, |endpoint| (endpoint == F::ENDPOINT).then(F::routes))
+}
+
+/// The router of every endpoint; `handlers` gives those of the endpoints served here.
+fn router_serving(
+    state: AppState,
+    handlers: impl Fn(Endpoint) -> Option<MethodRouter<AppState>>,
+) -> Router {
     let mut router = Router::new();
     for endpoint in Endpoint::ALL {
-        let mut routes = endpoint.routes();
-        if !served.contains(&endpoint) {
-            routes = routes.route_layer(middleware::from_fn(not_served_here));
-        }
+        let mut routes = handlers(endpoint).unwrap_or_else(|| endpoint.not_served_routes());
         // axum would run a GET handler for HEAD; API Gateway routes only the listed methods
         // to a function, so HEAD gets the 405 here that it gets deployed.
         if !endpoint.methods().contains(&Method::HEAD) {
@@ -230,8 +258,8 @@ async fn method_not_allowed(uri: Uri) -> Response {
     response
 }
 
-/// Stands in front of the handlers of an endpoint this process does not serve.
-async fn not_served_here(_request: Request, _next: Next) -> Response {
+/// Answers for the handlers of an endpoint this process does not serve.
+async fn not_served_here() -> Response {
     ApiError::NotFound.into_response()
 }
 

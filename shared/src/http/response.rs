@@ -27,12 +27,27 @@ pub fn public_json_response<T: Serialize>(body: &T, max_age: u32) -> Response {
     let mut response = Response::new(Body::from(bytes));
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    headers.insert(
-        CACHE_CONTROL,
-        HeaderValue::from_str(&format!("public, max-age={max_age}"))
-            .expect("digits are a valid header value"),
-    );
+    headers.insert(CACHE_CONTROL, cache_for(max_age));
     response
+}
+
+/// A public file built into the binary (the OpenAPI document, the docs page's files), which
+/// any cache may keep for `max_age` seconds.
+pub(super) fn public_static_response(
+    content_type: &'static str,
+    bytes: &'static [u8],
+    max_age: u32,
+) -> Response {
+    let mut response = Response::new(Body::from(bytes));
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    headers.insert(CACHE_CONTROL, cache_for(max_age));
+    response
+}
+
+fn cache_for(max_age: u32) -> HeaderValue {
+    HeaderValue::from_str(&format!("public, max-age={max_age}"))
+        .expect("digits are a valid header value")
 }
 
 /// RFC 6749 §5.1 success body.

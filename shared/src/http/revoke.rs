@@ -15,7 +15,7 @@ use crate::app::AppState;
 use crate::error::ApiError;
 use crate::oauth::revocation::revoke;
 
-const PARAMETERS: [&str; 2] = ["token", "token_type_hint"];
+pub(crate) const PARAMETERS: [&str; 2] = ["token", "token_type_hint"];
 
 pub(super) fn routes() -> MethodRouter<AppState> {
     post(revoke_token)

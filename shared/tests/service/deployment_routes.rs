@@ -22,17 +22,27 @@ pub fn function_of(endpoint: Endpoint) -> (&'static str, &'static str) {
         Endpoint::Revoke => ("RevokeFunction", "revoke"),
         Endpoint::Jwks => ("JwksFunction", "jwks"),
         Endpoint::OpenIdConfiguration => ("OpenIdConfigurationFunction", "openid-configuration"),
+        Endpoint::OpenApi => ("OpenApiFunction", "openapi"),
+        Endpoint::Docs => ("DocsFunction", "docs"),
     }
 }
 
-/// The paths an endpoint must answer: the API's own with and without the trailing slash;
-/// the well-known documents exactly as RFC 8615 names them.
+/// The paths an endpoint must answer: the API's own (and the docs page) with and without the
+/// trailing slash; documents exactly as named (the well-known ones as RFC 8615 names them);
+/// the files the docs page loads.
 fn both_forms(endpoint: Endpoint) -> Vec<String> {
-    if endpoint.path().starts_with("/.well-known/") {
-        return vec![endpoint.path().to_owned()];
+    let path = endpoint.path();
+    if path.starts_with("/.well-known/") || path.ends_with(".json") {
+        return vec![path.to_owned()];
     }
-    let bare = endpoint.path().trim_end_matches('/').to_owned();
-    vec![bare.clone(), format!("{bare}/")]
+    let bare = path.trim_end_matches('/').to_owned();
+    let mut paths = vec![bare.clone(), format!("{bare}/")];
+    if endpoint == Endpoint::Docs {
+        for file in ["swagger-ui-bundle.js", "swagger-ui.css", "docs.js"] {
+            paths.push(format!("{bare}/{file}"));
+        }
+    }
+    paths
 }
 
 #[test]

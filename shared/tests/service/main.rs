@@ -5,6 +5,7 @@
 
 mod support;
 
+mod api_docs;
 mod attempt_store;
 mod deployment_routes;
 mod hostile_tokens;

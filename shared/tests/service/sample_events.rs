@@ -54,6 +54,8 @@ fn endpoint_for(name: &str) -> Endpoint {
         ("revoke-", Endpoint::Revoke),
         ("jwks-", Endpoint::Jwks),
         ("openid-configuration-", Endpoint::OpenIdConfiguration),
+        ("openapi-", Endpoint::OpenApi),
+        ("docs-", Endpoint::Docs),
     ]
     .into_iter()
     .find(|(prefix, _)| name.starts_with(prefix))
@@ -61,15 +63,19 @@ fn endpoint_for(name: &str) -> Endpoint {
     .1
 }
 
-/// Objects must contain `expected`'s fields; anything else must equal it.
+/// Objects must contain `expected`'s fields; a page (not JSON) must contain `expected`'s
+/// text; anything else must equal it.
 fn assert_matches(name: &str, actual: &Value, expected: &Value) {
-    match expected.as_object() {
-        Some(fields) => {
+    match (expected, actual) {
+        (Value::Object(fields), _) => {
             for (key, value) in fields {
                 assert_eq!(&actual[key], value, "{name}: field {key} of {actual}");
             }
         }
-        None => assert_eq!(actual, expected, "{name}"),
+        (Value::String(part), Value::String(page)) => {
+            assert!(page.contains(part.as_str()), "{name}: {part} not in {page}");
+        }
+        _ => assert_eq!(actual, expected, "{name}"),
     }
 }
 
@@ -116,9 +122,17 @@ async fn invoke(
         .headers()
         .get("allow")
         .map(|v| v.to_str().unwrap().to_owned());
+    let html = response
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let body = serde_json::from_slice(&bytes)
-        .unwrap_or_else(|e| panic!("{name} on {endpoint:?}: not JSON ({e}): {bytes:?}"));
+    let body = if html {
+        Value::String(String::from_utf8(bytes.to_vec()).expect("a UTF-8 page"))
+    } else {
+        serde_json::from_slice(&bytes)
+            .unwrap_or_else(|e| panic!("{name} on {endpoint:?}: not JSON ({e}): {bytes:?}"))
+    };
     (status, allow, body)
 }
 

@@ -125,6 +125,18 @@ pub(super) fn expectations() -> HashMap<&'static str, (u16, Value)> {
         // The verifying functions' key set: the events' key, from TRUSTED_KEYS.
         ("jwks-success", (200, json!({"keys": [trusted_jwk()]}))),
         (
+            "openapi-success",
+            (
+                200,
+                json!({"openapi": "3.1.0", "info": {
+                    "title": "OAuth2 with scopes",
+                    "description": token_service::http::openapi::document().info.description,
+                    "version": env!("CARGO_PKG_VERSION"),
+                }}),
+            ),
+        ),
+        ("docs-page", (200, json!("<div id=\"swagger-ui\""))),
+        (
             "openid-configuration-success",
             (
                 200,

@@ -27,6 +27,7 @@ use token_service::tokens::{LocalRsaSigner, TokenIssuer, TokenSettings, TokenVer
 use token_service::{http, AppState};
 
 mod budgets;
+mod documented;
 mod forge;
 mod requests;
 mod response;

@@ -9,7 +9,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use tower::ServiceExt as _;
 
-use super::{TestApp, TestResponse, Transport};
+use super::{documented, TestApp, TestResponse, Transport};
 
 impl TestApp {
     pub async fn request(
@@ -78,6 +78,7 @@ impl TestApp {
                 )
             }
         };
+        documented::assert_documented(method, path, status.as_u16(), &headers);
         TestResponse {
             status: status.as_u16(),
             headers,

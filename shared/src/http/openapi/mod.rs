@@ -1,0 +1,114 @@
+//! `GET /openapi.json`: the OpenAPI 3.1 document of the API. It is built from what the router
+//! is built from: the endpoint table (paths, methods, required scopes), the types the handlers
+//! serialize (`ToSchema`), the parameter lists the form parsers accept, and the one error
+//! mapping (each error an operation can answer is rendered by [`super::error_response`]). The
+//! service tests check every answer they get against it; schemathesis checks it from outside.
+
+mod errors;
+mod operations;
+#[cfg(test)]
+mod tests;
+
+use std::sync::OnceLock;
+
+use axum::response::Response;
+use axum::routing::{get, MethodRouter};
+use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::{
+    ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder,
+};
+
+use super::error::ErrorBody;
+use super::response::public_static_response;
+use super::Endpoint;
+use crate::app::AppState;
+use crate::domain::{OwnedItem, Scope, UserProfile};
+
+pub(super) const PATH: &str = "/openapi.json";
+/// The document changes only with a deployment.
+const MAX_AGE_SECONDS: u32 = 600;
+/// The security scheme's name, as FastAPI's tutorial names it.
+pub const SECURITY_SCHEME: &str = "OAuth2PasswordBearer";
+
+pub(super) fn routes() -> MethodRouter<AppState> {
+    get(serve_document)
+}
+
+/// The document is the same for every request: built and serialized once per process.
+async fn serve_document() -> Response {
+    static DOCUMENT: OnceLock<Vec<u8>> = OnceLock::new();
+    let bytes = DOCUMENT.get_or_init(|| {
+        document()
+            .to_json()
+            .expect("the document is plain data and serializes")
+            .into_bytes()
+    });
+    public_static_response("application/json", bytes, MAX_AGE_SECONDS)
+}
+
+/// The endpoints the document describes: the API, not the documentation itself (as FastAPI
+/// leaves `/docs` and `/openapi.json` out of its own document).
+pub fn documented(endpoint: Endpoint) -> bool {
+    !matches!(endpoint, Endpoint::OpenApi | Endpoint::Docs)
+}
+
+/// The OpenAPI 3.1 document of every documented endpoint, at its canonical path.
+pub fn document() -> OpenApi {
+    let mut paths = PathsBuilder::new();
+    for endpoint in Endpoint::ALL.into_iter().filter(|e| documented(*e)) {
+        let [method] = endpoint.methods() else {
+            unreachable!("{endpoint:?}: one operation per endpoint")
+        };
+        let item = PathItem::new(
+            operations::http_method(method),
+            operations::operation(endpoint),
+        );
+        paths = paths.path(endpoint.path(), item);
+    }
+    OpenApiBuilder::new()
+        .info(
+            InfoBuilder::new()
+                .title("OAuth2 with scopes")
+                .version(env!("CARGO_PKG_VERSION"))
+                .description(Some(
+                    "FastAPI's \"OAuth2 with scopes\" as a serverless service: sign in with the \
+                     password grant at `/token`, then call the resources with the bearer token. \
+                     Every path also answers with the other form of its trailing slash.",
+                ))
+                .build(),
+        )
+        .paths(paths.build())
+        .components(Some(
+            ComponentsBuilder::new()
+                .security_scheme(SECURITY_SCHEME, security_scheme())
+                .schema_from::<ErrorBody>()
+                .schema_from::<UserProfile>()
+                .schema_from::<OwnedItem>()
+                .schemas_from_iter(operations::schemas())
+                .build(),
+        ))
+        .build()
+}
+
+/// The password flow at the token endpoint, with every scope and what it allows: what
+/// Swagger UI's Authorize dialog offers.
+fn security_scheme() -> SecurityScheme {
+    let scopes = Scope::ALL
+        .into_iter()
+        .map(|scope| (scope.as_str(), scope.description()));
+    SecurityScheme::OAuth2(OAuth2::with_description(
+        [Flow::Password(Password::new(
+            // Relative: the page, the API and the token endpoint share one origin wherever
+            // the service runs (127.0.0.1 or localhost, API Gateway's domain or a custom one).
+            Endpoint::Token.path(),
+            Scopes::from_iter(scopes),
+        ))],
+        "The OAuth2 password grant (RFC 6749 §4.3) at `/token`; access tokens are RS256 JWTs \
+         (RFC 9068) sent as `Authorization: Bearer <token>`.",
+    ))
+}
+
+/// The name components use for a `ToSchema` type, for `$ref`s.
+fn schema_name<T: utoipa::ToSchema>() -> String {
+    T::name().into_owned()
+}

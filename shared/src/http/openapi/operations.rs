@@ -1,0 +1,288 @@
+//! One operation per endpoint and method: summary, request body, success answer, the error
+//! answers of [`super::errors`], and the scopes the endpoint requires.
+
+use axum::http::Method;
+use utoipa::openapi::content::ContentBuilder;
+use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder};
+use utoipa::openapi::request_body::RequestBodyBuilder;
+use utoipa::openapi::response::{Response, ResponseBuilder};
+use utoipa::openapi::schema::{
+    ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::security::SecurityRequirement;
+use utoipa::openapi::{Ref, RefOr, Required};
+
+use super::errors::error_responses;
+use super::{schema_name, SECURITY_SCHEME};
+use crate::domain::{OwnedItem, UserProfile, Username};
+use crate::http::Endpoint;
+use crate::tokens::MAX_CLIENT_ID_LEN;
+
+const FORM: &str = "application/x-www-form-urlencoded";
+const JSON: &str = "application/json";
+
+pub(super) fn http_method(method: &Method) -> HttpMethod {
+    match *method {
+        Method::POST => HttpMethod::Post,
+        Method::GET => HttpMethod::Get,
+        _ => unreachable!("the API answers GET and POST only: {method}"),
+    }
+}
+
+/// The operation of `endpoint` (each answers one method).
+pub(super) fn operation(endpoint: Endpoint) -> Operation {
+    let (id, tag, summary, description) = about(endpoint);
+    let mut operation = OperationBuilder::new()
+        .operation_id(Some(id))
+        .tag(tag)
+        .summary(Some(summary))
+        .description(Some(description));
+    if let Some(body) = request_body(endpoint) {
+        operation = operation.request_body(Some(
+            RequestBodyBuilder::new()
+                .required(Some(Required::True))
+                .content(FORM, ContentBuilder::new().schema(Some(body)).build())
+                .build(),
+        ));
+    }
+    operation = operation.response("200", success(endpoint));
+    for (status, response) in error_responses(endpoint) {
+        operation = operation.response(status.as_str(), response);
+    }
+    if protected(endpoint) {
+        let scopes: Vec<&str> = endpoint
+            .required_scopes()
+            .iter()
+            .map(|scope| scope.as_str())
+            .collect();
+        operation = operation.security(SecurityRequirement::new(SECURITY_SCHEME, scopes));
+    }
+    operation.build()
+}
+
+/// Endpoints that take a bearer token (some with no scope at all).
+pub(super) fn protected(endpoint: Endpoint) -> bool {
+    matches!(
+        endpoint,
+        Endpoint::UsersMe | Endpoint::UsersMeItems | Endpoint::Status
+    )
+}
+
+/// (operation id, tag, summary, description).
+fn about(endpoint: Endpoint) -> (&'static str, &'static str, &'static str, &'static str) {
+    match endpoint {
+        Endpoint::Token => (
+            "issue_token",
+            "OAuth2",
+            "Sign in, or refresh a token",
+            "The password grant (RFC 6749 §4.3) or the refresh token grant (§6). The scopes \
+             granted are those asked for that the user may have. Wrong credentials, unknown \
+             users, disabled or locked accounts all get the same `invalid_grant`.",
+        ),
+        Endpoint::Revoke => (
+            "revoke_token",
+            "OAuth2",
+            "Revoke a token (RFC 7009)",
+            "A refresh token ends its session family; an access token ends its session. \
+             Unknown tokens get the same `200 {}`.",
+        ),
+        Endpoint::UsersMe => (
+            "read_users_me",
+            "Users",
+            "The signed-in user",
+            "Needs scope `me`.",
+        ),
+        Endpoint::UsersMeItems => (
+            "read_own_items",
+            "Users",
+            "The signed-in user's items",
+            "Needs scopes `me` and `items`.",
+        ),
+        Endpoint::Status => (
+            "read_system_status",
+            "Users",
+            "Service status",
+            "Needs any valid token.",
+        ),
+        Endpoint::Jwks => (
+            "read_jwks",
+            "Discovery",
+            "Public signing keys (RFC 7517)",
+            "The keys that verify access tokens. Cacheable.",
+        ),
+        Endpoint::OpenIdConfiguration => (
+            "read_openid_configuration",
+            "Discovery",
+            "Discovery metadata",
+            "Issuer, JWKS URL, endpoints and scopes (RFC 8414). Cacheable.",
+        ),
+        Endpoint::OpenApi | Endpoint::Docs => unreachable!("not in the document"),
+    }
+}
+
+fn string() -> ObjectBuilder {
+    ObjectBuilder::new().schema_type(Type::String)
+}
+
+fn reference(name: &str) -> RefOr<Schema> {
+    RefOr::Ref(Ref::from_schema_name(name))
+}
+
+/// The form of `endpoint`, if it takes one. Its fields are the parameters the endpoint's
+/// parser reads; a unit test holds the two lists together.
+fn request_body(endpoint: Endpoint) -> Option<RefOr<Schema>> {
+    match endpoint {
+        Endpoint::Token => Some(reference("TokenRequest")),
+        Endpoint::Revoke => Some(reference("RevocationRequest")),
+        _ => None,
+    }
+}
+
+/// The schemas the operations refer to by name, besides the `ToSchema` types.
+pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
+    let scope = || {
+        string()
+            .description(Some("Space-separated scopes: `me`, `items`."))
+            .pattern(Some(r"^[ -~]*$"))
+    };
+    let client_id = || {
+        string()
+            .description(Some("Public client identifier, carried into the tokens."))
+            .min_length(Some(1))
+            .max_length(Some(MAX_CLIENT_ID_LEN))
+            .pattern(Some(r"^[!-~]+$"))
+    };
+    let password_grant = ObjectBuilder::new()
+        .title(Some("Password grant"))
+        .property(
+            "grant_type",
+            string()
+                .enum_values(Some(["password"]))
+                .description(Some("`password` (the default when omitted).")),
+        )
+        .property(
+            "username",
+            string()
+                .min_length(Some(1))
+                .max_length(Some(Username::MAX_LEN))
+                .pattern(Some(r"^[A-Za-z0-9._@+-]+$")),
+        )
+        .required("username")
+        .property(
+            "password",
+            string()
+                .min_length(Some(1))
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+        )
+        .required("password")
+        .property("scope", scope())
+        .property("client_id", client_id());
+    let refresh_grant = ObjectBuilder::new()
+        .title(Some("Refresh token grant"))
+        .property("grant_type", string().enum_values(Some(["refresh_token"])))
+        .required("grant_type")
+        .property("refresh_token", string().min_length(Some(1)))
+        .required("refresh_token")
+        .property(
+            "scope",
+            scope().description(Some("Optional: the same scopes or fewer.")),
+        )
+        .property("client_id", client_id());
+    let token_request = OneOfBuilder::new()
+        .item(password_grant)
+        .item(refresh_grant)
+        .description(Some(
+            "RFC 6749 §4.3.2 or §6. Parameters the service does not know are ignored.",
+        ));
+    let revocation_request = ObjectBuilder::new()
+        .property(
+            "token",
+            string()
+                .min_length(Some(1))
+                .description(Some("An access token or a refresh token.")),
+        )
+        .required("token")
+        .property(
+            "token_type_hint",
+            string().description(Some("Ignored: the two kinds are told apart by shape.")),
+        );
+    let token_response = ObjectBuilder::new()
+        .property(
+            "access_token",
+            string().description(Some("An RS256 JWT (RFC 9068).")),
+        )
+        .required("access_token")
+        .property("token_type", string().enum_values(Some(["bearer"])))
+        .required("token_type")
+        .property(
+            "expires_in",
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(0)),
+        )
+        .required("expires_in")
+        .property("scope", string().description(Some("The scopes granted.")))
+        .required("scope")
+        .property("refresh_token", string())
+        .required("refresh_token");
+    let status = ObjectBuilder::new()
+        .property("status", string().enum_values(Some(["ok"])))
+        .required("status");
+    let empty = ObjectBuilder::new().description(Some("An empty object."));
+    let jwk = ObjectBuilder::new()
+        .property("kty", string())
+        .required("kty")
+        .property("kid", string())
+        .property("use", string())
+        .property("alg", string())
+        .property("n", string())
+        .property("e", string());
+    let jwks = ObjectBuilder::new()
+        .property("keys", ArrayBuilder::new().items(jwk))
+        .required("keys");
+    let discovery = ObjectBuilder::new()
+        .property("issuer", string())
+        .required("issuer")
+        .property("jwks_uri", string())
+        .required("jwks_uri")
+        .property("token_endpoint", string())
+        .required("token_endpoint")
+        .property("revocation_endpoint", string())
+        .property("scopes_supported", ArrayBuilder::new().items(string()))
+        .property("grant_types_supported", ArrayBuilder::new().items(string()));
+    vec![
+        ("TokenRequest".into(), token_request.into()),
+        ("RevocationRequest".into(), revocation_request.into()),
+        ("Token".into(), token_response.into()),
+        ("Status".into(), status.into()),
+        ("Empty".into(), empty.into()),
+        ("JsonWebKeySet".into(), jwks.into()),
+        ("Discovery".into(), discovery.into()),
+    ]
+}
+
+/// The `200` answer of `endpoint`.
+fn success(endpoint: Endpoint) -> Response {
+    let (description, schema): (&str, RefOr<Schema>) = match endpoint {
+        Endpoint::Token => ("Tokens issued (RFC 6749 §5.1)", reference("Token")),
+        Endpoint::Revoke => (
+            "Revoked, or not a token of this service",
+            reference("Empty"),
+        ),
+        Endpoint::UsersMe => ("The user", reference(&schema_name::<UserProfile>())),
+        Endpoint::UsersMeItems => (
+            "The user's items",
+            ArrayBuilder::new()
+                .items(reference(&schema_name::<OwnedItem>()))
+                .into(),
+        ),
+        Endpoint::Status => ("The service answers", reference("Status")),
+        Endpoint::Jwks => ("The public keys", reference("JsonWebKeySet")),
+        Endpoint::OpenIdConfiguration => ("The metadata", reference("Discovery")),
+        Endpoint::OpenApi | Endpoint::Docs => unreachable!("not in the document"),
+    };
+    ResponseBuilder::new()
+        .description(description)
+        .content(JSON, ContentBuilder::new().schema(Some(schema)).build())
+        .build()
+}

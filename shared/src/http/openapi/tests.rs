@@ -1,0 +1,189 @@
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
+use super::errors::refusals;
+use super::operations::protected;
+use super::*;
+use crate::http::error::error_answer;
+use crate::oauth::TokenRequest;
+
+fn json() -> Value {
+    serde_json::to_value(document()).unwrap()
+}
+
+fn operation<'a>(doc: &'a Value, endpoint: Endpoint) -> &'a Value {
+    let method = endpoint.methods()[0].as_str().to_lowercase();
+    &doc["paths"][endpoint.path()][method.as_str()]
+}
+
+#[test]
+fn the_document_is_openapi_3_1_and_lists_every_documented_route() {
+    let doc = json();
+    assert_eq!(doc["openapi"], "3.1.0");
+    let paths: BTreeSet<&str> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    let expected: BTreeSet<&str> = Endpoint::ALL
+        .into_iter()
+        .filter(|e| documented(*e))
+        .map(Endpoint::path)
+        .collect();
+    assert_eq!(paths, expected);
+    assert!(!paths.contains(PATH) && !paths.contains("/docs"));
+    for endpoint in Endpoint::ALL.into_iter().filter(|e| documented(*e)) {
+        let methods: BTreeSet<String> = doc["paths"][endpoint.path()]
+            .as_object()
+            .unwrap()
+            .keys()
+            .cloned()
+            .collect();
+        let expected: BTreeSet<String> = endpoint
+            .methods()
+            .iter()
+            .map(|m| m.as_str().to_lowercase())
+            .collect();
+        assert_eq!(methods, expected, "{endpoint:?}");
+    }
+}
+
+#[test]
+fn the_password_flow_offers_every_scope_with_its_description() {
+    let doc = json();
+    let scheme = &doc["components"]["securitySchemes"][SECURITY_SCHEME];
+    assert_eq!(scheme["type"], "oauth2");
+    let flow = &scheme["flows"]["password"];
+    assert_eq!(flow["tokenUrl"], Endpoint::Token.path());
+    assert_eq!(
+        flow["scopes"]["me"],
+        "Read information about the current user."
+    );
+    assert_eq!(flow["scopes"]["items"], "Read items.");
+    assert_eq!(flow["scopes"].as_object().unwrap().len(), Scope::ALL.len());
+}
+
+#[test]
+fn each_operation_requires_the_scopes_its_endpoint_checks() {
+    let doc = json();
+    for endpoint in Endpoint::ALL.into_iter().filter(|e| documented(*e)) {
+        let security = &operation(&doc, endpoint)["security"];
+        if protected(endpoint) {
+            let scopes: Vec<&str> = endpoint
+                .required_scopes()
+                .iter()
+                .map(|s| s.as_str())
+                .collect();
+            assert_eq!(
+                security,
+                &serde_json::json!([{ SECURITY_SCHEME: scopes }]),
+                "{endpoint:?}"
+            );
+        } else {
+            assert!(security.is_null(), "{endpoint:?} needs no token");
+        }
+    }
+    let items = operation(&doc, Endpoint::UsersMeItems);
+    assert_eq!(
+        items["security"][0][SECURITY_SCHEME],
+        serde_json::json!(["me", "items"])
+    );
+}
+
+/// The properties a form schema declares (for a `oneOf`, those of all its branches).
+fn form_fields(doc: &Value, endpoint: Endpoint) -> BTreeSet<String> {
+    let body = &operation(doc, endpoint)["requestBody"]["content"]
+        ["application/x-www-form-urlencoded"]["schema"]["$ref"];
+    let name = body.as_str().unwrap().rsplit('/').next().unwrap();
+    let schema = &doc["components"]["schemas"][name];
+    let branches = match schema["oneOf"].as_array() {
+        Some(branches) => branches.clone(),
+        None => vec![schema.clone()],
+    };
+    branches
+        .iter()
+        .flat_map(|b| b["properties"].as_object().unwrap().keys().cloned())
+        .collect()
+}
+
+#[test]
+fn the_forms_declare_exactly_what_the_parsers_read() {
+    let doc = json();
+    let token: BTreeSet<String> = TokenRequest::PARAMETERS
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(form_fields(&doc, Endpoint::Token), token);
+    let revoke: BTreeSet<String> = crate::http::revoke::PARAMETERS
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(form_fields(&doc, Endpoint::Revoke), revoke);
+}
+
+#[test]
+fn every_refusal_is_documented_with_its_status_headers_and_body() {
+    let doc = json();
+    for endpoint in Endpoint::ALL.into_iter().filter(|e| documented(*e)) {
+        let responses = &operation(&doc, endpoint)["responses"];
+        assert!(responses["200"].is_object(), "{endpoint:?}");
+        for (name, refusal) in refusals(endpoint) {
+            let answer = error_answer(&refusal);
+            let documented = &responses[answer.status.as_str()];
+            assert!(documented.is_object(), "{endpoint:?} {name}");
+            let example = &documented["content"]["application/json"]["examples"][name]["value"];
+            assert_eq!(example, &serde_json::to_value(&answer.body).unwrap());
+            for (header, _) in &answer.headers {
+                let declared = documented["headers"].as_object().and_then(|h| {
+                    h.iter()
+                        .find(|(n, _)| n.eq_ignore_ascii_case(header.as_str()))
+                });
+                assert!(declared.is_some(), "{endpoint:?} {name}: {header}");
+            }
+        }
+    }
+    // A protected resource's 401, 403 and 400 always carry their challenge; a 503 its
+    // Retry-After.
+    let me = &operation(&doc, Endpoint::UsersMe)["responses"];
+    for status in ["400", "401", "403"] {
+        assert_eq!(
+            me[status]["headers"]["WWW-Authenticate"]["required"], true,
+            "{status}"
+        );
+    }
+    assert_eq!(me["503"]["headers"]["Retry-After"]["required"], true);
+    let challenge = &me["403"]["headers"]["WWW-Authenticate"]["example"];
+    assert_eq!(
+        challenge,
+        "Bearer error=\"insufficient_scope\", scope=\"me\""
+    );
+    // The status resource needs no scope, so it never answers 403.
+    assert!(operation(&doc, Endpoint::Status)["responses"]["403"].is_null());
+}
+
+#[test]
+fn response_schemas_are_the_serialized_types() {
+    let doc = json();
+    let user = &doc["components"]["schemas"]["User"];
+    let fields: BTreeSet<&str> = user["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(
+        fields,
+        BTreeSet::from(["username", "email", "full_name", "disabled"])
+    );
+    let error = &doc["components"]["schemas"]["Error"];
+    assert_eq!(error["required"], serde_json::json!(["detail"]));
+}
+
+/// `cargo test -p token-service --lib print_the_document -- --ignored --nocapture`
+#[test]
+#[ignore = "prints the document"]
+fn print_the_document() {
+    println!("{}", document().to_pretty_json().unwrap());
+}
