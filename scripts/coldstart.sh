@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Cold-start probe (a benchmark: it prints figures, it asserts only that every invocation
-# answered, and that no function calls AWS while it starts). Builds the seven functions, the probe
+# answered, and that no function calls AWS while it starts). Builds the nine functions, the probe
 # and a hello-world lambda_http binary with the
 # workspace's release profile for this machine, then runs each function binary as Lambda would
 # (a fresh process per run, AWS_LAMBDA_RUNTIME_API pointed at a Runtime API stub on 127.0.0.1
@@ -14,5 +14,5 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 cargo build --release --locked -p token -p users-me -p users-me-items -p status -p revoke \
-  -p jwks -p openid-configuration -p coldstart
+  -p jwks -p openid-configuration -p openapi -p docs -p coldstart
 exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/coldstart" --runs "${RUNS:-20}" "$@"

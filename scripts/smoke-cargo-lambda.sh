@@ -67,6 +67,14 @@ check "GET /.well-known/jwks.json publishes the token's kid" yes \
 check "GET /.well-known/openid-configuration names the JWKS" /.well-known/jwks.json \
   "$(curl -s "$base/.well-known/openid-configuration" | python3 -c 'import json, sys, urllib.parse; print(urllib.parse.urlparse(json.load(sys.stdin)["jwks_uri"]).path)')"
 
+# The documentation functions: the document, the page and the files it loads, as watch routes them.
+check "GET /openapi.json is OpenAPI 3.1" 3.1.0 \
+  "$(curl -s "$base/openapi.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["openapi"])')"
+for path in /docs /docs/ /docs/swagger-ui-bundle.js /docs/swagger-ui.css /docs/docs.js; do
+  check "GET $path" "200 default-src 'none'" "$(curl -s -o /dev/null -D - "$base$path" \
+    | python3 -c 'import sys; lines = sys.stdin.read().splitlines(); csp = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("content-security-policy:")]; print(lines[0].split()[1], (csp[0].split(";")[0] if csp else "none"))')"
+done
+
 for file in events/*.json; do
   name="$(basename "$file" .json)"
   [[ "$name" == env* ]] && continue
@@ -78,10 +86,12 @@ for file in events/*.json; do
     revoke-*) fn=revoke ;;
     jwks-*) fn=jwks ;;
     openid-configuration-*) fn=openid-configuration ;;
+    openapi-*) fn=openapi ;;
+    docs-*) fn=docs ;;
     *) echo "FAIL $name: no function for this name"; failures=$((failures + 1)); continue ;;
   esac
   case "$name" in
-    *-success*) want=200 ;;
+    *-success*|docs-page) want=200 ;;
     *-insufficient-scope) want=403 ;;
     *-no-token|*-expired-token|*-invalid-token|*-inactive-user) want=401 ;;
     *-unknown-path) want=404 ;;

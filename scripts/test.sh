@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Runs every test: unit tests, the sample events through the real function routers, the HTTP contract
 # tests, and the same behaviour tests against DynamoDB through a real DynamoDB-compatible
-# server (moto), which this script installs (scripts/tools.sh), starts on 127.0.0.1 and stops.
+# server (moto), which this script installs (scripts/tools.sh), starts on 127.0.0.1 and stops;
+# then the documentation checked from outside (scripts/docs-checks.sh): the /docs page in
+# headless Chromium, and schemathesis against /openapi.json.
 #
 #   scripts/test.sh                 # everything
-#   scripts/test.sh -- token_       # extra arguments go to the test binaries (a name filter)
+#   scripts/test.sh -- token_       # only the Rust tests matching a name filter
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,5 +15,8 @@ cd "$ROOT"
 args=()
 if [[ "${1:-}" == "--" ]]; then shift; args=("$@"); fi
 # Benchmarks are not tests: `cargo bench -p token-service` runs them.
-exec "$ROOT/scripts/with-moto.sh" \
+"$ROOT/scripts/with-moto.sh" \
   cargo test --workspace --tests --locked -- --include-ignored ${args[@]+"${args[@]}"}
+if (( ${#args[@]} == 0 )); then
+  "$ROOT/scripts/docs-checks.sh"
+fi

@@ -4,8 +4,8 @@
 #   scripts/tools.sh               # venv with the pinned tools of scripts/requirements-tools.txt
 #   scripts/tools.sh --with-arm64  # ...plus the Rust target that `cargo lambda build --arm64` needs
 #
-# Installs: aws-sam-cli, aws-sam-translator, cfn-lint, cargo-lambda, ziglang and
-# moto[server], at the exact versions pinned in scripts/requirements-tools.txt.
+# Installs: aws-sam-cli, aws-sam-translator, cfn-lint, cargo-lambda, ziglang, moto[server],
+# schemathesis and playwright, at the exact versions pinned in scripts/requirements-tools.txt.
 #
 # Fast when nothing changed: the venv keeps a stamp with the hash of the
 # requirements file (and the Python version); pip runs only when the stamp is
@@ -15,7 +15,8 @@
 # (.venv/bin must come first: cargo-lambda finds Zig via `python3 -m ziglang`).
 #
 # Environment:
-#   PYTHON     interpreter used to create the venv (default: python3; needs >= 3.9)
+#   PYTHON     interpreter used to create the venv (default: python3; needs >= 3.11, for
+#              schemathesis)
 #   TOOLS_VENV venv location (default: <repo>/.venv)
 set -euo pipefail
 
@@ -53,11 +54,16 @@ venv_ok() {
   [[ -x "$VENV/bin/python" ]] || return 1
   [[ -f "$STAMP" && "$(cat "$STAMP")" == "$(want_stamp "$VENV/bin/python")" ]] || return 1
   local exe
-  for exe in sam cfn-lint cargo-lambda moto_server; do
+  for exe in sam cfn-lint cargo-lambda moto_server schemathesis playwright; do
     [[ -x "$VENV/bin/$exe" ]] || return 1
   done
   "$VENV/bin/python" -c 'import ziglang' 2>/dev/null || return 1
 }
+
+if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+  log "$("$PYTHON" --version 2>&1) is too old: schemathesis needs Python >= 3.11 (set PYTHON=python3.11)"
+  exit 1
+fi
 
 if venv_ok; then
   :

@@ -38,7 +38,7 @@ use stub::*;
 
 /// The functions, each with the sample event its first invocation gets and the status the
 /// response must carry.
-const FUNCTIONS: [(&str, &str, u16); 7] = [
+const FUNCTIONS: [(&str, &str, u16); 9] = [
     ("token", "token-success.json", 200),
     ("users-me", "users-me-success.json", 200),
     ("users-me-items", "users-me-items-success.json", 200),
@@ -50,6 +50,8 @@ const FUNCTIONS: [(&str, &str, u16); 7] = [
         "openid-configuration-success.json",
         200,
     ),
+    ("openapi", "openapi-success.json", 200),
+    ("docs", "docs-page.json", 200),
 ];
 /// An access token for johndoe with every scope, as the token function would sign it for a
 /// request to the events' API domain.

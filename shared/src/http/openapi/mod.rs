@@ -14,8 +14,9 @@ use std::sync::OnceLock;
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::schema::Schema;
 use utoipa::openapi::{
-    ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder,
+    ComponentsBuilder, RefOr, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder,
 };
 
 use super::error::ErrorBody;
@@ -81,9 +82,9 @@ pub fn document() -> OpenApi {
         .components(Some(
             ComponentsBuilder::new()
                 .security_scheme(SECURITY_SCHEME, security_scheme())
-                .schema_from::<ErrorBody>()
-                .schema_from::<UserProfile>()
-                .schema_from::<OwnedItem>()
+                .schemas_from_iter(schema_with_dependencies::<ErrorBody>())
+                .schemas_from_iter(schema_with_dependencies::<UserProfile>())
+                .schemas_from_iter(schema_with_dependencies::<OwnedItem>())
                 .schemas_from_iter(operations::schemas())
                 .build(),
         ))
@@ -106,6 +107,13 @@ fn security_scheme() -> SecurityScheme {
         "The OAuth2 password grant (RFC 6749 §4.3) at `/token`; access tokens are RS256 JWTs \
          (RFC 9068) sent as `Authorization: Bearer <token>`.",
     ))
+}
+
+/// A serialized type's schema and those it refers to (the error body's `ErrorCode`).
+fn schema_with_dependencies<T: utoipa::ToSchema>() -> Vec<(String, RefOr<Schema>)> {
+    let mut schemas = vec![(schema_name::<T>(), T::schema())];
+    T::schemas(&mut schemas);
+    schemas
 }
 
 /// The name components use for a `ToSchema` type, for `$ref`s.

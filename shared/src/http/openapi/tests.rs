@@ -163,6 +163,34 @@ fn every_refusal_is_documented_with_its_status_headers_and_body() {
     assert!(operation(&doc, Endpoint::Status)["responses"]["403"].is_null());
 }
 
+/// Every `$ref` in `value`.
+fn references(value: &Value, found: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map {
+                match (key.as_str(), inner) {
+                    ("$ref", Value::String(target)) => found.push(target.clone()),
+                    _ => references(inner, found),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|item| references(item, found)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_reference_resolves() {
+    let doc = json();
+    let mut found = Vec::new();
+    references(&doc, &mut found);
+    assert!(found.len() > 10, "{found:?}");
+    for target in found {
+        let pointer = target.strip_prefix('#').expect("a local reference");
+        assert!(doc.pointer(pointer).is_some(), "{target} does not resolve");
+    }
+}
+
 #[test]
 fn response_schemas_are_the_serialized_types() {
     let doc = json();

@@ -1,0 +1,90 @@
+#!/usr/bin/env bash
+# The API documentation, checked from outside, against real local runs on 127.0.0.1:
+#   1. the browser test: the zero-setup local run (`authctl serve`, demo users in memory);
+#      headless Chromium (Debian's package) driven by Playwright opens /docs, authorizes with
+#      the password flow as johndoe with scopes me and items, calls GET /users/me/ from the
+#      page, sees the 200 and saves a screenshot (target/docs-checks/docs-authorized.png);
+#   2. schemathesis with its default checks against that run's /openapi.json, this time
+#      backed by DynamoDB (moto), as a dedicated user `schemathesis` that signs in from its
+#      own address, so its guessing at /token locks out no one else.
+# Installs what it needs (Chromium with apt, Playwright and schemathesis into .venv through
+# scripts/tools.sh). schemathesis needs Python >= 3.11.
+#
+#   scripts/docs-checks.sh
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+log() { echo "docs-checks.sh: $*" >&2; }
+
+if [[ "${1:-}" != "--inside" ]]; then
+  if ! command -v chromium >/dev/null 2>&1; then
+    log "installing Debian's chromium (headless browser for the docs page test)"
+    sudo_cmd=()
+    if [[ "$(id -u)" != 0 ]]; then sudo_cmd=(sudo -n); fi
+    DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q chromium >/dev/null ||
+      { "${sudo_cmd[@]}" apt-get update -q >/dev/null &&
+        DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q chromium >/dev/null; }
+  fi
+  cargo build -q --locked -p authctl
+  exec "$ROOT/scripts/with-moto.sh" "$ROOT/scripts/docs-checks.sh" --inside
+fi
+
+AUTHCTL="$ROOT/target/debug/authctl"
+PYTHON="$ROOT/.venv/bin/python"
+OUT="$ROOT/target/docs-checks"
+mkdir -p "$OUT"
+export RUST_LOG=warn
+pids=()
+trap 'for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done' EXIT
+
+free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# serve LOG [VAR=value...]: `authctl serve` on a free port; prints its base URL when it answers.
+serve() {
+  local log="$1"; shift
+  local port
+  port="$(free_port)"
+  env "$@" "$AUTHCTL" serve --port "$port" >"$log" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 1 100); do
+    if curl -fs -o /dev/null "http://127.0.0.1:$port/openapi.json"; then
+      echo "http://127.0.0.1:$port"
+      return
+    fi
+    sleep 0.1
+  done
+  log "authctl serve did not answer; its log:"; cat "$log" >&2; exit 1
+}
+
+# 1. The browser test, on the zero-setup local run (the README's first command).
+BASE="$(serve "$OUT/serve-memory.log" USER_STORE=memory)"
+log "browser test against $BASE/docs"
+"$PYTHON" "$ROOT/scripts/docs-checks/browser_docs.py" "$BASE" johndoe secret \
+  "$OUT/docs-authorized.png"
+
+# 2. schemathesis, on DynamoDB, as its own user from its own address.
+RUN="docs-$$"
+export USERS_TABLE="$RUN-users" TOKENS_TABLE="$RUN-tokens" KEYS_TABLE="$RUN-keys"
+"$AUTHCTL" table create >/dev/null
+"$AUTHCTL" user seed-demo >/dev/null
+DOCS_CHECK_PASSWORD="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(18))')"
+printf '%s\n' "$DOCS_CHECK_PASSWORD" |
+  "$AUTHCTL" user add schemathesis --scopes "me items" --password-stdin >/dev/null
+export TRUSTED_SOURCE_HEADER=x-docs-check-source
+BASE="$(serve "$OUT/serve-dynamodb.log")"
+log "schemathesis against $BASE/openapi.json"
+DOCS_CHECK_BASE="$BASE" DOCS_CHECK_USER=schemathesis DOCS_CHECK_PASSWORD="$DOCS_CHECK_PASSWORD" \
+  PYTHONPATH="$ROOT/scripts/docs-checks" SCHEMATHESIS_HOOKS=schemathesis_hooks \
+  "$ROOT/.venv/bin/schemathesis" --config-file "$ROOT/scripts/docs-checks/schemathesis.toml" \
+  run "$BASE/openapi.json" --no-color 2>&1 | tee "$OUT/schemathesis.txt"
+status="${PIPESTATUS[0]}"
+# The demo users were never signed in as, so none can have been locked out by the run.
+if "$AUTHCTL" user show johndoe --json | "$PYTHON" -c 'import json, sys; sys.exit(json.load(sys.stdin)["locked_out"])'; then
+  log "johndoe is not locked out after the run"
+else
+  log "johndoe was locked out by the run"; exit 1
+fi
+exit "$status"

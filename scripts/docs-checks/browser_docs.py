@@ -1,0 +1,103 @@
+"""The docs page in a real browser: headless Chromium (Debian's) driven by Playwright.
+
+Opens /docs on a running local server, presses Authorize, signs in with the password flow
+as the given user with scopes `me` and `items`, calls GET /users/me/ from the page, and
+checks the 200 answer shown. Fails on any Content-Security-Policy violation, any request to
+another origin, and any script error. Saves a screenshot.
+
+    python browser_docs.py http://127.0.0.1:8000 johndoe secret target/docs-checks/docs.png
+"""
+import json
+import sys
+from urllib.parse import urlsplit
+
+from playwright.sync_api import expect, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+# Chromium's own background traffic would be refused by this machine's closed network.
+FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def main(base, username, password, screenshot):
+    origin = urlsplit(base).netloc
+    problems = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1400})
+        page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+        page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+
+        def on_request(request):
+            if urlsplit(request.url).scheme in ("http", "https") and urlsplit(request.url).netloc != origin:
+                problems.append(f"request to another origin: {request.url}")
+
+        def on_response(response):
+            path = urlsplit(response.url).path
+            if response.status >= 400 and path not in ("/token", "/users/me/"):
+                problems.append(f"{response.status} for {response.url}")
+
+        page.on("request", on_request)
+        page.on("response", on_response)
+
+        page.goto(f"{base}/docs")
+        expect(page.locator(".information-container .title")).to_contain_text("OAuth2 with scopes")
+        expect(page.locator("#operations-Users-read_users_me")).to_be_visible()
+        # Swagger UI lists what it could not read in the document (unresolved references...).
+        expect(page.locator(".errors-wrapper")).to_have_count(0)
+
+        # Authorize: the password flow with both scopes ticked.
+        page.locator(".scheme-container button.authorize").click()
+        dialog = page.locator(".modal-ux")
+        dialog.locator("#oauth_username").fill(username)
+        dialog.locator("#oauth_password").fill(password)
+        for scope in ("me", "items"):
+            box = dialog.locator(f'input[type=checkbox][data-value="{scope}"]')
+            # Swagger UI hides the box and draws its label: tick it as a person would.
+            dialog.locator(f'label[for="{box.get_attribute("id")}"]').click()
+            expect(box).to_be_checked()
+        with page.expect_response(lambda r: urlsplit(r.url).path == "/token") as signed_in:
+            dialog.locator(".auth-btn-wrapper button.authorize").click()
+        token = signed_in.value
+        assert token.status == 200, f"/token answered {token.status}: {token.text()}"
+        assert set(token.json()["scope"].split()) == {"me", "items"}, token.json()
+        expect(dialog.locator(".auth-btn-wrapper button.authorize")).to_have_text("Logout")
+        dialog.locator(".auth-btn-wrapper button.btn-done").click()
+
+        # GET /users/me/ from the page.
+        operation = page.locator("#operations-Users-read_users_me")
+        operation.locator(".opblock-summary").click()
+        operation.locator("button.try-out__btn").click()
+        with page.expect_response(lambda r: urlsplit(r.url).path == "/users/me/") as called:
+            operation.locator("button.execute").click()
+        me = called.value
+        assert me.status == 200 and me.json()["username"] == username, (me.status, me.text())
+        assert me.request.all_headers().get("authorization", "").startswith("Bearer ")
+        live = operation.locator(".live-responses-table tr.response .response-col_status").first
+        expect(live).to_have_text("200")
+        expect(operation.locator(".live-responses-table .microlight").first).to_contain_text(username)
+        operation.scroll_into_view_if_needed()
+        page.screenshot(path=screenshot, full_page=True)
+        browser.close()
+
+    csp = [p for p in problems if "Content Security Policy" in p]
+    if problems:
+        print("browser_docs.py: problems seen in the page:", *problems, sep="\n  ", file=sys.stderr)
+        sys.exit(1)
+    print(json.dumps({
+        "authorized_scopes": "me items",
+        "users_me_status": 200,
+        "csp_violations": len(csp),
+        "screenshot": screenshot,
+    }))
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:5])
