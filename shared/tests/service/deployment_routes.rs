@@ -172,7 +172,14 @@ fn only_the_token_function_may_sign_and_verifiers_only_read() {
         revoke.iter().all(|a| a.starts_with("dynamodb:")),
         "{revoke:?}"
     );
-    assert!(actions_of("OpenIdConfigurationFunction").is_empty());
+    // The documents and the docs page are built into their binaries: they read nothing.
+    for function in [
+        "OpenIdConfigurationFunction",
+        "OpenApiFunction",
+        "DocsFunction",
+    ] {
+        assert!(actions_of(function).is_empty(), "{function}");
+    }
     // The token function signs only with keys tagged for this stack.
     let template = read("template.yaml");
     assert!(template.contains("\"aws:ResourceTag/token-service-signing-key\": !Ref AWS::StackName"));

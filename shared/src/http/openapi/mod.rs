@@ -13,10 +13,10 @@ use std::sync::OnceLock;
 
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
-use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme};
 use utoipa::openapi::schema::Schema;
+use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme};
 use utoipa::openapi::{
-    ComponentsBuilder, RefOr, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder,
+    ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, RefOr,
 };
 
 use super::error::ErrorBody;

@@ -12,7 +12,7 @@ fn json() -> Value {
     serde_json::to_value(document()).unwrap()
 }
 
-fn operation<'a>(doc: &'a Value, endpoint: Endpoint) -> &'a Value {
+fn operation(doc: &Value, endpoint: Endpoint) -> &Value {
     let method = endpoint.methods()[0].as_str().to_lowercase();
     &doc["paths"][endpoint.path()][method.as_str()]
 }
@@ -207,11 +207,4 @@ fn response_schemas_are_the_serialized_types() {
     );
     let error = &doc["components"]["schemas"]["Error"];
     assert_eq!(error["required"], serde_json::json!(["detail"]));
-}
-
-/// `cargo test -p token-service --lib print_the_document -- --ignored --nocapture`
-#[test]
-#[ignore = "prints the document"]
-fn print_the_document() {
-    println!("{}", document().to_pretty_json().unwrap());
 }
