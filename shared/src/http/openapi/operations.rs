@@ -7,7 +7,7 @@ use utoipa::openapi::path::{HttpMethod, Operation, OperationBuilder};
 use utoipa::openapi::request_body::RequestBodyBuilder;
 use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{
-    ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+    ArrayBuilder, KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type,
 };
 use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{Ref, RefOr, Required};
@@ -140,60 +140,63 @@ fn request_body(endpoint: Endpoint) -> Option<RefOr<Schema>> {
 
 /// The schemas the operations refer to by name, besides the `ToSchema` types.
 pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
-    let scope = || {
-        string()
-            .description(Some("Space-separated scopes: `me`, `items`."))
-            .pattern(Some(r"^[ -~]*$"))
-    };
-    let client_id = || {
-        string()
-            .description(Some("Public client identifier, carried into the tokens."))
-            .min_length(Some(1))
-            .max_length(Some(MAX_CLIENT_ID_LEN))
-            .pattern(Some(r"^[!-~]+$"))
-    };
-    let password_grant = ObjectBuilder::new()
-        .title(Some("Password grant"))
+    // One form for both grants, as FastAPI's OAuth2PasswordRequestForm is one: Swagger UI
+    // renders an object as form fields (a `oneOf` would become a JSON text box). Which fields
+    // a grant needs is in their descriptions; a request without them gets `invalid_request`.
+    let token_request = ObjectBuilder::new()
+        .description(Some(
+            "RFC 6749 §4.3.2 (password) or §6 (refresh_token). Parameters the service does \
+             not know are ignored.",
+        ))
         .property(
             "grant_type",
             string()
-                .enum_values(Some(["password"]))
-                .description(Some("`password` (the default when omitted).")),
+                .enum_values(Some(["password", "refresh_token"]))
+                .default(Some("password".into()))
+                .description(Some("`password` when omitted.")),
         )
         .property(
             "username",
             string()
                 .min_length(Some(1))
                 .max_length(Some(Username::MAX_LEN))
-                .pattern(Some(r"^[A-Za-z0-9._@+-]+$")),
+                .pattern(Some(r"^[A-Za-z0-9._@+-]+$"))
+                .description(Some("Password grant: required."))
+                .examples(["johndoe"]),
         )
-        .required("username")
         .property(
             "password",
             string()
                 .min_length(Some(1))
-                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password))),
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+                .description(Some("Password grant: required."))
+                .examples([""]),
         )
-        .required("password")
-        .property("scope", scope())
-        .property("client_id", client_id());
-    let refresh_grant = ObjectBuilder::new()
-        .title(Some("Refresh token grant"))
-        .property("grant_type", string().enum_values(Some(["refresh_token"])))
-        .required("grant_type")
-        .property("refresh_token", string().min_length(Some(1)))
-        .required("refresh_token")
+        .property(
+            "refresh_token",
+            string()
+                .min_length(Some(1))
+                .description(Some("Refresh token grant: required."))
+                .examples([""]),
+        )
         .property(
             "scope",
-            scope().description(Some("Optional: the same scopes or fewer.")),
+            string()
+                .pattern(Some(r"^[ -~]*$"))
+                .description(Some(
+                    "Space-separated: `me`, `items`. A refresh may ask for the same or fewer.",
+                ))
+                .examples(["me items"]),
         )
-        .property("client_id", client_id());
-    let token_request = OneOfBuilder::new()
-        .item(password_grant)
-        .item(refresh_grant)
-        .description(Some(
-            "RFC 6749 §4.3.2 or §6. Parameters the service does not know are ignored.",
-        ));
+        .property(
+            "client_id",
+            string()
+                .min_length(Some(1))
+                .max_length(Some(MAX_CLIENT_ID_LEN))
+                .pattern(Some(r"^[!-~]+$"))
+                .description(Some("Public client identifier, carried into the tokens."))
+                .examples([""]),
+        );
     let revocation_request = ObjectBuilder::new()
         .property(
             "token",

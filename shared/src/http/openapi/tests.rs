@@ -92,19 +92,16 @@ fn each_operation_requires_the_scopes_its_endpoint_checks() {
     );
 }
 
-/// The properties a form schema declares (for a `oneOf`, those of all its branches).
+/// The properties a form schema declares.
 fn form_fields(doc: &Value, endpoint: Endpoint) -> BTreeSet<String> {
     let body = &operation(doc, endpoint)["requestBody"]["content"]
         ["application/x-www-form-urlencoded"]["schema"]["$ref"];
     let name = body.as_str().unwrap().rsplit('/').next().unwrap();
-    let schema = &doc["components"]["schemas"][name];
-    let branches = match schema["oneOf"].as_array() {
-        Some(branches) => branches.clone(),
-        None => vec![schema.clone()],
-    };
-    branches
-        .iter()
-        .flat_map(|b| b["properties"].as_object().unwrap().keys().cloned())
+    doc["components"]["schemas"][name]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .cloned()
         .collect()
 }
 
