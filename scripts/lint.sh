@@ -32,4 +32,8 @@ cfn-lint --include-checks I \
 echo "== sam validate --lint $template"
 sam validate --lint --template-file "$template" --region "$AWS_DEFAULT_REGION"
 
+# The Swagger UI files the docs function embeds are the pinned npm package's, byte for byte.
+echo "== vendored Swagger UI"
+"$(dirname "${BASH_SOURCE[0]}")/vendor-swagger-ui.sh" --check
+
 echo "lint: OK ($template)"

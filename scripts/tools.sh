@@ -52,6 +52,8 @@ want_stamp() {
 
 venv_ok() {
   [[ -x "$VENV/bin/python" ]] || return 1
+  # A venv made by an older Python (before schemathesis needed 3.11) is made again.
+  "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || return 1
   [[ -f "$STAMP" && "$(cat "$STAMP")" == "$(want_stamp "$VENV/bin/python")" ]] || return 1
   local exe
   for exe in sam cfn-lint cargo-lambda moto_server schemathesis playwright; do
@@ -68,7 +70,8 @@ fi
 if venv_ok; then
   :
 else
-  if [[ ! -x "$VENV/bin/python" ]] || ! "$VENV/bin/python" -c 'import sys' 2>/dev/null; then
+  if [[ ! -x "$VENV/bin/python" ]] ||
+    ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     log "creating venv at $VENV with $("$PYTHON" --version 2>&1)"
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"

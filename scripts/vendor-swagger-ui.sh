@@ -37,7 +37,10 @@ if [[ "${1:-}" == "--check" ]]; then
       exit 1
     }
   done
-  grep -qx "$VERSION" "$DEST/VERSION"
+  grep -qx "$VERSION" "$DEST/VERSION" || {
+    echo "vendor-swagger-ui.sh: shared/assets/swagger-ui/VERSION is not $VERSION" >&2
+    exit 1
+  }
   echo "vendor-swagger-ui.sh: shared/assets/swagger-ui is swagger-ui-dist@$VERSION"
   exit 0
 fi

@@ -1,9 +1,13 @@
-"""schemathesis hooks: every generated request to a protected operation carries an access
-token of the dedicated user `schemathesis`, signed in with the password grant.
+"""schemathesis hooks for scripts/docs-checks.sh.
 
-Its sign-ins come from their own address, through the trusted-proxy header the server is
-started with (TRUSTED_SOURCE_HEADER), so the guessing schemathesis does at /token from
-127.0.0.1 never spends their budget, and the demo users are never touched.
+- Every generated request to an operation that declares security carries an access token of
+  the dedicated user (DOCS_CHECK_USER), signed in with the password grant from its own
+  address, through the trusted-proxy header the server is started with
+  (TRUSTED_SOURCE_HEADER): the guessing schemathesis does at /token from 127.0.0.1 never
+  spends that user's budget.
+- No generated sign-in names a protected user (DOCS_CHECK_PROTECTED_USERS, the demo users):
+  the document's example username is `johndoe`, and schemathesis would otherwise guess its
+  password until it is locked out.
 """
 import os
 
@@ -12,6 +16,7 @@ import schemathesis
 
 BASE = os.environ["DOCS_CHECK_BASE"]
 SOURCE_HEADER = os.environ["TRUSTED_SOURCE_HEADER"]
+PROTECTED_USERS = set(os.environ["DOCS_CHECK_PROTECTED_USERS"].split())
 
 
 def declares_security(context):
@@ -38,3 +43,11 @@ class DedicatedUser:
 
     def set(self, case, data, context):
         case.headers = {**(case.headers or {}), "Authorization": f"Bearer {data}"}
+
+
+@schemathesis.hook
+def before_call(context, case, **kwargs):
+    """Every phase's cases pass here just before they are sent: rename protected users."""
+    body = case.body
+    if isinstance(body, dict) and body.get("username") in PROTECTED_USERS:
+        case.body = {**body, "username": "not-" + body["username"]}

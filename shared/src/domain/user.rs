@@ -83,7 +83,11 @@ pub struct StoredItem {
 #[schema(as = User)]
 pub struct UserProfile {
     pub username: String,
+    /// Always present; `null` when unknown.
+    #[schema(required = true)]
     pub email: Option<String>,
+    /// Always present; `null` when unknown.
+    #[schema(required = true)]
     pub full_name: Option<String>,
     pub disabled: bool,
 }

@@ -22,6 +22,8 @@ pub enum InvalidUsername {
 
 impl Username {
     pub const MAX_LEN: usize = 64;
+    /// The characters allowed besides ASCII letters and digits.
+    pub const SYMBOLS: &'static str = "._@+-";
 
     pub fn parse(s: &str) -> Result<Self, InvalidUsername> {
         if s.is_empty() {
@@ -30,7 +32,7 @@ impl Username {
         if s.chars().count() > Self::MAX_LEN {
             return Err(InvalidUsername::TooLong);
         }
-        let allowed = |c: char| c.is_ascii_alphanumeric() || "._@+-".contains(c);
+        let allowed = |c: char| c.is_ascii_alphanumeric() || Self::SYMBOLS.contains(c);
         if !s.chars().all(allowed) {
             return Err(InvalidUsername::BadCharacter);
         }

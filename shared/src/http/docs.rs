@@ -90,8 +90,9 @@ async fn serve(uri: Uri) -> Result<Response, ApiError> {
     Ok(response)
 }
 
-/// The page at `path`, with links that resolve to the files and the document from either
-/// slash form (relative, so they also work under a custom domain's base path).
+/// The page at `path`, with relative links that resolve to the files and the document from
+/// either slash form. (The API itself is served at the root of its domain: the document's
+/// token URL is `/token`.)
 fn page(path: &str) -> Option<String> {
     let (assets, openapi) = match path {
         "/docs" => ("docs/", "openapi.json"),

@@ -126,6 +126,16 @@ impl Endpoint {
         }
     }
 
+    /// Whether the endpoint is a protected resource: it answers only with a valid bearer
+    /// token (RFC 6750), of [`Self::required_scopes`]. A router test holds this to the
+    /// answers; the OpenAPI document declares the security of exactly these.
+    pub fn takes_bearer_token(self) -> bool {
+        matches!(
+            self,
+            Endpoint::UsersMe | Endpoint::UsersMeItems | Endpoint::Status
+        )
+    }
+
     /// Scopes a bearer token must carry (and its user must still be allowed) to use the
     /// endpoint. The token endpoint takes no bearer token; its set is empty.
     pub fn required_scopes(self) -> ScopeSet {

@@ -16,22 +16,30 @@ use crate::domain::Scope;
 pub(super) const PATH: &str = "/.well-known/openid-configuration";
 const MAX_AGE_SECONDS: u32 = 3600;
 
-#[derive(Serialize)]
-struct Discovery {
+/// Discovery metadata (RFC 8414 §2).
+#[derive(Serialize, utoipa::ToSchema)]
+pub(super) struct Discovery {
     issuer: String,
     jwks_uri: String,
     token_endpoint: String,
     revocation_endpoint: String,
     scopes_supported: Vec<&'static str>,
+    #[schema(value_type = Vec<String>)]
     grant_types_supported: &'static [&'static str],
     /// Required by discovery; empty because there is no authorization endpoint.
+    #[schema(value_type = Vec<String>)]
     response_types_supported: &'static [&'static str],
+    #[schema(value_type = Vec<String>)]
     subject_types_supported: &'static [&'static str],
     /// Required by OpenID discovery; the service issues no ID tokens, and this is the
     /// algorithm of its access tokens.
+    #[schema(value_type = Vec<String>)]
     id_token_signing_alg_values_supported: [&'static str; 1],
+    #[schema(value_type = Vec<String>)]
     token_endpoint_auth_methods_supported: &'static [&'static str],
+    #[schema(value_type = Vec<String>)]
     revocation_endpoint_auth_methods_supported: &'static [&'static str],
+    #[schema(value_type = Vec<String>)]
     claims_supported: &'static [&'static str],
 }
 

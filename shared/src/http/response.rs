@@ -51,12 +51,18 @@ fn cache_for(max_age: u32) -> HeaderValue {
 }
 
 /// RFC 6749 §5.1 success body.
-#[derive(Serialize)]
-struct TokenBody<'a> {
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = Token)]
+pub(super) struct TokenBody<'a> {
+    /// An RS256 JWT access token (RFC 9068).
     access_token: &'a str,
+    #[schema(pattern = "^bearer$")]
     token_type: &'static str,
+    /// Seconds until the access token expires.
     expires_in: u64,
+    /// The scopes granted, space-separated.
     scope: String,
+    /// Exchanged at `/token` with `grant_type=refresh_token` for a new pair.
     refresh_token: &'a str,
 }
 

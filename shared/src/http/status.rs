@@ -21,8 +21,13 @@ async fn report_status(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     authorized_user(&state, &issuer, &headers, Endpoint::Status).await?;
-    Ok(json_response(
-        StatusCode::OK,
-        &serde_json::json!({"status": "ok"}),
-    ))
+    Ok(json_response(StatusCode::OK, &StatusBody { status: "ok" }))
+}
+
+/// The body of `GET /status/`.
+#[derive(serde::Serialize, utoipa::ToSchema)]
+#[schema(as = Status)]
+pub(super) struct StatusBody {
+    #[schema(pattern = "^ok$")]
+    status: &'static str,
 }

@@ -238,3 +238,20 @@ async fn without_a_custom_domain_the_issuer_is_the_api_gateway_domain_of_the_req
     let (status, body) = discovery(None).await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
 }
+
+/// The endpoint table's `takes_bearer_token` (which the OpenAPI document's `security` comes
+/// from) is what the handlers do: exactly those endpoints refuse a request with no token.
+#[tokio::test]
+async fn exactly_the_protected_endpoints_demand_a_bearer_token() {
+    let router = router_of_all(state());
+    for endpoint in Endpoint::ALL {
+        let method = &endpoint.methods()[0];
+        let (status, _, body) = send(&router, method, endpoint.path(), "").await;
+        let demanded = status == StatusCode::UNAUTHORIZED && body["detail"] == "Not authenticated";
+        assert_eq!(
+            demanded,
+            endpoint.takes_bearer_token(),
+            "{endpoint:?}: {status} {body}"
+        );
+    }
+}

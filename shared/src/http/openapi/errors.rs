@@ -14,12 +14,11 @@ use utoipa::openapi::response::{Response, ResponseBuilder};
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::{Ref, RefOr};
 
-use super::operations::protected;
 use super::schema_name;
 use crate::domain::ScopeSet;
 use crate::error::ApiError;
 use crate::http::error::{error_answer, ErrorAnswer, ErrorBody};
-use crate::http::Endpoint;
+use crate::http::{Endpoint, MAX_BODY_BYTES};
 
 /// The headers an error answer may carry: name, name as documented, meaning.
 const HEADERS: [(HeaderName, &str, &str); 2] = [
@@ -64,9 +63,13 @@ pub(super) fn refusals(endpoint: Endpoint) -> Vec<(&'static str, ApiError)> {
             "invalid_request",
             ApiError::invalid_request("missing required field: token"),
         )],
-        _ if protected(endpoint) => bearer_refusals(endpoint.required_scopes()),
+        _ if endpoint.takes_bearer_token() => bearer_refusals(endpoint.required_scopes()),
         _ => Vec::new(),
     };
+    // Every route refuses a body over the limit before any handler runs.
+    if !refusals.iter().any(|(name, _)| *name == "invalid_request") {
+        refusals.push(("body_too_large", ApiError::body_too_large(MAX_BODY_BYTES)));
+    }
     refusals.push(unavailable);
     refusals
 }

@@ -20,7 +20,10 @@ use utoipa::openapi::{
 };
 
 use super::error::ErrorBody;
+use super::openid_configuration::Discovery;
 use super::response::public_static_response;
+use super::response::TokenBody;
+use super::status::StatusBody;
 use super::Endpoint;
 use crate::app::AppState;
 use crate::domain::{OwnedItem, Scope, UserProfile};
@@ -74,7 +77,8 @@ pub fn document() -> OpenApi {
                 .description(Some(
                     "FastAPI's \"OAuth2 with scopes\" as a serverless service: sign in with the \
                      password grant at `/token`, then call the resources with the bearer token. \
-                     Every path also answers with the other form of its trailing slash.",
+                     `/token`, `/revoke` and the resources also answer with the other form of \
+                     their trailing slash.",
                 ))
                 .build(),
         )
@@ -85,6 +89,9 @@ pub fn document() -> OpenApi {
                 .schemas_from_iter(schema_with_dependencies::<ErrorBody>())
                 .schemas_from_iter(schema_with_dependencies::<UserProfile>())
                 .schemas_from_iter(schema_with_dependencies::<OwnedItem>())
+                .schemas_from_iter(schema_with_dependencies::<TokenBody>())
+                .schemas_from_iter(schema_with_dependencies::<StatusBody>())
+                .schemas_from_iter(schema_with_dependencies::<Discovery>())
                 .schemas_from_iter(operations::schemas())
                 .build(),
         ))

@@ -3,7 +3,6 @@ use std::collections::BTreeSet;
 use serde_json::Value;
 
 use super::errors::refusals;
-use super::operations::protected;
 use super::*;
 use crate::http::error::error_answer;
 use crate::oauth::TokenRequest;
@@ -70,7 +69,7 @@ fn each_operation_requires_the_scopes_its_endpoint_checks() {
     let doc = json();
     for endpoint in Endpoint::ALL.into_iter().filter(|e| documented(*e)) {
         let security = &operation(&doc, endpoint)["security"];
-        if protected(endpoint) {
+        if endpoint.takes_bearer_token() {
             let scopes: Vec<&str> = endpoint
                 .required_scopes()
                 .iter()
@@ -141,15 +140,14 @@ fn every_refusal_is_documented_with_its_status_headers_and_body() {
             }
         }
     }
-    // A protected resource's 401, 403 and 400 always carry their challenge; a 503 its
-    // Retry-After.
+    // A protected resource's 401 and 403 always carry their challenge, its 400 only for two
+    // credentials (not for a body over the limit); a 503 always has its Retry-After.
     let me = &operation(&doc, Endpoint::UsersMe)["responses"];
-    for status in ["400", "401", "403"] {
-        assert_eq!(
-            me[status]["headers"]["WWW-Authenticate"]["required"], true,
-            "{status}"
-        );
+    for status in ["401", "403"] {
+        let required = &me[status]["headers"]["WWW-Authenticate"]["required"];
+        assert_eq!(required, true, "{status}");
     }
+    assert_eq!(me["400"]["headers"]["WWW-Authenticate"]["required"], false);
     assert_eq!(me["503"]["headers"]["Retry-After"]["required"], true);
     let challenge = &me["403"]["headers"]["WWW-Authenticate"]["example"];
     assert_eq!(
@@ -204,4 +202,37 @@ fn response_schemas_are_the_serialized_types() {
     );
     let error = &doc["components"]["schemas"]["Error"];
     assert_eq!(error["required"], serde_json::json!(["detail"]));
+}
+
+/// The pattern the token form declares for `field`.
+fn form_pattern(field: &str) -> regex_lite::Regex {
+    let doc = json();
+    let pattern = doc["components"]["schemas"]["TokenRequest"]["properties"][field]["pattern"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    regex_lite::Regex::new(&pattern).unwrap()
+}
+
+mod patterns {
+    use proptest::prelude::*;
+
+    use super::form_pattern;
+    use crate::domain::{ScopeSet, Username};
+
+    proptest! {
+        /// A username the document allows is one the parser takes, and the other way round.
+        #[test]
+        fn the_username_pattern_is_the_parser(name in "[a-zA-Z0-9._@+\\-!#é ]{1,64}") {
+            let pattern = form_pattern("username");
+            prop_assert_eq!(pattern.is_match(&name), Username::parse(&name).is_ok(), "{}", name);
+        }
+
+        /// So is a scope list.
+        #[test]
+        fn the_scope_pattern_is_the_parser(scope in "( |me|items|item|mes|x|\t){0,6}") {
+            let pattern = form_pattern("scope");
+            prop_assert_eq!(pattern.is_match(&scope), ScopeSet::parse(&scope).is_ok(), "{:?}", scope);
+        }
+    }
 }

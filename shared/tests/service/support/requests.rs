@@ -78,11 +78,12 @@ impl TestApp {
                 )
             }
         };
-        documented::assert_documented(method, path, status.as_u16(), &headers);
+        let text = String::from_utf8(bytes.to_vec()).expect("UTF-8 body");
+        documented::assert_documented(method, path, status.as_u16(), &headers, &text);
         TestResponse {
             status: status.as_u16(),
             headers,
-            text: String::from_utf8(bytes.to_vec()).expect("UTF-8 body"),
+            text,
         }
     }
 
