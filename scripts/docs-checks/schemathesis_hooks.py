@@ -49,5 +49,7 @@ class DedicatedUser:
 def before_call(context, case, **kwargs):
     """Every phase's cases pass here just before they are sent: rename protected users."""
     body = case.body
-    if isinstance(body, dict) and body.get("username") in PROTECTED_USERS:
-        case.body = {**body, "username": "not-" + body["username"]}
+    # Negative cases may put any JSON value in a field: only a string can name a user.
+    username = body.get("username") if isinstance(body, dict) else None
+    if isinstance(username, str) and username in PROTECTED_USERS:
+        case.body = {**body, "username": "not-" + username}
