@@ -18,14 +18,7 @@ cd "$ROOT"
 log() { echo "docs-checks.sh: $*" >&2; }
 
 if [[ "${1:-}" != "--inside" ]]; then
-  # The browser test launches this path (browser_docs.py).
-  if [[ ! -x /usr/bin/chromium ]]; then
-    log "installing Debian's chromium (headless browser for the docs page test)"
-    apt=(env DEBIAN_FRONTEND=noninteractive apt-get -q)
-    if [[ "$(id -u)" != 0 ]]; then apt=(sudo -n "${apt[@]}"); fi
-    "${apt[@]}" install -y chromium >/dev/null ||
-      { "${apt[@]}" update >/dev/null && "${apt[@]}" install -y chromium >/dev/null; }
-  fi
+  "$ROOT/scripts/install-chromium.sh"
   cargo build -q --locked -p authctl
   exec "$ROOT/scripts/with-moto.sh" "$ROOT/scripts/docs-checks.sh" --inside
 fi

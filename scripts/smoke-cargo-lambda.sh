@@ -8,6 +8,7 @@
 # The functions are separate processes here: the token function signs with the RSA key in
 # target/local-keys/ (created on first start) and publishes its public half in the key set
 # file there, which the verifying functions and the JWKS function read (events/local.env).
+# Also opens /docs there in headless Chromium and signs in from the page (browser_docs.py).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -74,6 +75,16 @@ for path in /docs /docs/ /docs/swagger-ui-bundle.js /docs/swagger-ui.css /docs/d
   check "GET $path" "200 default-src 'none'" "$(curl -s -o /dev/null -D - "$base$path" \
     | python3 -c 'import sys; lines = sys.stdin.read().splitlines(); csp = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("content-security-policy:")]; print(lines[0].split()[1], (csp[0].split(";")[0] if csp else "none"))')"
 done
+
+# The docs page across the separate function processes: the page and its files from the docs
+# function, the document from the openapi function, Authorize at the token function, then
+# GET /users/me/ at the users-me function, in headless Chromium.
+"$ROOT/scripts/install-chromium.sh"
+mkdir -p "$ROOT/target/docs-checks"
+check "browser: /docs, Authorize, GET /users/me/ under cargo lambda watch" ok \
+  "$("$ROOT/.venv/bin/python" "$ROOT/scripts/docs-checks/browser_docs.py" "$base" johndoe secret \
+    "$ROOT/target/docs-checks/docs-cargo-lambda-watch.png" >/dev/null 2>"$ROOT/target/docs-checks/watch-browser.err" \
+    && echo ok || { cat "$ROOT/target/docs-checks/watch-browser.err" >&2; echo failed; })"
 
 for file in events/*.json; do
   name="$(basename "$file" .json)"
