@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Lint the SAM template: cfn-lint, then `sam validate --lint`. Any finding fails.
+# Lint the SAM template (cfn-lint, then `sam validate --lint`) and check that the vendored
+# Swagger UI is the pinned npm package (scripts/vendor-swagger-ui.sh --check). Any finding fails.
 #
 #   scripts/lint.sh [template]   (default: template.yaml)
 #
-# Offline: needs no AWS credentials. Tool versions are pinned in
+# Needs no AWS credentials (the Swagger UI check reads the npm registry). Tool versions are pinned in
 # scripts/requirements-tools.txt (installed into .venv by scripts/tools.sh).
 set -euo pipefail
 
