@@ -4,9 +4,9 @@
 #      headless Chromium (Debian's package) driven by Playwright opens /docs, authorizes with
 #      the password flow as johndoe with scopes me and items, calls GET /users/me/ from the
 #      page, sees the 200 and saves a screenshot (target/docs-checks/docs-authorized.png);
-#   2. schemathesis with its default checks against that run's /openapi.json, this time
+#   2. schemathesis with its default checks against /openapi.json of a second local run,
 #      backed by DynamoDB (moto), as a dedicated user `schemathesis` that signs in from its
-#      own address, so its guessing at /token locks out no one else.
+#      own address; a hook keeps its guessing at /token off the demo users.
 # Installs what it needs (Chromium with apt, Playwright and schemathesis into .venv through
 # scripts/tools.sh). schemathesis needs Python >= 3.11.
 #
@@ -68,6 +68,7 @@ RUN="docs-$$"
 export USERS_TABLE="$RUN-users" TOKENS_TABLE="$RUN-tokens" KEYS_TABLE="$RUN-keys"
 "$AUTHCTL" table create >/dev/null
 "$AUTHCTL" user seed-demo >/dev/null
+DEMO_USERS=(johndoe alice)
 DOCS_CHECK_PASSWORD="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(18))')"
 printf '%s\n' "$DOCS_CHECK_PASSWORD" |
   "$AUTHCTL" user add schemathesis --scopes "me items" --password-stdin >/dev/null
@@ -75,15 +76,15 @@ export TRUSTED_SOURCE_HEADER=x-docs-check-source
 serve "$OUT/serve-dynamodb.log"
 log "schemathesis against $BASE/openapi.json"
 DOCS_CHECK_BASE="$BASE" DOCS_CHECK_USER=schemathesis DOCS_CHECK_PASSWORD="$DOCS_CHECK_PASSWORD" \
-  DOCS_CHECK_PROTECTED_USERS="johndoe alice" \
+  DOCS_CHECK_PROTECTED_USERS="${DEMO_USERS[*]}" \
   PYTHONPATH="$ROOT/scripts/docs-checks" SCHEMATHESIS_HOOKS=schemathesis_hooks \
   "$ROOT/.venv/bin/schemathesis" --config-file "$ROOT/scripts/docs-checks/schemathesis.toml" \
   run "$BASE/openapi.json" --no-color 2>&1 | tee "$OUT/schemathesis.txt"
 # (pipefail: a failed run has ended the script here, with schemathesis's status.)
 
-# The run never tried a demo user's password: no failure is counted against either, and
-# johndoe still signs in (from an address the run's guessing did not use).
-for user in johndoe alice; do
+# No failed sign-in was counted against a demo user, and johndoe still signs in (from an
+# address the run's guessing did not use).
+for user in "${DEMO_USERS[@]}"; do
   failures="$("$AUTHCTL" user show "$user" --json |
     "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["recent_failures"])')"
   if [[ "$failures" != 0 ]]; then

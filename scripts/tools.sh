@@ -50,10 +50,13 @@ want_stamp() {
   { sha256 "$REQ" | cut -d' ' -f1; "$1" -c 'import sys; print(sys.version)'; } | sha256 | cut -d' ' -f1
 }
 
+# schemathesis needs Python >= 3.11.
+new_enough() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; }
+
 venv_ok() {
   [[ -x "$VENV/bin/python" ]] || return 1
   # A venv made by an older Python (before schemathesis needed 3.11) is made again.
-  "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null || return 1
+  new_enough "$VENV/bin/python" || return 1
   [[ -f "$STAMP" && "$(cat "$STAMP")" == "$(want_stamp "$VENV/bin/python")" ]] || return 1
   local exe
   for exe in sam cfn-lint cargo-lambda moto_server schemathesis playwright; do
@@ -62,16 +65,14 @@ venv_ok() {
   "$VENV/bin/python" -c 'import ziglang' 2>/dev/null || return 1
 }
 
-if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
-  log "$("$PYTHON" --version 2>&1) is too old: schemathesis needs Python >= 3.11 (set PYTHON=python3.11)"
-  exit 1
-fi
-
 if venv_ok; then
   :
 else
-  if [[ ! -x "$VENV/bin/python" ]] ||
-    ! "$VENV/bin/python" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
+  if [[ ! -x "$VENV/bin/python" ]] || ! new_enough "$VENV/bin/python"; then
+    if ! new_enough "$PYTHON"; then
+      log "$("$PYTHON" --version 2>&1) is too old: schemathesis needs Python >= 3.11 (set PYTHON=python3.11)"
+      exit 1
+    fi
     log "creating venv at $VENV with $("$PYTHON" --version 2>&1)"
     rm -rf "$VENV"
     "$PYTHON" -m venv "$VENV"

@@ -21,7 +21,7 @@ trap 'rm -rf "$WORK"' EXIT
 
 (cd "$WORK" && npm pack --silent "swagger-ui-dist@$VERSION" >/dev/null)
 TARBALL="$WORK/swagger-ui-dist-$VERSION.tgz"
-actual="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | base64 -w0)"
+actual="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | openssl base64 -A)"
 if [[ "$actual" != "$INTEGRITY" ]]; then
   echo "vendor-swagger-ui.sh: swagger-ui-dist@$VERSION is not the package pinned here" >&2
   echo "  expected $INTEGRITY" >&2
@@ -37,6 +37,11 @@ if [[ "${1:-}" == "--check" ]]; then
       exit 1
     }
   done
+  extra="$(cd "$DEST" && ls | grep -vxF -e VERSION "${FILES[@]/#/-e}" || true)"
+  if [[ -n "$extra" ]]; then
+    echo "vendor-swagger-ui.sh: files that are not vendored here: $extra" >&2
+    exit 1
+  fi
   grep -qx "$VERSION" "$DEST/VERSION" || {
     echo "vendor-swagger-ui.sh: shared/assets/swagger-ui/VERSION is not $VERSION" >&2
     exit 1

@@ -48,8 +48,18 @@ class DedicatedUser:
 @schemathesis.hook
 def before_call(context, case, **kwargs):
     """Every phase's cases pass here just before they are sent: rename protected users."""
-    body = case.body
-    # Negative cases may put any JSON value in a field: only a string can name a user.
-    username = body.get("username") if isinstance(body, dict) else None
-    if isinstance(username, str) and username in PROTECTED_USERS:
-        case.body = {**body, "username": "not-" + username}
+    if not isinstance(case.body, dict) or "username" not in case.body:
+        return
+    # Negative cases may put any JSON value in a field; a list is sent as repeated fields.
+    username = case.body["username"]
+    if isinstance(username, str):
+        renamed = rename(username)
+    elif isinstance(username, list):
+        renamed = [rename(item) if isinstance(item, str) else item for item in username]
+    else:
+        return
+    case.body = {**case.body, "username": renamed}
+
+
+def rename(name):
+    return "not-" + name if name in PROTECTED_USERS else name

@@ -4,7 +4,7 @@
 //! Only the docs function (and `authctl serve`) links this file's 1.9 MB of assets.
 
 use axum::body::Body;
-use axum::http::header::{HeaderValue, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
+use axum::http::header::{HeaderValue, CACHE_CONTROL, CONTENT_SECURITY_POLICY, CONTENT_TYPE};
 use axum::http::{HeaderName, Uri};
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
@@ -29,7 +29,8 @@ pub const CONTENT_SECURITY_POLICY_VALUE: &str = "default-src 'none'; script-src 
     style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src 'self'; \
     base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
 
-/// How long browsers and caches may keep the page and its files.
+/// How long browsers and caches may keep the page's files. The page itself is revalidated
+/// each time (`no-cache`), so a deployment's new files are picked up at once.
 const MAX_AGE_SECONDS: u32 = 3600;
 
 const PAGE: &str = include_str!("../../assets/docs/index.html");
@@ -62,10 +63,12 @@ async fn serve(uri: Uri) -> Result<Response, ApiError> {
     let path = uri.path();
     let mut response = if let Some(page) = page(path) {
         let mut response = Response::new(Body::from(page));
-        response.headers_mut().insert(
+        let headers = response.headers_mut();
+        headers.insert(
             CONTENT_TYPE,
             HeaderValue::from_static("text/html; charset=utf-8"),
         );
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-cache"));
         response
     } else {
         let (_, content_type, bytes) = ASSETS

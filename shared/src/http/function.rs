@@ -3,6 +3,7 @@
 //! handlers: the token function carries no Swagger UI, the docs function no Argon2 call path.
 
 use axum::routing::MethodRouter;
+use axum::Router;
 
 use super::Endpoint;
 use crate::app::AppState;
@@ -33,6 +34,15 @@ macro_rules! functions {
                 match self {
                     $(Endpoint::$name => $name::routes(),)*
                 }
+            }
+        }
+
+        /// The router the Lambda function of `endpoint` runs (its `main` names the type), for
+        /// tests that drive each function as deployed. Links every endpoint's handlers: no
+        /// function calls it.
+        pub fn router_of_function(endpoint: Endpoint, state: AppState) -> Router {
+            match endpoint {
+                $(Endpoint::$name => super::function_router::<$name>(state),)*
             }
         }
     };

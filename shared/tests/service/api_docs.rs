@@ -38,6 +38,7 @@ async fn the_docs_page_and_its_files_come_from_the_service_under_a_strict_policy
             Some(CONTENT_SECURITY_POLICY_VALUE)
         );
         assert_eq!(page.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(page.header("cache-control"), Some("no-cache"));
         // Nothing from another origin, and no inline script.
         assert!(!page.text.contains("http"), "{path}: {}", page.text);
         assert!(!page.text.contains("<script>"), "{path}");

@@ -194,7 +194,13 @@ fn only_the_token_function_may_sign_and_verifiers_only_read() {
 #[test]
 fn the_jwt_authorizer_guards_the_resource_routes_with_their_scopes() {
     let resources = template_resources();
-    for endpoint in [Endpoint::UsersMe, Endpoint::UsersMeItems, Endpoint::Status] {
+    let guarded = resources
+        .iter()
+        .filter(|(_, lines)| value_of(lines, "AuthorizationType").is_some())
+        .count();
+    let mut protected_paths = 0;
+    for endpoint in Endpoint::ALL.into_iter().filter(|e| e.takes_bearer_token()) {
+        protected_paths += both_forms(endpoint).len();
         for path in both_forms(endpoint) {
             let (route, lines) = resources
                 .iter()
@@ -217,6 +223,8 @@ fn the_jwt_authorizer_guards_the_resource_routes_with_their_scopes() {
             );
         }
     }
+    // No other route (the token endpoint, the documents, the docs page) can be guarded.
+    assert_eq!(guarded, protected_paths);
 }
 
 #[test]

@@ -113,7 +113,9 @@ async fn invoke(
 ) -> (u16, Option<String>, Value) {
     let request = lambda_http::request::from_str(event)
         .unwrap_or_else(|e| panic!("{name}: not an API Gateway event: {e}"));
-    let response = http::router(state.clone(), &[endpoint])
+    let path = request.uri().path().to_owned();
+    let method = request.method().to_string();
+    let response = http::function::router_of_function(endpoint, state.clone())
         .oneshot(request)
         .await
         .unwrap();
@@ -126,7 +128,13 @@ async fn invoke(
         .headers()
         .get("content-type")
         .is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    let headers = response.headers().clone();
     let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    // An answer of the function that serves the path is one the OpenAPI document declares.
+    if Endpoint::for_path(&path) == Some(endpoint) {
+        let text = String::from_utf8_lossy(&bytes);
+        support::assert_documented(&method, &path, status, &headers, &text);
+    }
     let body = if html {
         Value::String(String::from_utf8(bytes.to_vec()).expect("a UTF-8 page"))
     } else {

@@ -20,6 +20,7 @@ use crate::http::openid_configuration::Discovery;
 use crate::http::response::TokenBody;
 use crate::http::status::StatusBody;
 use crate::http::Endpoint;
+use crate::passwords::MAX_PASSWORD_BYTES;
 use crate::tokens::MAX_CLIENT_ID_LEN;
 
 const FORM: &str = "application/x-www-form-urlencoded";
@@ -153,7 +154,7 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
             string()
                 .enum_values(Some(["password", "refresh_token"]))
                 .default(Some("password".into()))
-                .description(Some("`password` when omitted.")),
+                .description(Some("`password` when omitted (or empty).")),
         )
         .property(
             "username",
@@ -167,7 +168,10 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
             "password",
             string()
                 .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
-                .description(Some("Password grant: required."))
+                .max_length(Some(MAX_PASSWORD_BYTES))
+                .description(Some(format!(
+                    "Password grant: required; at most {MAX_PASSWORD_BYTES} bytes."
+                )))
                 .examples([""]),
         )
         .property(

@@ -66,8 +66,46 @@ pub fn assert_documented(
     }
 }
 
+/// The JSON Schema keywords [`conforms`] checks, and the annotations it may ignore. A schema
+/// with any other keyword fails the check, so a new kind of schema cannot pass unchecked.
+const KNOWN_KEYWORDS: [&str; 19] = [
+    "$ref",
+    "oneOf",
+    "anyOf",
+    "allOf",
+    "type",
+    "enum",
+    "pattern",
+    "minimum",
+    "required",
+    "maxProperties",
+    "properties",
+    "items",
+    // Annotations.
+    "title",
+    "description",
+    "default",
+    "examples",
+    "example",
+    "format",
+    "deprecated",
+];
+
 /// Whether `value` conforms to `schema`: the JSON Schema keywords the document uses.
 fn conforms(schema: &Value, value: &Value) -> Result<(), String> {
+    if let Some(keywords) = schema.as_object() {
+        for keyword in keywords.keys() {
+            assert!(
+                KNOWN_KEYWORDS.contains(&keyword.as_str()),
+                "the answer check does not know the keyword `{keyword}`: teach it"
+            );
+        }
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        for part in parts {
+            conforms(part, value)?;
+        }
+    }
     if let Some(target) = schema["$ref"].as_str() {
         let pointer = target.strip_prefix('#').expect("local references");
         let resolved = DOCUMENT.pointer(pointer).expect("references resolve");

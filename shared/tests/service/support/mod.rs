@@ -33,6 +33,8 @@ mod requests;
 mod response;
 mod stores;
 
+pub use documented::assert_documented;
+
 pub use forge::forge_with;
 pub use response::TestResponse;
 pub use stores::*;
