@@ -133,7 +133,7 @@ async fn invoke(
     // An answer of the function that serves the path is one the OpenAPI document declares.
     if Endpoint::for_path(&path) == Some(endpoint) {
         let text = String::from_utf8_lossy(&bytes);
-        support::assert_documented(&method, &path, status, &headers, &text);
+        support::documented::assert_documented(&method, &path, status, &headers, &text);
     }
     let body = if html {
         Value::String(String::from_utf8(bytes.to_vec()).expect("a UTF-8 page"))

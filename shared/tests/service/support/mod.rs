@@ -27,13 +27,11 @@ use token_service::tokens::{LocalRsaSigner, TokenIssuer, TokenSettings, TokenVer
 use token_service::{http, AppState};
 
 mod budgets;
-mod documented;
+pub mod documented;
 mod forge;
 mod requests;
 mod response;
 mod stores;
-
-pub use documented::assert_documented;
 
 pub use forge::forge_with;
 pub use response::TestResponse;
