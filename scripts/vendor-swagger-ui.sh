@@ -5,7 +5,9 @@
 #   scripts/vendor-swagger-ui.sh           # re-vendor the pinned version (checks npm's hash)
 #   scripts/vendor-swagger-ui.sh --check   # the committed files are the pinned package's
 #
-# Only the files the page loads are kept (the bundle and its stylesheet), with the licences.
+# Only the files the page loads are kept (the bundle and its stylesheet), with the licences,
+# and a gzip copy of each of the two (served to browsers that accept gzip: API Gateway HTTP
+# APIs do not compress).
 # To upgrade: change VERSION and INTEGRITY (from `npm view swagger-ui-dist@X dist.integrity`),
 # run this script, run the browser test (scripts/docs-checks.sh), commit.
 set -euo pipefail
@@ -13,6 +15,7 @@ set -euo pipefail
 VERSION=5.35.0
 INTEGRITY='sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ=='
 FILES=(swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css LICENSE NOTICE)
+COMPRESSED=(swagger-ui-bundle.js swagger-ui.css)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="$ROOT/shared/assets/swagger-ui"
@@ -37,7 +40,16 @@ if [[ "${1:-}" == "--check" ]]; then
       exit 1
     }
   done
-  extra="$(cd "$DEST" && ls | grep -vxF -e VERSION "${FILES[@]/#/-e}" || true)"
+  for file in "${COMPRESSED[@]}"; do
+    gzip -dc "$DEST/$file.gz" | cmp -s - "$WORK/package/$file" || {
+      echo "vendor-swagger-ui.sh: $file.gz is not $file of swagger-ui-dist@$VERSION" >&2
+      exit 1
+    }
+  done
+  expected=(-e VERSION)
+  for file in "${FILES[@]}"; do expected+=(-e "$file"); done
+  for file in "${COMPRESSED[@]}"; do expected+=(-e "$file.gz"); done
+  extra="$(cd "$DEST" && ls | grep -vxF "${expected[@]}" || true)"
   if [[ -n "$extra" ]]; then
     echo "vendor-swagger-ui.sh: files that are not vendored here: $extra" >&2
     exit 1
@@ -53,6 +65,9 @@ fi
 mkdir -p "$DEST"
 for file in "${FILES[@]}"; do
   cp "$WORK/package/$file" "$DEST/$file"
+done
+for file in "${COMPRESSED[@]}"; do
+  gzip -9 -n -c "$DEST/$file" >"$DEST/$file.gz"
 done
 echo "$VERSION" >"$DEST/VERSION"
 echo "vendor-swagger-ui.sh: swagger-ui-dist@$VERSION in ${DEST#"$ROOT"/}"

@@ -31,6 +31,7 @@ FLAGS = [
 def main(base, username, password, screenshot):
     origin = urlsplit(base).netloc
     problems = []
+    encodings = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1400})
@@ -45,6 +46,8 @@ def main(base, username, password, screenshot):
             path = urlsplit(response.url).path
             if response.status >= 400 and path not in ("/token", "/users/me/"):
                 problems.append(f"{response.status} for {response.url}")
+            if path.startswith("/docs/"):
+                encodings[path] = response.headers.get("content-encoding", "identity")
 
         page.on("request", on_request)
         page.on("response", on_response)
@@ -95,6 +98,9 @@ def main(base, username, password, screenshot):
         expect(page.locator(".errors-wrapper")).to_have_count(0)
         browser.close()
 
+    # The bundle came gzipped (the browser asks for it) and ran.
+    if encodings.get("/docs/swagger-ui-bundle.js") != "gzip":
+        problems.append(f"the bundle was not sent gzipped: {encodings}")
     if problems:
         print("browser_docs.py: problems seen in the page:", *problems, sep="\n  ", file=sys.stderr)
         sys.exit(1)
@@ -104,6 +110,7 @@ def main(base, username, password, screenshot):
         "scopes": "me items",
         "users_me_status": 200,
         "also_rendered": f"{base}/docs/",
+        "encodings": encodings,
         "screenshot": screenshot,
     }))
 

@@ -79,6 +79,29 @@ async fn the_docs_page_and_its_files_come_from_the_service_under_a_strict_policy
         assert_eq!(asset.header("cache-control"), Some("public, max-age=3600"));
         assert_eq!(asset.text.as_bytes(), vendored(file).as_slice(), "{path}");
     }
+    // Browsers get the two big files gzipped (API Gateway HTTP APIs do not compress).
+    for (path, file) in [
+        (
+            "/docs/swagger-ui-bundle.js",
+            "swagger-ui/swagger-ui-bundle.js",
+        ),
+        ("/docs/swagger-ui.css", "swagger-ui/swagger-ui.css"),
+    ] {
+        let plain = app
+            .request("GET", path, &[("accept-encoding", "gzip;q=0, br")], "")
+            .await;
+        assert_eq!(plain.header("content-encoding"), None, "{path}");
+        assert_eq!(plain.bytes, vendored(file), "{path}");
+        let gzipped = app
+            .request("GET", path, &[("accept-encoding", "gzip, deflate, br")], "")
+            .await;
+        assert_eq!(gzipped.status, 200, "{path}");
+        assert_eq!(gzipped.header("content-encoding"), Some("gzip"), "{path}");
+        assert_eq!(gzipped.header("vary"), Some("accept-encoding"), "{path}");
+        assert_eq!(gzipped.bytes, vendored(&format!("{file}.gz")), "{path}");
+        assert!(gzipped.bytes.len() * 3 < plain.bytes.len(), "{path}");
+        assert_eq!(gzipped.header("content-security-policy"), Some(policy));
+    }
     let missing = app.get("/docs/favicon.png", None).await;
     missing.assert_error(404, "Not Found", None);
     let post = app.request("POST", "/docs", &[], "").await;

@@ -6,7 +6,9 @@ use serde_json::Value;
 pub struct TestResponse {
     pub status: u16,
     pub headers: hyper::HeaderMap,
+    /// The body as text (empty for a compressed body: see `bytes`).
     pub text: String,
+    pub bytes: Vec<u8>,
 }
 
 impl TestResponse {
