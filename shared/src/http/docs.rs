@@ -1,7 +1,8 @@
 //! `GET /docs`: Swagger UI, served by the service itself from files embedded at build time
 //! (`shared/assets/swagger-ui`, vendored from npm's `swagger-ui-dist` by
 //! `scripts/vendor-swagger-ui.sh`), under a Content-Security-Policy that allows only them.
-//! Only the docs function (and `authctl serve`) links this file's 1.9 MB of assets.
+//! Only the docs function (and `authctl serve`) links these 2.4 MB of files (with the gzip
+//! copies).
 
 use axum::body::Body;
 use axum::http::header::{
