@@ -75,6 +75,15 @@ fn key_rotation_with_kms_keys() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("rotation is in progress"));
 
+    // A kid may begin with `-` (base64url): it is still the kid, not an option.
+    let dashed = key(&["retire", "-not-a-kid-in-this-set", "--now"])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&dashed.stderr);
+    assert!(!dashed.status.success());
+    assert!(!stderr.contains("unexpected argument"), "{stderr}");
+    assert!(stderr.contains("-not-a-kid-in-this-set"), "{stderr}");
+
     // A compromised key leaves the JWKS at once.
     run_ok(&mut key(&[
         "retire",
