@@ -99,7 +99,7 @@ pub struct RotateArgs {
 pub struct RetireArgs {
     #[command(flatten)]
     set: SetArgs,
-    /// The key's `kid`: a base64url thumbprint, which may begin with `-` (one in 32).
+    /// The key's `kid`: a base64url thumbprint, which may begin with `-` (one in 64).
     #[arg(allow_hyphen_values = true)]
     kid: String,
     /// Remove the key from the JWKS at once: every token it signed stops verifying
