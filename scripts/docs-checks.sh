@@ -51,7 +51,7 @@ serve() {
   pids+=($!)
   BASE="http://127.0.0.1:$port"
   for _ in $(seq 1 100); do
-    if curl -fs -o /dev/null "$BASE/openapi.json"; then return; fi
+    if curl -fs --max-time 10 -o /dev/null "$BASE/openapi.json"; then return; fi
     sleep 0.1
   done
   log "authctl serve did not answer; its log:"; cat "$log" >&2; exit 1
@@ -92,7 +92,7 @@ for user in "${DEMO_USERS[@]}"; do
     exit 1
   fi
 done
-status="$(curl -s -o /dev/null -w '%{http_code}' -H "$TRUSTED_SOURCE_HEADER: 192.0.2.20" \
+status="$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' -H "$TRUSTED_SOURCE_HEADER: 192.0.2.20" \
   -d 'username=johndoe&password=secret&scope=me' "$BASE/token")"
 if [[ "$status" != 200 ]]; then
   log "johndoe cannot sign in after the run: $status"

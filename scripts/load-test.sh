@@ -46,12 +46,12 @@ SERVE_PID=$!
 trap 'kill $SERVE_PID 2>/dev/null || true; wait $SERVE_PID 2>/dev/null || true' EXIT
 BASE="http://127.0.0.1:$PORT"
 for _ in $(seq 1 100); do
-  curl -fs -o /dev/null "$BASE/.well-known/openid-configuration" && break
+  curl -fs --max-time 10 -o /dev/null "$BASE/.well-known/openid-configuration" && break
   sleep 0.1
 done
 
 FORM="content-type: application/x-www-form-urlencoded"
-TOKEN="$(curl -fs -H "$FORM" -H 'x-forwarded-for: 10.0.0.9' \
+TOKEN="$(curl -fs --max-time 30 -H "$FORM" -H 'x-forwarded-for: 10.0.0.9' \
   -d 'username=johndoe&password=secret&scope=me' "$BASE/token" |
   python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')"
 

@@ -16,25 +16,48 @@ cd "$ROOT"
 "$ROOT/scripts/tools.sh"
 export PATH="$ROOT/.venv/bin:$PATH"
 
+# Every wait below is bounded, so a function that never comes up is a failure with its log,
+# not a hang: curl gives up after SMOKE_HTTP_TIMEOUT seconds, invoke and the browser likewise.
+HTTP_TIMEOUT="${SMOKE_HTTP_TIMEOUT:-60}"
+http() { curl -s --max-time "$HTTP_TIMEOUT" "$@"; }
+
+# Build every function exactly as `cargo lambda watch` will run it (`cargo run --bin NAME`, one
+# package at a time, so the same feature set), so that a build failure is reported here and
+# the first request to each function does not wait for a compile.
+for dir in functions/*/; do
+  name="$(basename "$dir")"
+  if ! cargo build -q --locked --manifest-path Cargo.toml --bin "$name"; then
+    echo "smoke: cargo build --bin $name failed" >&2
+    df -h "$ROOT/target" >&2 || true
+    exit 1
+  fi
+done
+
 PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 LOG="$ROOT/target/cargo-lambda-watch.log"
 mkdir -p "$ROOT/target"
 # A fresh local key for every run.
 rm -rf "$ROOT/target/local-keys"
+# Its own session, so that stopping it stops the function processes it started too.
 setsid cargo lambda watch --env-file events/local.env -A 127.0.0.1 -P "$PORT" >"$LOG" 2>&1 &
 WATCH_PID=$!
 stop_watch() { kill -- "-$WATCH_PID" 2>/dev/null || true; wait "$WATCH_PID" 2>/dev/null || true; }
 trap stop_watch EXIT
+# `timeout` (as .ci/run uses it) signals this script's process group, which watch has left:
+# turn the signal into an exit so the EXIT trap still stops watch.
+trap 'exit 143' TERM INT
+show_log() { echo "smoke: the last lines of $LOG:" >&2; tail -n 60 "$LOG" >&2; }
 
 base="http://127.0.0.1:$PORT"
 form=(-H 'content-type: application/x-www-form-urlencoded' --data 'username=johndoe&password=secret&scope=me+items')
 ready=0
-for _ in $(seq 1 600); do
-  if curl -sf -o /dev/null -X POST "${form[@]}" "$base/token"; then ready=1; break; fi
+deadline=$((SECONDS + ${SMOKE_START_TIMEOUT:-300}))
+while (( SECONDS < deadline )); do
+  if http -f -o /dev/null -X POST "${form[@]}" "$base/token"; then ready=1; break; fi
   kill -0 "$WATCH_PID" 2>/dev/null || break
   sleep 1
 done
-if (( ! ready )); then echo "smoke: cargo lambda watch did not come up; log:" >&2; cat "$LOG" >&2; exit 1; fi
+if (( ! ready )); then echo "smoke: cargo lambda watch did not answer POST /token in time" >&2; show_log; exit 1; fi
 
 failures=0
 checks=0
@@ -43,36 +66,36 @@ check() { # name expected actual
   if [[ "$2" == "$3" ]]; then echo "ok   $1 -> $3"; else echo "FAIL $1: expected $2, got $3"; failures=$((failures + 1)); fi
 }
 
-pair="$(curl -s -X POST "${form[@]}" "$base/token/")"
+pair="$(http -X POST "${form[@]}" "$base/token/")"
 token="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["access_token"])' "$pair")"
 refresh="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["refresh_token"])' "$pair")"
 for path in /users/me/ /users/me /users/me/items/ /users/me/items /status/ /status; do
-  check "GET $path" 200 "$(curl -s -o /dev/null -w '%{http_code}' -H "authorization: Bearer $token" "$base$path")"
+  check "GET $path" 200 "$(http -o /dev/null -w '%{http_code}' -H "authorization: Bearer $token" "$base$path")"
 done
-check "GET /users/me/ without a token" 401 "$(curl -s -o /dev/null -w '%{http_code}' "$base/users/me/")"
+check "GET /users/me/ without a token" 401 "$(http -o /dev/null -w '%{http_code}' "$base/users/me/")"
 
 # The refresh token rotates, and the revoke function answers. (With in-memory stores each
 # function process has its own sessions: that revocation reaches the token function's
 # sessions only with a shared DynamoDB, which the test suite covers.)
-rotated="$(curl -s -X POST -H 'content-type: application/x-www-form-urlencoded' \
+rotated="$(http -X POST -H 'content-type: application/x-www-form-urlencoded' \
   --data "grant_type=refresh_token&refresh_token=$refresh" "$base/token" \
   | python3 -c 'import json, sys; print(json.load(sys.stdin).get("refresh_token", "none"))')"
 check "POST /token refresh_token rotates" yes "$([[ "$rotated" != none && "$rotated" != "$refresh" ]] && echo yes || echo no)"
-check "POST /revoke" 200 "$(curl -s -o /dev/null -w '%{http_code}' -X POST \
+check "POST /revoke" 200 "$(http -o /dev/null -w '%{http_code}' -X POST \
   -H 'content-type: application/x-www-form-urlencoded' --data "token=$rotated" "$base/revoke")"
 
 # The token's key is in the JWKS the jwks function serves, and discovery points there.
 kid="$(python3 -c 'import base64, json, sys; h = sys.argv[1].split(".")[0]; print(json.loads(base64.urlsafe_b64decode(h + "=" * (-len(h) % 4)))["kid"])' "$token")"
 check "GET /.well-known/jwks.json publishes the token's kid" yes \
-  "$(curl -s "$base/.well-known/jwks.json" | python3 -c 'import json, sys; print("yes" if sys.argv[1] in [k["kid"] for k in json.load(sys.stdin)["keys"]] else "no")' "$kid")"
+  "$(http "$base/.well-known/jwks.json" | python3 -c 'import json, sys; print("yes" if sys.argv[1] in [k["kid"] for k in json.load(sys.stdin)["keys"]] else "no")' "$kid")"
 check "GET /.well-known/openid-configuration names the JWKS" /.well-known/jwks.json \
-  "$(curl -s "$base/.well-known/openid-configuration" | python3 -c 'import json, sys, urllib.parse; print(urllib.parse.urlparse(json.load(sys.stdin)["jwks_uri"]).path)')"
+  "$(http "$base/.well-known/openid-configuration" | python3 -c 'import json, sys, urllib.parse; print(urllib.parse.urlparse(json.load(sys.stdin)["jwks_uri"]).path)')"
 
 # The documentation functions: the document, the page and the files it loads, as watch routes them.
 check "GET /openapi.json is OpenAPI 3.1" 3.1.0 \
-  "$(curl -s "$base/openapi.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["openapi"])')"
+  "$(http "$base/openapi.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["openapi"])')"
 for path in /docs /docs/ /docs/swagger-ui-bundle.js /docs/swagger-ui.css /docs/docs.js; do
-  check "GET $path" "200 default-src 'none'" "$(curl -s -o /dev/null -D - "$base$path" \
+  check "GET $path" "200 default-src 'none'" "$(http -o /dev/null -D - "$base$path" \
     | python3 -c 'import sys; lines = sys.stdin.read().splitlines(); csp = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("content-security-policy:")]; print(lines[0].split()[1], (csp[0].split(";")[0] if csp else "none"))')"
 done
 
@@ -82,7 +105,7 @@ done
 "$ROOT/scripts/install-chromium.sh"
 mkdir -p "$ROOT/target/docs-checks"
 check "browser: /docs, Authorize, GET /users/me/ under cargo lambda watch" ok \
-  "$("$ROOT/.venv/bin/python" "$ROOT/scripts/docs-checks/browser_docs.py" "$base" johndoe secret \
+  "$(timeout 300 "$ROOT/.venv/bin/python" "$ROOT/scripts/docs-checks/browser_docs.py" "$base" johndoe secret \
     "$ROOT/target/docs-checks/docs-cargo-lambda-watch.png" >/dev/null 2>"$ROOT/target/docs-checks/watch-browser.err" \
     && echo ok || { cat "$ROOT/target/docs-checks/watch-browser.err" >&2; echo failed; })"
 
@@ -109,7 +132,7 @@ for file in events/*.json; do
     *-wrong-method) want=405 ;;
     token-*|revoke-*) want=400 ;;
   esac
-  got="$(cargo lambda invoke "$fn" --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
+  got="$(timeout 120 cargo lambda invoke "$fn" --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["statusCode"])' 2>/dev/null || echo error)"
   check "invoke $fn < $file" "$want" "$got"
 done
@@ -117,10 +140,11 @@ done
 # A function serves only its own endpoint: every other function's event sent to the token
 # function (API Gateway's catch-all target) gets the JSON 404, without running that code.
 for file in events/status-*.json events/users-me-*.json; do
-  got="$(cargo lambda invoke token --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
+  got="$(timeout 120 cargo lambda invoke token --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
     | python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["statusCode"], json.loads(r["body"])["detail"])' 2>/dev/null || echo error)"
   check "invoke token < $file" "404 Not Found" "$got"
 done
 
 echo "smoke: $((checks - failures)) passed, $failures failed"
+(( failures == 0 )) || show_log
 (( failures == 0 ))
