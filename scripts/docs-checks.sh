@@ -60,8 +60,8 @@ serve() {
 # 1. The browser test, on the zero-setup local run (the README's first command).
 serve "$OUT/serve-memory.log" USER_STORE=memory
 log "browser test against $BASE/docs"
-"$PYTHON" "$ROOT/scripts/docs-checks/browser_docs.py" "$BASE" johndoe secret \
-  "$OUT/docs-authorized.png"
+timeout --foreground -k 10 300 "$PYTHON" "$ROOT/scripts/docs-checks/browser_docs.py" \
+  "$BASE" johndoe secret "$OUT/docs-authorized.png"
 
 # 2. schemathesis, on DynamoDB, as its own user from its own address.
 RUN="docs-$$"

@@ -45,10 +45,12 @@ PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
 SERVE_PID=$!
 trap 'kill $SERVE_PID 2>/dev/null || true; wait $SERVE_PID 2>/dev/null || true' EXIT
 BASE="http://127.0.0.1:$PORT"
+ready=0
 for _ in $(seq 1 100); do
-  curl -fs --max-time 10 -o /dev/null "$BASE/.well-known/openid-configuration" && break
+  if curl -fs --max-time 10 -o /dev/null "$BASE/.well-known/openid-configuration"; then ready=1; break; fi
   sleep 0.1
 done
+if (( ! ready )); then echo "load-test.sh: authctl serve did not answer; its log:" >&2; cat "$OUT/serve.log" >&2; exit 1; fi
 
 FORM="content-type: application/x-www-form-urlencoded"
 TOKEN="$(curl -fs --max-time 30 -H "$FORM" -H 'x-forwarded-for: 10.0.0.9' \
@@ -59,7 +61,7 @@ stream() { # name expected-status oha-args...
   local name="$1"; shift
   local expected="$1"; shift
   # A fixed count at a fixed rate: every request completes (no deadline cuts one off).
-  oha --no-tui --output-format json -n "$((SECONDS_PER_STREAM * RATE))" -q "$RATE" -c 4 "$@" \
+  oha --no-tui --output-format json -t 10s -n "$((SECONDS_PER_STREAM * RATE))" -q "$RATE" -c 4 "$@" \
     >"$OUT/$name.json" 2>"$OUT/$name.err"
   echo "$name $expected" >>"$OUT/streams"
 }

@@ -38,14 +38,20 @@ LOG="$ROOT/target/cargo-lambda-watch.log"
 mkdir -p "$ROOT/target"
 # A fresh local key for every run.
 rm -rf "$ROOT/target/local-keys"
-# Its own session, so that stopping it stops the function processes it started too.
+# `timeout` (as .ci/run uses it) signals this script's process group, which watch leaves below:
+# turn the signal into an exit so that the EXIT trap still stops watch.
+trap 'exit 143' TERM INT
+# Its own session, so that nothing else signals it. Watch runs each function in a session of
+# its own and stops them itself when it gets TERM; KILL only if it has not gone in 10 s.
 setsid cargo lambda watch --env-file events/local.env -A 127.0.0.1 -P "$PORT" >"$LOG" 2>&1 &
 WATCH_PID=$!
-stop_watch() { kill -- "-$WATCH_PID" 2>/dev/null || true; wait "$WATCH_PID" 2>/dev/null || true; }
+stop_watch() {
+  kill -TERM -- "-$WATCH_PID" 2>/dev/null || return 0
+  for _ in $(seq 1 100); do kill -0 "$WATCH_PID" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL -- "-$WATCH_PID" 2>/dev/null || true
+  wait "$WATCH_PID" 2>/dev/null || true
+}
 trap stop_watch EXIT
-# `timeout` (as .ci/run uses it) signals this script's process group, which watch has left:
-# turn the signal into an exit so the EXIT trap still stops watch.
-trap 'exit 143' TERM INT
 show_log() { echo "smoke: the last lines of $LOG:" >&2; tail -n 60 "$LOG" >&2; }
 
 base="http://127.0.0.1:$PORT"
@@ -58,6 +64,11 @@ while (( SECONDS < deadline )); do
   sleep 1
 done
 if (( ! ready )); then echo "smoke: cargo lambda watch did not answer POST /token in time" >&2; show_log; exit 1; fi
+# The functions were built above: a compile under watch means the two builds differ.
+if grep -q 'Compiling' "$LOG"; then
+  echo "smoke: cargo lambda watch rebuilt the token function (the prebuild above was not its build)" >&2
+  show_log; exit 1
+fi
 
 failures=0
 checks=0
@@ -66,7 +77,7 @@ check() { # name expected actual
   if [[ "$2" == "$3" ]]; then echo "ok   $1 -> $3"; else echo "FAIL $1: expected $2, got $3"; failures=$((failures + 1)); fi
 }
 
-pair="$(http -X POST "${form[@]}" "$base/token/")"
+pair="$(http -X POST "${form[@]}" "$base/token/")" || { echo "smoke: POST /token/ failed" >&2; show_log; exit 1; }
 token="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["access_token"])' "$pair")"
 refresh="$(python3 -c 'import json, sys; print(json.loads(sys.argv[1])["refresh_token"])' "$pair")"
 for path in /users/me/ /users/me /users/me/items/ /users/me/items /status/ /status; do
@@ -79,7 +90,8 @@ check "GET /users/me/ without a token" 401 "$(http -o /dev/null -w '%{http_code}
 # sessions only with a shared DynamoDB, which the test suite covers.)
 rotated="$(http -X POST -H 'content-type: application/x-www-form-urlencoded' \
   --data "grant_type=refresh_token&refresh_token=$refresh" "$base/token" \
-  | python3 -c 'import json, sys; print(json.load(sys.stdin).get("refresh_token", "none"))')"
+  | python3 -c 'import json, sys; print(json.load(sys.stdin).get("refresh_token", "none"))')" \
+  || rotated=none
 check "POST /token refresh_token rotates" yes "$([[ "$rotated" != none && "$rotated" != "$refresh" ]] && echo yes || echo no)"
 check "POST /revoke" 200 "$(http -o /dev/null -w '%{http_code}' -X POST \
   -H 'content-type: application/x-www-form-urlencoded' --data "token=$rotated" "$base/revoke")"
@@ -105,7 +117,7 @@ done
 "$ROOT/scripts/install-chromium.sh"
 mkdir -p "$ROOT/target/docs-checks"
 check "browser: /docs, Authorize, GET /users/me/ under cargo lambda watch" ok \
-  "$(timeout 300 "$ROOT/.venv/bin/python" "$ROOT/scripts/docs-checks/browser_docs.py" "$base" johndoe secret \
+  "$(timeout --foreground -k 10 300 "$ROOT/.venv/bin/python" "$ROOT/scripts/docs-checks/browser_docs.py" "$base" johndoe secret \
     "$ROOT/target/docs-checks/docs-cargo-lambda-watch.png" >/dev/null 2>"$ROOT/target/docs-checks/watch-browser.err" \
     && echo ok || { cat "$ROOT/target/docs-checks/watch-browser.err" >&2; echo failed; })"
 
@@ -132,7 +144,7 @@ for file in events/*.json; do
     *-wrong-method) want=405 ;;
     token-*|revoke-*) want=400 ;;
   esac
-  got="$(timeout 120 cargo lambda invoke "$fn" --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
+  got="$(timeout --foreground -k 10 120 cargo lambda invoke "$fn" --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["statusCode"])' 2>/dev/null || echo error)"
   check "invoke $fn < $file" "$want" "$got"
 done
@@ -140,7 +152,7 @@ done
 # A function serves only its own endpoint: every other function's event sent to the token
 # function (API Gateway's catch-all target) gets the JSON 404, without running that code.
 for file in events/status-*.json events/users-me-*.json; do
-  got="$(timeout 120 cargo lambda invoke token --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
+  got="$(timeout --foreground -k 10 120 cargo lambda invoke token --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
     | python3 -c 'import json, sys; r = json.load(sys.stdin); print(r["statusCode"], json.loads(r["body"])["detail"])' 2>/dev/null || echo error)"
   check "invoke token < $file" "404 Not Found" "$got"
 done

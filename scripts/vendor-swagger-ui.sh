@@ -22,7 +22,7 @@ DEST="$ROOT/shared/assets/swagger-ui"
 WORK="$(mktemp -d)"
 trap 'rm -rf "$WORK"' EXIT
 
-(cd "$WORK" && npm pack --silent "swagger-ui-dist@$VERSION" >/dev/null)
+(cd "$WORK" && npm pack --silent --fetch-timeout=60000 --fetch-retries=1 "swagger-ui-dist@$VERSION" >/dev/null)
 TARBALL="$WORK/swagger-ui-dist-$VERSION.tgz"
 actual="sha512-$(openssl dgst -sha512 -binary "$TARBALL" | openssl base64 -A)"
 if [[ "$actual" != "$INTEGRITY" ]]; then

@@ -34,6 +34,11 @@ for _ in $(seq 1 100); do
   fi
   sleep 0.2
 done
+if ! python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=1)" 2>/dev/null; then
+  echo "with-moto.sh: moto_server did not answer within 20 s; its log:" >&2
+  cat "$MOTO_LOG" >&2
+  exit 1
+fi
 echo "with-moto.sh: DynamoDB-compatible server (moto) on 127.0.0.1:$MOTO_PORT" >&2
 
 # The command reaches DynamoDB and KMS only through the SDK's standard variables, as
