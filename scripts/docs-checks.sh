@@ -23,6 +23,7 @@ if [[ "${1:-}" != "--inside" ]]; then
   exec "$ROOT/scripts/with-moto.sh" "$ROOT/scripts/docs-checks.sh" --inside
 fi
 
+source "$ROOT/scripts/servers.sh"
 AUTHCTL="$ROOT/target/debug/authctl"
 PYTHON="$ROOT/.venv/bin/python"
 OUT="$ROOT/target/docs-checks"
@@ -37,10 +38,6 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
 # serve LOG [VAR=value...]: `authctl serve` on a free port, in this shell (so the EXIT trap
 # stops it); sets BASE to its URL once it answers.
 serve() {
@@ -50,11 +47,8 @@ serve() {
   env "$@" "$AUTHCTL" serve --port "$port" >"$log" 2>&1 &
   pids+=($!)
   BASE="http://127.0.0.1:$port"
-  for _ in $(seq 1 100); do
-    if curl -fs --max-time 10 -o /dev/null "$BASE/openapi.json"; then return; fi
-    sleep 0.1
-  done
-  log "authctl serve did not answer; its log:"; cat "$log" >&2; exit 1
+  wait_until_answering "docs-checks.sh: authctl serve" "$!" "$log" 30 \
+    curl -fs --max-time 5 -o /dev/null "$BASE/openapi.json"
 }
 
 # 1. The browser test, on the zero-setup local run (the README's first command).

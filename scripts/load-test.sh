@@ -40,17 +40,14 @@ mkdir -p "$OUT"
 "$AUTHCTL" user seed-demo >/dev/null 2>&1
 printf 'bobpassword\n' | "$AUTHCTL" user add bob --scopes me --password-stdin >/dev/null
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+source "$ROOT/scripts/servers.sh"
+PORT="$(free_port)"
 "$AUTHCTL" serve --port "$PORT" >"$OUT/serve.log" 2>&1 &
 SERVE_PID=$!
 trap 'kill $SERVE_PID 2>/dev/null || true; wait $SERVE_PID 2>/dev/null || true' EXIT
 BASE="http://127.0.0.1:$PORT"
-ready=0
-for _ in $(seq 1 100); do
-  if curl -fs --max-time 10 -o /dev/null "$BASE/.well-known/openid-configuration"; then ready=1; break; fi
-  sleep 0.1
-done
-if (( ! ready )); then echo "load-test.sh: authctl serve did not answer; its log:" >&2; cat "$OUT/serve.log" >&2; exit 1; fi
+wait_until_answering "load-test.sh: authctl serve" "$SERVE_PID" "$OUT/serve.log" 30 \
+  curl -fs --max-time 5 -o /dev/null "$BASE/.well-known/openid-configuration"
 
 FORM="content-type: application/x-www-form-urlencoded"
 TOKEN="$(curl -fs --max-time 30 -H "$FORM" -H 'x-forwarded-for: 10.0.0.9' \

@@ -33,7 +33,8 @@ for dir in functions/*/; do
   fi
 done
 
-PORT="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+source "$ROOT/scripts/servers.sh"
+PORT="$(free_port)"
 LOG="$ROOT/target/cargo-lambda-watch.log"
 mkdir -p "$ROOT/target"
 # A fresh local key for every run.
@@ -56,14 +57,8 @@ show_log() { echo "smoke: the last lines of $LOG:" >&2; tail -n 60 "$LOG" >&2; }
 
 base="http://127.0.0.1:$PORT"
 form=(-H 'content-type: application/x-www-form-urlencoded' --data 'username=johndoe&password=secret&scope=me+items')
-ready=0
-deadline=$((SECONDS + ${SMOKE_START_TIMEOUT:-300}))
-while (( SECONDS < deadline )); do
-  if http -f -o /dev/null -X POST "${form[@]}" "$base/token"; then ready=1; break; fi
-  kill -0 "$WATCH_PID" 2>/dev/null || break
-  sleep 1
-done
-if (( ! ready )); then echo "smoke: cargo lambda watch did not answer POST /token in time" >&2; show_log; exit 1; fi
+wait_until_answering "smoke: cargo lambda watch (POST /token)" "$WATCH_PID" "$LOG" \
+  "${SMOKE_START_TIMEOUT:-300}" http -f -o /dev/null -X POST "${form[@]}" "$base/token"
 # The functions were built above: a compile under watch means the two builds differ.
 if grep -q 'Compiling' "$LOG"; then
   echo "smoke: cargo lambda watch rebuilt the token function (the prebuild above was not its build)" >&2

@@ -10,10 +10,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
 "$ROOT/scripts/tools.sh"
-
-free_port() {
-  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+source "$ROOT/scripts/servers.sh"
 
 MOTO_PORT="$(free_port)"
 MOTO_LOG="$ROOT/target/moto-server.log"
@@ -23,22 +20,8 @@ MOTO_PID=$!
 stop_moto() { kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; }
 trap stop_moto EXIT
 
-for _ in $(seq 1 100); do
-  if python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=1)" 2>/dev/null; then
-    break
-  fi
-  if ! kill -0 "$MOTO_PID" 2>/dev/null; then
-    echo "with-moto.sh: moto_server exited; its log:" >&2
-    cat "$MOTO_LOG" >&2
-    exit 1
-  fi
-  sleep 0.2
-done
-if ! python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$MOTO_PORT/moto-api/', timeout=1)" 2>/dev/null; then
-  echo "with-moto.sh: moto_server did not answer within 20 s; its log:" >&2
-  cat "$MOTO_LOG" >&2
-  exit 1
-fi
+wait_until_answering "with-moto.sh: moto_server" "$MOTO_PID" "$MOTO_LOG" 60 \
+  curl -fs --max-time 2 -o /dev/null "http://127.0.0.1:$MOTO_PORT/moto-api/"
 echo "with-moto.sh: DynamoDB-compatible server (moto) on 127.0.0.1:$MOTO_PORT" >&2
 
 # The command reaches DynamoDB and KMS only through the SDK's standard variables, as
