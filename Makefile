@@ -2,8 +2,8 @@
 #
 # SAM runs `make --makefile <this file> build-<LogicalId>` once per function with
 # ARTIFACTS_DIR set. Every build-* target runs the same single
-# `cargo lambda build` for all nine function binaries into the repo's target/
-# directory: the first call compiles the dependency tree once, the other eight
+# `cargo lambda build` for all ten function binaries into the repo's target/
+# directory: the first call compiles the dependency tree once, the other nine
 # are cargo no-ops (about a second each), and each target then copies its own
 # bootstrap into ARTIFACTS_DIR. (SAM's rust-cargolambda build method would
 # compile the whole tree once per function instead.)
@@ -12,7 +12,7 @@
 # build also reuses target/ if SAM runs make from a scratch copy; samconfig.toml
 # sets build_in_source = true so that SAM does not make that (huge) copy at all.
 #
-# Local use:  make lambdas   -> target/lambda/<bin>/bootstrap for all nine.
+# Local use:  make lambdas   -> target/lambda/<bin>/bootstrap for all ten.
 
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
@@ -27,7 +27,7 @@ export CARGO_TARGET_DIR ?= $(ROOT)/target
 LAMBDA_DIR := $(CARGO_TARGET_DIR)/lambda
 
 # Function binaries (package name = binary name) built for the template.
-FUNCTION_BINS := token users-me users-me-items status revoke jwks openid-configuration openapi docs
+FUNCTION_BINS := token users-me users-me-items status revoke introspect jwks openid-configuration openapi docs
 # --arm64 matches `Architectures: [arm64]`; --locked builds exactly Cargo.lock.
 # On top of the workspace's [profile.release], cargo-lambda's release defaults add
 # panic = "abort" (a panic ends the execution environment; Lambda starts a new
@@ -36,7 +36,7 @@ FUNCTION_BINS := token users-me users-me-items status revoke jwks openid-configu
 CARGO_LAMBDA_FLAGS ?= --release --arm64 --locked
 
 .PHONY: lambdas build-TokenFunction build-UsersMeFunction build-UsersMeItemsFunction build-StatusFunction \
-  build-RevokeFunction build-JwksFunction build-OpenIdConfigurationFunction build-OpenApiFunction \
+  build-RevokeFunction build-IntrospectFunction build-JwksFunction build-OpenIdConfigurationFunction build-OpenApiFunction \
   build-DocsFunction
 
 lambdas:
@@ -66,6 +66,9 @@ build-StatusFunction: lambdas
 
 build-RevokeFunction: lambdas
 	$(call install-bootstrap,revoke)
+
+build-IntrospectFunction: lambdas
+	$(call install-bootstrap,introspect)
 
 build-JwksFunction: lambdas
 	$(call install-bootstrap,jwks)

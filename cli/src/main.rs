@@ -20,11 +20,12 @@ Exit codes:
   0  done
   1  any other failure
   2  bad command line (usage)
-  3  unknown user
-  4  user already exists
-  5  weak, empty or invalid input (password, username, scopes, configuration)
+  3  unknown user or client
+  4  user or client already exists
+  5  weak, empty or invalid input (password, username, client, scopes, configuration)
   6  store unavailable (DynamoDB, KMS, key set)
-  7  the key set refused the change (a rotation in progress, the last signing key, ...)";
+  7  the change was refused (a key rotation in progress, the last signing key, a client's
+     third secret, a client changed meanwhile, ...)";
 
 #[derive(Parser)]
 #[command(
@@ -71,9 +72,10 @@ fn exit_code(err: &anyhow::Error) -> u8 {
     for cause in err.chain() {
         if let Some(store) = cause.downcast_ref::<StoreError>() {
             return match store {
-                StoreError::NotFound(_) => 3,
-                StoreError::AlreadyExists(_) => 4,
+                StoreError::NotFound(_) | StoreError::ClientNotFound(_) => 3,
+                StoreError::AlreadyExists(_) | StoreError::ClientExists(_) => 4,
                 StoreError::Corrupt { .. } | StoreError::Unavailable(_) => 6,
+                StoreError::Conflict(_) => 7,
             };
         }
         if cause.is::<InputError>() || cause.is::<token_service::config::ConfigError>() {

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use crate::attempts::{AttemptStore, DynamoAttemptStore, MemoryAttemptStore};
+use crate::clients::{demo_clients, ClientStore, DynamoClientStore, MemoryClientStore};
 use crate::clock::{Clock, SystemClock, UnixSeconds};
 use crate::config::{Config, KeySetChoice, SessionSettings, SignerChoice, StoreChoice};
 use crate::domain::lockout::LockoutPolicy;
@@ -31,6 +32,10 @@ pub struct AppState {
     /// The published key set (the JWKS endpoint's source, and the verifier's).
     pub keys: Arc<KeySetCache>,
     pub store: Arc<dyn UserStore>,
+    /// Registered clients.
+    pub clients: Arc<dyn ClientStore>,
+    /// Whether requests naming no client are served as the built-in `default` client.
+    pub anonymous_client: bool,
     /// Refresh-token sessions.
     pub sessions: Arc<dyn SessionStore>,
     pub session_settings: SessionSettings,
@@ -62,7 +67,7 @@ pub enum StartupError {
     PublishKey(#[from] crate::tokens::signer::PublishError),
     #[error(transparent)]
     KeySet(#[from] KeyStoreError),
-    #[error("could not prepare the demo users: {0}")]
+    #[error("could not prepare the demo users and clients: {0}")]
     DemoUsers(#[from] PasswordError),
 }
 
@@ -79,6 +84,8 @@ impl AppState {
             verifier: Arc::new(verifier),
             keys,
             store,
+            clients: Arc::new(MemoryClientStore::new()),
+            anonymous_client: true,
             sessions: Arc::new(MemorySessionStore::new()),
             session_settings: SessionSettings::default(),
             attempts: Arc::new(MemoryAttemptStore::new()),
@@ -94,6 +101,16 @@ impl AppState {
         Self {
             sessions,
             session_settings: settings,
+            ..self
+        }
+    }
+
+    /// The same state with the registered clients in `clients`, serving requests that name
+    /// no client as the built-in `default` client if `anonymous_client`.
+    pub fn with_clients(self, clients: Arc<dyn ClientStore>, anonymous_client: bool) -> Self {
+        Self {
+            clients,
+            anonymous_client,
             ..self
         }
     }
@@ -169,22 +186,32 @@ impl AppState {
                     Arc::new(MemoryAttemptStore::new()),
                 ),
             };
-        let store: Arc<dyn UserStore> = match (config.store, &aws) {
-            (StoreChoice::DynamoDb, Some(aws)) => Arc::new(DynamoUserStore::new(
-                dynamodb_client(aws),
-                &config.users_table,
-            )),
-            _ => {
-                tracing::warn!(
-                    "using the in-memory demo users (johndoe, alice): not for production"
-                );
-                let users = tokio::task::spawn_blocking(demo_users)
+        let (store, clients): (Arc<dyn UserStore>, Arc<dyn ClientStore>) =
+            match (config.store, &aws) {
+                (StoreChoice::DynamoDb, Some(aws)) => {
+                    let client = dynamodb_client(aws);
+                    (
+                        Arc::new(DynamoUserStore::new(client.clone(), &config.users_table)),
+                        Arc::new(DynamoClientStore::new(client, &config.clients_table)),
+                    )
+                }
+                _ => {
+                    tracing::warn!(
+                        "using the in-memory demo users (johndoe, alice) and clients (demo-service, demo-app): not for production"
+                    );
+                    let (users, clients) = tokio::task::spawn_blocking(|| {
+                        Ok::<_, PasswordError>((demo_users()?, demo_clients()?))
+                    })
                     .await
                     .map_err(|e| PasswordError::Hashing(e.to_string()))??;
-                Arc::new(MemoryUserStore::with_users(users))
-            }
-        };
+                    (
+                        Arc::new(MemoryUserStore::with_users(users)),
+                        Arc::new(MemoryClientStore::with_clients(clients)),
+                    )
+                }
+            };
         Ok(Self::new(issuer, verifier, keys, store)
+            .with_clients(clients, config.anonymous_client)
             .with_sessions(sessions, config.sessions)
             .with_attempts(attempts, LockoutPolicy::default())
             .with_source_header(config.source_header.clone())

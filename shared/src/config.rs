@@ -15,6 +15,7 @@ pub const DEFAULT_AUDIENCE: &str = "urn:oauth2-scopes:api";
 pub const DEFAULT_TABLE: &str = "users";
 pub const DEFAULT_KEYS_TABLE: &str = "signing-keys";
 pub const DEFAULT_TOKENS_TABLE: &str = "tokens";
+pub const DEFAULT_CLIENTS_TABLE: &str = "clients";
 /// A session (refresh-token family) lasts 30 days from sign-in, as Cognito's default.
 pub const DEFAULT_REFRESH_TTL_SECONDS: u64 = 30 * 24 * 3600;
 /// How long a spent refresh token still yields tokens (lost responses, parallel tabs).
@@ -100,6 +101,10 @@ pub struct Config {
     pub sessions: SessionSettings,
     pub users_table: String,
     pub tokens_table: String,
+    pub clients_table: String,
+    /// Whether requests that name no client are served as the built-in public client
+    /// `default` (`ANONYMOUS_CLIENT`, on unless `off`): the FastAPI tutorial's clients.
+    pub anonymous_client: bool,
     pub store: StoreChoice,
     pub signer: SignerChoice,
     pub key_set: KeySetChoice,
@@ -314,6 +319,18 @@ impl Config {
             "a number of seconds from 0 to 60",
         )?;
 
+        let anonymous_client = match get("ANONYMOUS_CLIENT").as_deref() {
+            None | Some("on") => true,
+            Some("off") => false,
+            Some(other) => {
+                return Err(invalid(
+                    "ANONYMOUS_CLIENT",
+                    "`on` or `off`",
+                    other.to_owned(),
+                ))
+            }
+        };
+
         let issuer = match get("JWT_ISSUER") {
             Some(url) if deployed && !url.starts_with("https://") => {
                 return Err(invalid("JWT_ISSUER", "an https:// URL when deployed", url))
@@ -342,6 +359,9 @@ impl Config {
             },
             users_table: get("USERS_TABLE").unwrap_or_else(|| DEFAULT_TABLE.to_owned()),
             tokens_table: get("TOKENS_TABLE").unwrap_or_else(|| DEFAULT_TOKENS_TABLE.to_owned()),
+            clients_table: get("CLIENTS_TABLE")
+                .unwrap_or_else(|| DEFAULT_CLIENTS_TABLE.to_owned()),
+            anonymous_client,
             store,
             signer,
             key_set,

@@ -17,11 +17,21 @@ pub enum ApiError {
     /// or whose session or user was revoked.
     #[error("Refresh token is invalid, expired or revoked")]
     InvalidRefreshToken,
+    /// RFC 6749 §5.2 `invalid_client`: an unknown or disabled client, a wrong or missing
+    /// secret, two authentication methods at once. One answer for all of them; `reason` is
+    /// for logs. `challenge`: answer 401 with a Basic challenge (the client used Basic, or
+    /// the endpoint is introspection, RFC 7662 §2.3), else 400.
+    #[error("Client authentication failed")]
+    InvalidClient { reason: String, challenge: bool },
+    /// RFC 6749 §5.2 `unauthorized_client`: the client may not use this grant type (or
+    /// revoke a token issued to another client).
+    #[error("{0}")]
+    UnauthorizedClient(String),
     /// RFC 6749 §5.2 `invalid_scope`: a scope name the service does not know.
     #[error("{0}")]
     InvalidScope(String),
     /// RFC 6749 §5.2 `unsupported_grant_type`.
-    #[error("grant_type `{0}` is not supported; use `password` or `refresh_token`")]
+    #[error("grant_type `{0}` is not supported; use `password`, `refresh_token` or `client_credentials`")]
     UnsupportedGrantType(String),
     /// RFC 6750 §3.1 `invalid_request` on a protected resource: more than one credential.
     #[error("{0}")]
@@ -39,6 +49,10 @@ pub enum ApiError {
     /// RFC 6750 `insufficient_scope`.
     #[error("Not enough permissions")]
     InsufficientScope { required: ScopeSet },
+    /// RFC 6750 `insufficient_scope` for a client's own token (client credentials) at a
+    /// resource that needs a user.
+    #[error("Not enough permissions")]
+    UserTokenRequired { required: ScopeSet },
     /// No route for the path, or a route this function does not serve.
     #[error("Not Found")]
     NotFound,
@@ -53,6 +67,13 @@ pub enum ApiError {
 impl ApiError {
     pub fn invalid_request(message: impl Into<String>) -> Self {
         ApiError::InvalidRequest(message.into())
+    }
+
+    pub fn invalid_client(reason: impl Into<String>, challenge: bool) -> Self {
+        ApiError::InvalidClient {
+            reason: reason.into(),
+            challenge,
+        }
     }
 
     pub fn body_too_large(limit: usize) -> Self {

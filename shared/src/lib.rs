@@ -8,6 +8,7 @@
 //! - [`keys`]: public signing keys as data: the key set, its rotation, its stores and cache.
 //! - [`passwords`]: Argon2id hashing and the secret [`passwords::Password`] type.
 //! - [`store`]: the user store trait, in memory and in DynamoDB.
+//! - [`clients`]: registered OAuth clients, their store and their secrets.
 //! - [`attempts`]: the sign-in attempt counters behind the lockout budgets.
 //! - [`http`]: the only code that knows HTTP: the axum router, one file per endpoint, the
 //!   error-to-response mapping, our form and Bearer parsers, the Lambda entry point.
@@ -15,6 +16,7 @@
 
 pub mod app;
 pub mod attempts;
+pub mod clients;
 pub mod clock;
 pub mod config;
 pub mod domain;

@@ -17,7 +17,7 @@ use base64::Engine as _;
 
 use crate::clock::UnixSeconds;
 use crate::domain::lockout::{Budget, Exhausted, LockoutPolicy};
-use crate::domain::{SourceAddress, Username};
+use crate::domain::{ClientId, SourceAddress, Username};
 use crate::store::StoreError;
 
 pub use dynamodb::DynamoAttemptStore;
@@ -80,6 +80,14 @@ fn account_subject(username: &Username, lockout_epoch: u64) -> String {
     )
 }
 
+/// The subject a client's counters are kept under: `c.` and a hash of its id (an account's
+/// subject never starts so: it is 22 base64url characters and a dot).
+fn client_subject(client: &ClientId) -> String {
+    let digest =
+        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, client.as_str().as_bytes());
+    format!("c.{}", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]))
+}
+
 /// What counting an attempt found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Counted {
@@ -111,6 +119,28 @@ impl SignInCounters {
             ),
             source: Counter::new("s", source.as_str(), &policy.per_source, now),
             account: Counter::new("a", &account, &policy.per_account, now),
+        }
+    }
+
+    /// The counters of an attempt to authenticate `client` with a secret from `source` at
+    /// `now`: the same budgets as passwords, the same per-source counter (an address that
+    /// guesses is one guesser, whatever it guesses), and the client's own two.
+    pub fn for_client(
+        policy: &LockoutPolicy,
+        client: &ClientId,
+        source: &SourceAddress,
+        now: UnixSeconds,
+    ) -> Self {
+        let subject = client_subject(client);
+        SignInCounters {
+            source_and_account: Counter::new(
+                "p",
+                &format!("{subject}#{source}"),
+                &policy.per_source_and_account,
+                now,
+            ),
+            source: Counter::new("s", source.as_str(), &policy.per_source, now),
+            account: Counter::new("a", &subject, &policy.per_account, now),
         }
     }
 
@@ -267,6 +297,20 @@ mod tests {
             "att#p#none#203.0.113.7#300:3333"
         );
         assert_eq!(none.account.limit, policy.per_account.limit);
+    }
+
+    #[test]
+    fn a_client_has_counters_of_its_own_and_shares_the_source_budget() {
+        let policy = LockoutPolicy::default();
+        let source = SourceAddress::parse("203.0.113.7").unwrap();
+        let id = ClientId::parse("johndoe").unwrap();
+        let client = SignInCounters::for_client(&policy, &id, &source, 1_000_000);
+        let user = counters("johndoe", 0, "203.0.113.7", 1_000_000);
+        assert!(client.account.key.starts_with("att#a#c."), "{}", client.account.key);
+        assert_ne!(client.account, user.account);
+        assert_ne!(client.source_and_account, user.source_and_account);
+        assert_eq!(client.source, user.source);
+        assert!(!client.account.key.contains("johndoe"));
     }
 
     #[test]

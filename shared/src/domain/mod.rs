@@ -1,12 +1,16 @@
 //! The service's vocabulary as plain types, with no I/O and no clock: scopes, usernames,
 //! users, source addresses and the sign-in budgets. Everything here is parsed once at the edge and trusted after.
 
+pub mod client;
 pub mod lockout;
 pub mod scopes;
 pub mod source;
 pub mod user;
 pub mod username;
 
+pub use client::{
+    Client, ClientId, ClientType, GrantType, GrantTypes, InvalidClientId, RedirectUri, SecretHash,
+};
 pub use scopes::{Scope, ScopeSet, UnknownScope};
 pub use source::SourceAddress;
 pub use user::{OwnedItem, StoredItem, User, UserProfile};

@@ -10,7 +10,8 @@ use super::Endpoint;
 use crate::app::AppState;
 use crate::domain::User;
 use crate::error::ApiError;
-use crate::oauth::authorize;
+use crate::oauth::bearer::user_of;
+use crate::oauth::{authorize, Principal};
 
 /// The token of an `Authorization: Bearer <token>` header (scheme case-insensitive, RFC
 /// 7235 §2.1). `None` when there is no such header or it is not a Bearer credential.
@@ -40,13 +41,14 @@ pub fn bearer_token(headers: &HeaderMap) -> Result<Option<&str>, ApiError> {
     Ok(scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()))
 }
 
-/// The user a request's bearer token speaks for, authorized for `endpoint` now.
-pub(super) async fn authorized_user(
+/// Whom a request's bearer token speaks for (a user, or a client for itself), authorized
+/// for `endpoint` now.
+pub(super) async fn authorized_principal(
     state: &AppState,
     issuer: &RequestIssuer,
     headers: &HeaderMap,
     endpoint: Endpoint,
-) -> Result<User, ApiError> {
+) -> Result<Principal, ApiError> {
     let required = endpoint.required_scopes();
     authorize(
         state,
@@ -56,6 +58,18 @@ pub(super) async fn authorized_user(
         state.now(),
     )
     .await
+}
+
+/// The user a request's bearer token speaks for, authorized for `endpoint` now: a client's
+/// own token is refused (403 `insufficient_scope`: there is no user to answer about).
+pub(super) async fn authorized_user(
+    state: &AppState,
+    issuer: &RequestIssuer,
+    headers: &HeaderMap,
+    endpoint: Endpoint,
+) -> Result<User, ApiError> {
+    let principal = authorized_principal(state, issuer, headers, endpoint).await?;
+    user_of(principal, &endpoint.required_scopes())
 }
 
 #[cfg(test)]

@@ -17,7 +17,9 @@ use crate::error::ApiError;
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     InvalidRequest,
+    InvalidClient,
     InvalidGrant,
+    UnauthorizedClient,
     InvalidScope,
     UnsupportedGrantType,
     InvalidToken,
@@ -27,9 +29,11 @@ pub enum ErrorCode {
 
 impl ErrorCode {
     #[cfg(test)]
-    pub const ALL: [ErrorCode; 7] = [
+    pub const ALL: [ErrorCode; 9] = [
         ErrorCode::InvalidRequest,
+        ErrorCode::InvalidClient,
         ErrorCode::InvalidGrant,
+        ErrorCode::UnauthorizedClient,
         ErrorCode::InvalidScope,
         ErrorCode::UnsupportedGrantType,
         ErrorCode::InvalidToken,
@@ -40,7 +44,9 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::InvalidRequest => "invalid_request",
+            ErrorCode::InvalidClient => "invalid_client",
             ErrorCode::InvalidGrant => "invalid_grant",
+            ErrorCode::UnauthorizedClient => "unauthorized_client",
             ErrorCode::InvalidScope => "invalid_scope",
             ErrorCode::UnsupportedGrantType => "unsupported_grant_type",
             ErrorCode::InvalidToken => "invalid_token",
@@ -81,10 +87,15 @@ fn bearer_challenge(error: Option<ErrorCode>, required: &ScopeSet) -> String {
     challenge
 }
 
+/// The realm of the Basic challenge of a failed client authentication.
+pub const CLIENT_REALM: &str = "token-service";
+
 /// The RFC 6749 §5.2 code of a token endpoint error.
 fn token_error_code(err: &ApiError) -> Option<ErrorCode> {
     match err {
         ApiError::InvalidRequest(_) => Some(ErrorCode::InvalidRequest),
+        ApiError::InvalidClient { .. } => Some(ErrorCode::InvalidClient),
+        ApiError::UnauthorizedClient(_) => Some(ErrorCode::UnauthorizedClient),
         ApiError::InvalidGrant | ApiError::InvalidRefreshToken => Some(ErrorCode::InvalidGrant),
         ApiError::InvalidScope(_) => Some(ErrorCode::InvalidScope),
         ApiError::UnsupportedGrantType(_) => Some(ErrorCode::UnsupportedGrantType),
@@ -118,12 +129,26 @@ pub(super) fn error_answer(err: &ApiError) -> ErrorAnswer {
         ApiError::InvalidRequest(_)
         | ApiError::InvalidGrant
         | ApiError::InvalidRefreshToken
+        | ApiError::UnauthorizedClient(_)
         | ApiError::InvalidScope(_)
-        | ApiError::UnsupportedGrantType(_) => (
+        | ApiError::UnsupportedGrantType(_)
+        | ApiError::InvalidClient {
+            challenge: false, ..
+        } => (
             StatusCode::BAD_REQUEST,
             token_error_code(err),
             Some(detail.clone()),
             None,
+        ),
+        // RFC 6749 §5.2: a client that authenticated with Basic gets a 401 and a challenge
+        // (as does every caller of introspection, RFC 7662 §2.3).
+        ApiError::InvalidClient {
+            challenge: true, ..
+        } => (
+            StatusCode::UNAUTHORIZED,
+            token_error_code(err),
+            Some(detail.clone()),
+            Some(format!("Basic realm=\"{CLIENT_REALM}\"")),
         ),
         // RFC 6750 §3.1: a malformed request to a protected resource is a 400 with a challenge.
         ApiError::InvalidAuthorization(_) => (
@@ -151,6 +176,17 @@ pub(super) fn error_answer(err: &ApiError) -> ErrorAnswer {
             StatusCode::FORBIDDEN,
             Some(ErrorCode::InsufficientScope),
             Some(format!("This resource needs the scopes: {required}")),
+            Some(bearer_challenge(
+                Some(ErrorCode::InsufficientScope),
+                required,
+            )),
+        ),
+        ApiError::UserTokenRequired { required } => (
+            StatusCode::FORBIDDEN,
+            Some(ErrorCode::InsufficientScope),
+            Some(format!(
+                "This resource needs a user's token (not a client's own) with the scopes: {required}"
+            )),
             Some(bearer_challenge(
                 Some(ErrorCode::InsufficientScope),
                 required,
@@ -191,6 +227,9 @@ impl IntoResponse for ApiError {
                 tracing::error!(event = "service_unavailable", %reason, "service unavailable")
             }
             ApiError::InvalidToken { reason, .. } => tracing::info!(%reason, "token refused"),
+            ApiError::InvalidClient { reason, .. } => {
+                tracing::info!(%reason, "client authentication refused")
+            }
             other => tracing::info!(error = %other, "request refused"),
         }
         error_response(&self)

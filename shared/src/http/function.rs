@@ -54,6 +54,7 @@ functions! {
     UsersMeItems => users_me_items,
     Status => status,
     Revoke => revoke,
+    Introspect => introspect,
     Jwks => jwks,
     OpenIdConfiguration => openid_configuration,
     OpenApi => openapi,

@@ -4,11 +4,13 @@
 //! (with `Allow`) and the body limit all come from here.
 
 mod bearer;
+mod client_auth;
 mod context;
 mod docs;
 mod error;
 mod form;
 pub mod function;
+mod introspect;
 mod issuer;
 mod jwks;
 pub mod lambda;
@@ -63,9 +65,12 @@ pub enum Endpoint {
     Status,
     /// `POST /revoke`: token revocation (RFC 7009).
     Revoke,
+    /// `POST /introspect`: token introspection (RFC 7662), for confidential clients.
+    Introspect,
     /// `GET /.well-known/jwks.json`: the public signing keys (RFC 7517).
     Jwks,
-    /// `GET /.well-known/openid-configuration`: discovery metadata.
+    /// `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`:
+    /// discovery metadata (OpenID Connect Discovery, RFC 8414).
     OpenIdConfiguration,
     /// `GET /openapi.json`: the OpenAPI 3.1 document of the API.
     OpenApi,
@@ -77,12 +82,13 @@ const POST: &[Method] = &[Method::POST];
 const GET: &[Method] = &[Method::GET];
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 9] = [
+    pub const ALL: [Endpoint; 10] = [
         Endpoint::Token,
         Endpoint::UsersMe,
         Endpoint::UsersMeItems,
         Endpoint::Status,
         Endpoint::Revoke,
+        Endpoint::Introspect,
         Endpoint::Jwks,
         Endpoint::OpenIdConfiguration,
         Endpoint::OpenApi,
@@ -104,8 +110,9 @@ impl Endpoint {
             Endpoint::UsersMeItems => &["/users/me/items/", "/users/me/items"],
             Endpoint::Status => &["/status/", "/status"],
             Endpoint::Revoke => &["/revoke", "/revoke/"],
+            Endpoint::Introspect => &["/introspect", "/introspect/"],
             Endpoint::Jwks => &[jwks::PATH],
-            Endpoint::OpenIdConfiguration => &[openid_configuration::PATH],
+            Endpoint::OpenIdConfiguration => &openid_configuration::PATHS,
             Endpoint::OpenApi => &[openapi::PATH],
             Endpoint::Docs => &docs::PATHS,
         }
@@ -115,7 +122,7 @@ impl Endpoint {
     /// list to the routes the endpoint's file registers.
     pub fn methods(self) -> &'static [Method] {
         match self {
-            Endpoint::Token | Endpoint::Revoke => POST,
+            Endpoint::Token | Endpoint::Revoke | Endpoint::Introspect => POST,
             Endpoint::UsersMe
             | Endpoint::UsersMeItems
             | Endpoint::Status
@@ -136,6 +143,18 @@ impl Endpoint {
         )
     }
 
+    /// Whether the endpoint authenticates the calling client (RFC 6749 §2.3): the token,
+    /// revocation and introspection endpoints.
+    pub fn takes_client_credentials(self) -> bool {
+        matches!(self, Endpoint::Token | Endpoint::Revoke | Endpoint::Introspect)
+    }
+
+    /// Whether the endpoint answers about a user, so that a client's own token (client
+    /// credentials) is refused there.
+    pub fn needs_user(self) -> bool {
+        matches!(self, Endpoint::UsersMe | Endpoint::UsersMeItems)
+    }
+
     /// Scopes a bearer token must carry (and its user must still be allowed) to use the
     /// endpoint. The token endpoint takes no bearer token; its set is empty.
     pub fn required_scopes(self) -> ScopeSet {
@@ -145,6 +164,7 @@ impl Endpoint {
             Endpoint::Token
             | Endpoint::Status
             | Endpoint::Revoke
+            | Endpoint::Introspect
             | Endpoint::Jwks
             | Endpoint::OpenIdConfiguration
             | Endpoint::OpenApi

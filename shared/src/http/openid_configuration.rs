@@ -1,7 +1,9 @@
-//! `GET /.well-known/openid-configuration`: discovery metadata (OpenID Connect Discovery 1.0
-//! §3, RFC 8414 §2), which is how API Gateway's JWT authorizer and other verifiers find the
-//! JWKS. The service is an OAuth 2.0 token service, not an OpenID provider: it has no
-//! authorization endpoint and issues no ID tokens; the README lists what is not implemented.
+//! `GET /.well-known/openid-configuration` and `/.well-known/oauth-authorization-server`: one
+//! discovery document (OpenID Connect Discovery 1.0 §3, RFC 8414 §2) at both paths. The first
+//! is how API Gateway's JWT authorizer finds the JWKS; the second is RFC 8414's default, where
+//! OAuth client libraries (oauth4webapi) look. The service is an OAuth 2.0 token service, not
+//! an OpenID provider: it has no authorization endpoint and issues no ID tokens; the README
+//! lists what is not implemented.
 
 use axum::extract::State;
 use axum::response::Response;
@@ -11,9 +13,15 @@ use serde::Serialize;
 use super::issuer::RequestIssuer;
 use super::{jwks, public_json_response, Endpoint};
 use crate::app::AppState;
-use crate::domain::Scope;
+use crate::domain::{GrantType, Scope};
+use crate::oauth::AuthMethod;
 
-pub(super) const PATH: &str = "/.well-known/openid-configuration";
+/// The OpenID path first (the one the template's authorizer and the tutorial's readers know),
+/// then RFC 8414's.
+pub(super) const PATHS: [&str; 2] = [
+    "/.well-known/openid-configuration",
+    "/.well-known/oauth-authorization-server",
+];
 const MAX_AGE_SECONDS: u32 = 3600;
 
 /// Discovery metadata (RFC 8414 §2).
@@ -23,9 +31,9 @@ pub(super) struct Discovery {
     jwks_uri: String,
     token_endpoint: String,
     revocation_endpoint: String,
+    introspection_endpoint: String,
     scopes_supported: Vec<&'static str>,
-    #[schema(value_type = Vec<String>)]
-    grant_types_supported: &'static [&'static str],
+    grant_types_supported: Vec<&'static str>,
     /// Required by discovery; empty because there is no authorization endpoint.
     #[schema(value_type = Vec<String>)]
     response_types_supported: &'static [&'static str],
@@ -35,12 +43,31 @@ pub(super) struct Discovery {
     /// algorithm of its access tokens.
     #[schema(value_type = Vec<String>)]
     id_token_signing_alg_values_supported: [&'static str; 1],
-    #[schema(value_type = Vec<String>)]
-    token_endpoint_auth_methods_supported: &'static [&'static str],
-    #[schema(value_type = Vec<String>)]
-    revocation_endpoint_auth_methods_supported: &'static [&'static str],
+    /// `client_secret_basic` and `client_secret_post` for confidential clients, `none` for
+    /// public ones.
+    token_endpoint_auth_methods_supported: Vec<&'static str>,
+    revocation_endpoint_auth_methods_supported: Vec<&'static str>,
+    /// Confidential clients only.
+    introspection_endpoint_auth_methods_supported: Vec<&'static str>,
     #[schema(value_type = Vec<String>)]
     claims_supported: &'static [&'static str],
+}
+
+/// The grant types the token endpoint serves.
+const SERVED_GRANT_TYPES: [GrantType; 3] = [
+    GrantType::Password,
+    GrantType::RefreshToken,
+    GrantType::ClientCredentials,
+];
+
+/// The client authentication methods (RFC 7591 names), with `none` where public clients are
+/// served.
+fn auth_methods(public_clients: bool) -> Vec<&'static str> {
+    let mut methods: Vec<&str> = AuthMethod::ALL.iter().map(|m| m.as_str()).collect();
+    if public_clients {
+        methods.push("none");
+    }
+    methods
 }
 
 pub(super) fn routes() -> MethodRouter<AppState> {
@@ -61,14 +88,15 @@ async fn discovery(
         jwks_uri: format!("{issuer}{}", jwks::PATH),
         token_endpoint: format!("{issuer}{}", Endpoint::Token.path()),
         revocation_endpoint: format!("{issuer}{}", Endpoint::Revoke.path()),
+        introspection_endpoint: format!("{issuer}{}", Endpoint::Introspect.path()),
         scopes_supported: Scope::ALL.iter().map(|s| s.as_str()).collect(),
-        grant_types_supported: &["password", "refresh_token"],
+        grant_types_supported: SERVED_GRANT_TYPES.iter().map(|g| g.as_str()).collect(),
         response_types_supported: &[],
         subject_types_supported: &["public"],
         id_token_signing_alg_values_supported: [algorithm],
-        // Public clients: there are no client secrets to present.
-        token_endpoint_auth_methods_supported: &["none"],
-        revocation_endpoint_auth_methods_supported: &["none"],
+        token_endpoint_auth_methods_supported: auth_methods(true),
+        revocation_endpoint_auth_methods_supported: auth_methods(true),
+        introspection_endpoint_auth_methods_supported: auth_methods(false),
         claims_supported: &[
             "iss",
             "sub",
@@ -78,6 +106,7 @@ async fn discovery(
             "jti",
             "scope",
             "client_id",
+            "gty",
             "sid",
             "token_version",
         ],

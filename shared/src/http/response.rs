@@ -60,10 +60,13 @@ pub(super) struct TokenBody<'a> {
     token_type: &'static str,
     /// Seconds until the access token expires.
     expires_in: u64,
-    /// The scopes granted, space-separated.
-    scope: String,
-    /// Exchanged at `/token` with `grant_type=refresh_token` for a new pair.
-    refresh_token: &'a str,
+    /// The scopes granted, space-separated; left out when none was granted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    scope: Option<String>,
+    /// Exchanged at `/token` with `grant_type=refresh_token` for a new pair. Not issued to
+    /// clients that may not use the refresh grant (client credentials among them).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    refresh_token: Option<&'a str>,
 }
 
 pub fn token_response(issued: &TokenResponse) -> Response {
@@ -73,8 +76,8 @@ pub fn token_response(issued: &TokenResponse) -> Response {
             access_token: &issued.access.access_token,
             token_type: "bearer",
             expires_in: issued.access.expires_in,
-            scope: issued.access.scope.to_string(),
-            refresh_token: issued.refresh_token.expose(),
+            scope: (!issued.access.scope.is_empty()).then(|| issued.access.scope.to_string()),
+            refresh_token: issued.refresh_token.as_ref().map(|token| token.expose()),
         },
     )
 }

@@ -1,5 +1,6 @@
-//! `POST /revoke` (RFC 7009): form `token` and optional `token_type_hint`. Answers 200 with an
-//! empty JSON object for every well-formed request, whether the token was known or not.
+//! `POST /revoke` (RFC 7009): form `token` and optional `token_type_hint`, and the client's
+//! credentials as at `/token`. Answers 200 with an empty JSON object for every well-formed
+//! request from the token's client, whether the token was known or not.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -8,14 +9,18 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{post, MethodRouter};
 
+use super::client_auth::presented_client;
+use super::context::ClientSource;
 use super::form::read_form;
 use super::issuer::RequestIssuer;
 use super::json_response;
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::oauth::revocation::revoke;
+use crate::oauth::{authenticate_client, Callers};
 
-pub(crate) const PARAMETERS: [&str; 2] = ["token", "token_type_hint"];
+pub(crate) const PARAMETERS: [&str; 4] =
+    ["token", "token_type_hint", "client_id", "client_secret"];
 
 pub(super) fn routes() -> MethodRouter<AppState> {
     post(revoke_token)
@@ -24,6 +29,7 @@ pub(super) fn routes() -> MethodRouter<AppState> {
 async fn revoke_token(
     State(state): State<AppState>,
     RequestIssuer(issuer): RequestIssuer,
+    ClientSource(source): ClientSource,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
@@ -34,6 +40,9 @@ async fn revoke_token(
         .ok_or_else(|| ApiError::invalid_request("missing required field: token"))?;
     // Both kinds of token are told apart by their shape; the hint changes nothing (§2.1).
     let _hint = fields.take("token_type_hint");
-    revoke(&state, &token, &issuer, state.now()).await?;
+    let presented = presented_client(&headers, &mut fields)?;
+    let now = state.now();
+    let caller = authenticate_client(&state, &presented, Callers::Any, &source, now).await?;
+    revoke(&state, &caller, &token, &issuer, now).await?;
     Ok(json_response(StatusCode::OK, &serde_json::json!({})))
 }

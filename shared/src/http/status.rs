@@ -1,11 +1,12 @@
-//! `GET /status/` (any valid token): a liveness check that also proves the token works.
+//! `GET /status/` (any valid token, a client's own included): a liveness check that also
+//! proves the token works.
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 
-use super::bearer::authorized_user;
+use super::bearer::authorized_principal;
 use super::issuer::RequestIssuer;
 use super::{json_response, Endpoint};
 use crate::app::AppState;
@@ -20,7 +21,7 @@ async fn report_status(
     issuer: RequestIssuer,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
-    authorized_user(&state, &issuer, &headers, Endpoint::Status).await?;
+    authorized_principal(&state, &issuer, &headers, Endpoint::Status).await?;
     Ok(json_response(StatusCode::OK, &StatusBody { status: "ok" }))
 }
 

@@ -1,5 +1,5 @@
-//! `POST /token`: the password grant (RFC 6749 §4.3) and the refresh token grant (§6) over
-//! HTTP.
+//! `POST /token`: the password grant (RFC 6749 §4.3), the client credentials grant (§4.4)
+//! and the refresh token grant (§6) over HTTP.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -9,14 +9,14 @@ use axum::response::Response;
 use axum::routing::{post, MethodRouter};
 use secrecy::SecretString;
 
+use super::client_auth::presented_client;
 use super::context::ClientSource;
 use super::form::read_form;
 use super::issuer::RequestIssuer;
 use super::response::token_response;
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::oauth::password_grant::sign_in;
-use crate::oauth::refresh_grant::refresh;
+use crate::oauth::token_endpoint::exchange;
 use crate::oauth::{Grant, TokenRequest};
 
 pub(super) fn routes() -> MethodRouter<AppState> {
@@ -37,12 +37,9 @@ async fn issue_token(
         password: fields.take("password").map(SecretString::from),
         refresh_token: fields.take("refresh_token").map(SecretString::from),
         scope: fields.take("scope"),
-        client_id: fields.take("client_id"),
     };
-    let now = state.now();
-    let issued = match Grant::parse(request)? {
-        Grant::Password(grant) => sign_in(&state, &grant, &source, &issuer, now).await?,
-        Grant::RefreshToken(grant) => refresh(&state, &grant, &issuer, now).await?,
-    };
+    let grant = Grant::parse(request)?;
+    let client = presented_client(&headers, &mut fields)?;
+    let issued = exchange(&state, &client, &grant, &source, &issuer, state.now()).await?;
     Ok(token_response(&issued))
 }

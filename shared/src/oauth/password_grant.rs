@@ -9,7 +9,7 @@ use super::token_request::TokenRequest;
 use crate::app::AppState;
 use crate::attempts::SignInCounters;
 use crate::clock::UnixSeconds;
-use crate::domain::{ScopeSet, SourceAddress, User, Username};
+use crate::domain::{Client, ScopeSet, SourceAddress, User, Username};
 use crate::error::ApiError;
 use crate::passwords::Password;
 
@@ -19,12 +19,11 @@ pub struct PasswordGrant {
     pub username: Username,
     pub password: Password,
     pub scope: ScopeSet,
-    pub client_id: Option<String>,
 }
 
 impl PasswordGrant {
-    /// Checks the parameters in the order a client can fix them: username, password, scope,
-    /// client id (the grant type was checked by [`super::Grant::parse`]).
+    /// Checks the parameters in the order a client can fix them: username, password, scope
+    /// (the grant type was checked by [`super::Grant::parse`]).
     pub fn parse(request: TokenRequest) -> Result<Self, ApiError> {
         let given = |value: Option<String>| value.filter(|v| !v.is_empty());
         let username = match given(request.username) {
@@ -48,17 +47,15 @@ impl PasswordGrant {
         };
         let scope = ScopeSet::parse(given(request.scope).as_deref().unwrap_or(""))
             .map_err(|e| ApiError::InvalidScope(e.to_string()))?;
-        let client_id = super::token_request::client_id(request.client_id)?;
         Ok(PasswordGrant {
             username,
             password,
             scope,
-            client_id,
         })
     }
 }
 
-/// Signs in. The attempt is counted against the sign-in budgets before the password is looked
+/// Signs in through `client` (already authenticated). The attempt is counted against the sign-in budgets before the password is looked
 /// at ([`SignInCounters::count`]): parallel guesses each see a different count, so no more of
 /// them are checked than the budgets allow, and a store that cannot count refuses (503) rather
 /// than check unguarded.
@@ -70,6 +67,7 @@ impl PasswordGrant {
 /// timing says which usernames exist or which budget is spent.
 pub async fn sign_in(
     state: &AppState,
+    client: &Client,
     grant: &PasswordGrant,
     source: &SourceAddress,
     issuer_url: &str,
@@ -101,19 +99,15 @@ pub async fn sign_in(
                 tracing::error!(error = %err, "could not settle a successful sign-in");
             }
             rehash_if_outdated(state, &user, &grant.password).await;
-            let granted = grant.scope.intersection(&user.allowed_scopes);
-            let issued = start_session(
-                state,
-                &user,
-                &granted,
-                grant.client_id.as_deref(),
-                issuer_url,
-                now,
-            )
-            .await?;
+            let granted = grant
+                .scope
+                .intersection(&user.allowed_scopes)
+                .intersection(&client.allowed_scopes);
+            let issued = start_session(state, &user, &granted, client, issuer_url, now).await?;
             tracing::info!(
                 event = "token_issued",
                 username = %user.username,
+                client_id = %client.client_id,
                 %source,
                 requested = %grant.scope,
                 granted = %granted,
@@ -210,7 +204,6 @@ mod tests {
             password: get("password").map(SecretString::from),
             refresh_token: None,
             scope: get("scope"),
-            client_id: get("client_id"),
         }
     }
 
@@ -221,13 +214,11 @@ mod tests {
             ("username", "johndoe"),
             ("password", "secret"),
             ("scope", "items me"),
-            ("client_id", "cli"),
         ]))
         .unwrap();
         assert_eq!(grant.username.as_str(), "johndoe");
         assert_eq!(grant.password.expose(), "secret");
         assert_eq!(grant.scope.to_string(), "me items");
-        assert_eq!(grant.client_id.as_deref(), Some("cli"));
     }
 
     #[test]
@@ -237,11 +228,9 @@ mod tests {
             ("username", "johndoe"),
             ("password", "secret"),
             ("scope", ""),
-            ("client_id", ""),
         ]))
         .unwrap();
         assert!(grant.scope.is_empty());
-        assert_eq!(grant.client_id, None);
         let err = parse(request(&[("username", "johndoe"), ("password", "")]));
         assert_eq!(
             err.unwrap_err(),
@@ -251,7 +240,7 @@ mod tests {
 
     #[test]
     fn errors_come_in_the_order_a_client_can_fix_them() {
-        let err = parse(request(&[("grant_type", "client_credentials")]));
+        let err = parse(request(&[("grant_type", "authorization_code")]));
         assert!(matches!(err, Err(ApiError::UnsupportedGrantType(_))));
         let err = parse(request(&[("scope", "admin")]));
         assert_eq!(

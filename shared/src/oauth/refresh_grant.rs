@@ -15,10 +15,10 @@
 use secrecy::ExposeSecret as _;
 
 use super::session::{issue_access, TokenResponse};
-use super::token_request::{client_id, secret, TokenRequest};
+use super::token_request::{optional_scope, secret, TokenRequest};
 use crate::app::AppState;
 use crate::clock::UnixSeconds;
-use crate::domain::ScopeSet;
+use crate::domain::{Client, ClientId, GrantType, ScopeSet};
 use crate::error::ApiError;
 use crate::sessions::{RefreshRecord, RefreshToken, Spend};
 
@@ -29,30 +29,24 @@ pub struct RefreshGrant {
     pub token: Option<RefreshToken>,
     /// The narrower scope asked for; `None` keeps the session's.
     pub scope: Option<ScopeSet>,
-    pub client_id: Option<String>,
 }
 
 impl RefreshGrant {
     pub fn parse(request: TokenRequest) -> Result<Self, ApiError> {
         let presented = secret(request.refresh_token)
             .ok_or_else(|| ApiError::invalid_request("missing required field: refresh_token"))?;
-        let scope = match request.scope.filter(|s| !s.is_empty()) {
-            None => None,
-            Some(text) => {
-                Some(ScopeSet::parse(&text).map_err(|e| ApiError::InvalidScope(e.to_string()))?)
-            }
-        };
         Ok(RefreshGrant {
             token: RefreshToken::parse(presented.expose_secret()),
-            scope,
-            client_id: client_id(request.client_id)?,
+            scope: optional_scope(request.scope)?,
         })
     }
 }
 
-/// Exchanges a refresh token for a new access token and a new refresh token.
+/// Exchanges a refresh token presented by `client` for a new access token and a new refresh
+/// token.
 pub async fn refresh(
     state: &AppState,
+    client: &Client,
     grant: &RefreshGrant,
     issuer_url: &str,
     now: UnixSeconds,
@@ -101,13 +95,12 @@ pub async fn refresh(
             "session predates a revocation of the user's tokens",
         ));
     }
-    // The token stays bound to the client it was issued to (RFC 6749 §6).
-    if grant
-        .client_id
-        .as_deref()
-        .is_some_and(|id| Some(id) != record.client_id.as_deref())
-    {
-        return Err(refused("client_id differs from the session's"));
+    // The token stays bound to the client it was issued to (RFC 6749 §6), also when the
+    // request names none (it is then the default client's request). A session from before
+    // clients were registered belongs to the default client.
+    let session_client = record.client_id.as_deref().unwrap_or(ClientId::DEFAULT);
+    if session_client != client.client_id.as_str() {
+        return Err(refused("the session belongs to another client"));
     }
 
     match state.sessions.spend(&hash, now).await? {
@@ -141,20 +134,21 @@ pub async fn refresh(
             family: family.id.clone(),
             username: user.username.clone(),
             scope: record.scope.clone(),
-            client_id: record.client_id.clone(),
+            client_id: Some(client.client_id.to_string()),
             issued_at: now,
             expires_at: family.expires_at,
             spent_at: None,
             generation: record.generation + 1,
         })
         .await?;
-    let granted = requested.intersection(&user.allowed_scopes);
-    let client = record.client_id.as_deref();
+    let granted = requested
+        .intersection(&user.allowed_scopes)
+        .intersection(&client.allowed_scopes);
     let access = issue_access(state, &user, &granted, client, &family.id, issuer_url, now).await?;
-    tracing::info!(username = %user.username, granted = %granted, "token refreshed");
+    tracing::info!(username = %user.username, client_id = %client.client_id, granted = %granted, "token refreshed");
     Ok(TokenResponse {
         access,
-        refresh_token: next,
+        refresh_token: client.may_use(GrantType::RefreshToken).then_some(next),
     })
 }
 

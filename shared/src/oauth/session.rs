@@ -3,25 +3,27 @@
 
 use super::super::app::AppState;
 use crate::clock::UnixSeconds;
-use crate::domain::{ScopeSet, User};
+use crate::domain::{Client, GrantType, ScopeSet, User};
 use crate::error::ApiError;
 use crate::sessions::{Family, FamilyId, RefreshRecord, RefreshToken};
-use crate::tokens::{AccessGrant, IssuedToken};
+use crate::tokens::{AccessGrant, IssuedToken, TokenSubject};
 
-/// What the token endpoint hands back: an access token and the refresh token that continues
-/// its session.
+/// What the token endpoint hands back: an access token and, for a client that may use the
+/// refresh grant, the refresh token that continues its session.
 #[derive(Debug)]
 pub struct TokenResponse {
     pub access: IssuedToken,
-    pub refresh_token: RefreshToken,
+    pub refresh_token: Option<RefreshToken>,
 }
 
-/// Starts a session for `user` at sign-in and issues its first pair.
+/// Starts a session for `user` through `client` at sign-in and issues its first pair (the
+/// refresh token only if the client may use it; the session is kept either way, so that
+/// revocation and introspection see it).
 pub(super) async fn start_session(
     state: &AppState,
     user: &User,
     granted: &ScopeSet,
-    client_id: Option<&str>,
+    client: &Client,
     issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<TokenResponse, ApiError> {
@@ -41,42 +43,53 @@ pub(super) async fn start_session(
         family: family.id.clone(),
         username: user.username.clone(),
         scope: granted.clone(),
-        client_id: client_id.map(str::to_owned),
+        client_id: Some(client.client_id.to_string()),
         issued_at: now,
         expires_at: family.expires_at,
         spent_at: None,
         generation: 0,
     };
     state.sessions.start(&family, &first).await?;
-    let access = issue_access(state, user, granted, client_id, &family.id, issuer_url, now).await?;
+    let access = issue_access(state, user, granted, client, &family.id, issuer_url, now).await?;
     Ok(TokenResponse {
         access,
-        refresh_token,
+        refresh_token: client.may_use(GrantType::RefreshToken).then_some(refresh_token),
     })
 }
 
-/// An access token for `user` in session `family`.
+/// An access token for `user` through `client` in session `family`.
 pub(super) async fn issue_access(
     state: &AppState,
     user: &User,
     scope: &ScopeSet,
-    client_id: Option<&str>,
+    client: &Client,
     family: &FamilyId,
+    issuer_url: &str,
+    issued_at: UnixSeconds,
+) -> Result<IssuedToken, ApiError> {
+    let subject = TokenSubject::User(user.username.clone());
+    let grant = AccessGrant {
+        subject: &subject,
+        scope,
+        client_id: Some(client.client_id.as_str()),
+        session: Some(family.as_str()),
+        token_version: user.token_version,
+    };
+    sign(state, &grant, issuer_url, issued_at).await
+}
+
+/// Signs `grant` with the process's issuer: a 503 where there is none or signing fails.
+pub(super) async fn sign(
+    state: &AppState,
+    grant: &AccessGrant<'_>,
     issuer_url: &str,
     issued_at: UnixSeconds,
 ) -> Result<IssuedToken, ApiError> {
     let issuer = state.issuer.as_ref().ok_or_else(|| ApiError::Unavailable {
         reason: "this process does not issue tokens".into(),
     })?;
-    let grant = AccessGrant {
-        subject: &user.username,
-        scope,
-        client_id,
-        session: Some(family.as_str()),
-        token_version: user.token_version,
-    };
     issuer
-        .issue_grant(issuer_url, &grant, issued_at)
+        .issue_grant(issuer_url, grant, issued_at)
         .await
         .map_err(|e| ApiError::Unavailable {
             reason: format!("signing failed: {e}"),

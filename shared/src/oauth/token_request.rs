@@ -1,15 +1,18 @@
-//! A token request (RFC 6749 §4.3.2, §6) as the client sent it, and the grant it asks for.
+//! A token request (RFC 6749 §4.3.2, §4.4.2, §6) as the client sent it, and the grant it asks
+//! for. The client's own credentials (`client_id`, `client_secret`, HTTP Basic) are read
+//! apart, into a [`super::PresentedClient`].
 
 use secrecy::{ExposeSecret as _, SecretString};
 
+use super::client_credentials_grant::ClientCredentialsGrant;
 use super::password_grant::PasswordGrant;
 use super::refresh_grant::RefreshGrant;
+use crate::domain::{GrantType, ScopeSet};
 use crate::error::ApiError;
-use crate::tokens::MAX_CLIENT_ID_LEN;
 
-/// The parameters of a token request, as the client sent them. A parameter sent without a
-/// value counts as omitted (§3.1). `Debug` shows neither the password, the refresh token nor
-/// the unchecked username (people type passwords into the username field).
+/// The grant parameters of a token request, as the client sent them. A parameter sent
+/// without a value counts as omitted (§3.1). `Debug` shows neither the password, the refresh
+/// token nor the unchecked username (people type passwords into the username field).
 #[derive(Default)]
 pub struct TokenRequest {
     pub grant_type: Option<String>,
@@ -17,7 +20,6 @@ pub struct TokenRequest {
     pub password: Option<SecretString>,
     pub refresh_token: Option<SecretString>,
     pub scope: Option<String>,
-    pub client_id: Option<String>,
 }
 
 impl std::fmt::Debug for TokenRequest {
@@ -30,20 +32,21 @@ impl std::fmt::Debug for TokenRequest {
             .field("password", &secret(&self.password))
             .field("refresh_token", &secret(&self.refresh_token))
             .field("scope", &self.scope)
-            .field("client_id", &self.client_id)
             .finish()
     }
 }
 
 impl TokenRequest {
-    /// The parameter names a token request may carry; others are ignored (§3.2).
-    pub const PARAMETERS: [&'static str; 6] = [
+    /// The parameter names a token request may carry, the client's own included; others
+    /// are ignored (§3.2).
+    pub const PARAMETERS: [&'static str; 7] = [
         "grant_type",
         "username",
         "password",
         "refresh_token",
         "scope",
         "client_id",
+        "client_secret",
     ];
 }
 
@@ -54,6 +57,8 @@ pub enum Grant {
     Password(PasswordGrant),
     /// `grant_type=refresh_token` (RFC 6749 §6).
     RefreshToken(RefreshGrant),
+    /// `grant_type=client_credentials` (RFC 6749 §4.4).
+    ClientCredentials(ClientCredentialsGrant),
 }
 
 impl Grant {
@@ -61,6 +66,9 @@ impl Grant {
         match request.grant_type.as_deref().filter(|g| !g.is_empty()) {
             None | Some("password") => Ok(Grant::Password(PasswordGrant::parse(request)?)),
             Some("refresh_token") => Ok(Grant::RefreshToken(RefreshGrant::parse(request)?)),
+            Some("client_credentials") => Ok(Grant::ClientCredentials(
+                ClientCredentialsGrant::parse(request)?,
+            )),
             Some(other) => {
                 let shown: String = other.chars().take(64).collect();
                 Err(ApiError::UnsupportedGrantType(shown))
@@ -69,20 +77,28 @@ impl Grant {
     }
 }
 
-/// A `client_id` carried into tokens: 1 to [`MAX_CLIENT_ID_LEN`] visible ASCII characters.
-pub(super) fn client_id(value: Option<String>) -> Result<Option<String>, ApiError> {
-    match value.filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(id) if id.len() <= MAX_CLIENT_ID_LEN && id.chars().all(|c| c.is_ascii_graphic()) => {
-            Ok(Some(id))
+impl Grant {
+    /// The grant type a client must be allowed to ask for this.
+    pub fn grant_type(&self) -> GrantType {
+        match self {
+            Grant::Password(_) => GrantType::Password,
+            Grant::RefreshToken(_) => GrantType::RefreshToken,
+            Grant::ClientCredentials(_) => GrantType::ClientCredentials,
         }
-        Some(_) => Err(ApiError::invalid_request(format!(
-            "client_id must be 1 to {MAX_CLIENT_ID_LEN} visible ASCII characters"
-        ))),
     }
 }
 
 /// A secret parameter's value, `None` when omitted or empty.
 pub(super) fn secret(value: Option<SecretString>) -> Option<SecretString> {
     value.filter(|v| !v.expose_secret().is_empty())
+}
+
+/// An optional `scope` parameter: `None` when omitted or empty, else every name known.
+pub(super) fn optional_scope(value: Option<String>) -> Result<Option<ScopeSet>, ApiError> {
+    match value.filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(text) => ScopeSet::parse(&text)
+            .map(Some)
+            .map_err(|e| ApiError::InvalidScope(e.to_string())),
+    }
 }

@@ -24,6 +24,13 @@ pub enum StoreError {
     AlreadyExists(Username),
     #[error("user `{0}` does not exist")]
     NotFound(Username),
+    #[error("client `{0}` already exists")]
+    ClientExists(crate::domain::ClientId),
+    #[error("client `{0}` does not exist")]
+    ClientNotFound(crate::domain::ClientId),
+    /// A conditional change found the record changed since it was read.
+    #[error("{0}")]
+    Conflict(String),
     #[error("stored record for `{username}` is unreadable: {reason}")]
     Corrupt { username: String, reason: String },
     #[error("user store unavailable: {0}")]

@@ -8,8 +8,10 @@ use base64::Engine as _;
 use jsonwebtoken::Algorithm;
 use serde::Serialize;
 
+use super::claims::CLIENT_CREDENTIALS_GTY;
 use super::{
-    signer, AccessClaims, IssuedToken, SignError, Signer, TokenSettings, ACCESS_TOKEN_TYP,
+    signer, AccessClaims, IssuedToken, SignError, Signer, TokenSettings, TokenSubject,
+    ACCESS_TOKEN_TYP,
 };
 use crate::clock::UnixSeconds;
 use crate::domain::{ScopeSet, Username};
@@ -26,7 +28,7 @@ struct JoseHeader<'a> {
 /// session, at which of the user's token versions.
 #[derive(Debug, Clone, Copy)]
 pub struct AccessGrant<'a> {
-    pub subject: &'a Username,
+    pub subject: &'a TokenSubject,
     pub scope: &'a ScopeSet,
     pub client_id: Option<&'a str>,
     pub session: Option<&'a str>,
@@ -84,8 +86,9 @@ impl TokenIssuer {
         issued_at: UnixSeconds,
         ttl: Duration,
     ) -> Result<IssuedToken, SignError> {
+        let subject = TokenSubject::User(subject.clone());
         let grant = AccessGrant {
-            subject,
+            subject: &subject,
             scope,
             client_id,
             session: None,
@@ -108,9 +111,13 @@ impl TokenIssuer {
             session,
             token_version,
         } = *grant;
+        let (sub, gty) = match subject {
+            TokenSubject::User(username) => (username.to_string(), None),
+            TokenSubject::Client(id) => (id.to_string(), Some(CLIENT_CREDENTIALS_GTY.to_owned())),
+        };
         let claims = AccessClaims {
             iss: issuer.to_owned(),
-            sub: subject.clone(),
+            sub,
             aud: self.settings.audience.clone(),
             iat: issued_at,
             nbf: None,
@@ -118,6 +125,7 @@ impl TokenIssuer {
             jti: uuid::Uuid::new_v4().to_string(),
             scope: scope.clone(),
             client_id: client_id.map(str::to_owned),
+            gty,
             sid: session.map(str::to_owned),
             token_version,
         };

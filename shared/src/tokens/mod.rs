@@ -14,7 +14,7 @@ mod verifier;
 
 use std::time::Duration;
 
-pub use claims::{AccessClaims, IssuedToken};
+pub use claims::{AccessClaims, IssuedToken, TokenSubject, CLIENT_CREDENTIALS_GTY};
 pub use issuer::{AccessGrant, TokenIssuer};
 pub use secret::{ShortSecret, SigningSecret};
 pub use signer::{Hs256Signer, KmsSigner, LocalRsaSigner, SignError, Signer};
@@ -24,8 +24,7 @@ pub use verifier::{TokenVerifier, VerificationKeys};
 pub const ACCESS_TOKEN_TYP: &str = "at+jwt";
 /// Allowed clock difference when checking `exp` and `iat`.
 pub const LEEWAY_SECONDS: i64 = 5;
-/// Longest `client_id` carried into a token.
-pub const MAX_CLIENT_ID_LEN: usize = 128;
+pub use crate::domain::client::MAX_CLIENT_ID_LEN;
 
 /// Why a presented token was refused. Callers answer all of these with `invalid_token`;
 /// the variants exist for logs and tests.

@@ -20,6 +20,7 @@ pub fn function_of(endpoint: Endpoint) -> (&'static str, &'static str) {
         Endpoint::UsersMeItems => ("UsersMeItemsFunction", "users-me-items"),
         Endpoint::Status => ("StatusFunction", "status"),
         Endpoint::Revoke => ("RevokeFunction", "revoke"),
+        Endpoint::Introspect => ("IntrospectFunction", "introspect"),
         Endpoint::Jwks => ("JwksFunction", "jwks"),
         Endpoint::OpenIdConfiguration => ("OpenIdConfigurationFunction", "openid-configuration"),
         Endpoint::OpenApi => ("OpenApiFunction", "openapi"),
@@ -32,6 +33,13 @@ pub fn function_of(endpoint: Endpoint) -> (&'static str, &'static str) {
 /// the files the docs page loads.
 fn both_forms(endpoint: Endpoint) -> Vec<String> {
     let path = endpoint.path();
+    if endpoint == Endpoint::OpenIdConfiguration {
+        // One document at OpenID's path and at RFC 8414's.
+        return vec![
+            path.to_owned(),
+            "/.well-known/oauth-authorization-server".to_owned(),
+        ];
+    }
     if path.starts_with("/.well-known/") || path.ends_with(".json") {
         return vec![path.to_owned()];
     }

@@ -25,7 +25,8 @@ const HEADERS: [(HeaderName, &str, &str); 2] = [
     (
         WWW_AUTHENTICATE,
         "WWW-Authenticate",
-        "RFC 6750 §3 challenge: the error code and the scopes the resource needs.",
+        "RFC 6750 §3 Bearer challenge (the error code and the scopes the resource needs), or \
+         the Basic challenge of a client that failed to authenticate (RFC 6749 §5.2).",
     ),
     (
         RETRY_AFTER,
@@ -56,14 +57,39 @@ pub(super) fn refusals(endpoint: Endpoint) -> Vec<(&'static str, ApiError)> {
             ),
             (
                 "unsupported_grant_type",
-                ApiError::UnsupportedGrantType("client_credentials".into()),
+                ApiError::UnsupportedGrantType("authorization_code".into()),
             ),
+            (
+                "unauthorized_client",
+                ApiError::UnauthorizedClient(
+                    "this client may not use grant_type `password`".into(),
+                ),
+            ),
+            ("invalid_client", ApiError::invalid_client("", false)),
+            ("invalid_client_basic", ApiError::invalid_client("", true)),
         ],
-        Endpoint::Revoke => vec![(
-            "invalid_request",
-            ApiError::invalid_request("missing required field: token"),
-        )],
-        _ if endpoint.takes_bearer_token() => bearer_refusals(endpoint.required_scopes()),
+        Endpoint::Revoke => vec![
+            (
+                "invalid_request",
+                ApiError::invalid_request("missing required field: token"),
+            ),
+            (
+                "unauthorized_client",
+                ApiError::UnauthorizedClient("the token was issued to another client".into()),
+            ),
+            ("invalid_client", ApiError::invalid_client("", false)),
+            ("invalid_client_basic", ApiError::invalid_client("", true)),
+        ],
+        Endpoint::Introspect => vec![
+            (
+                "invalid_request",
+                ApiError::invalid_request("missing required field: token"),
+            ),
+            ("invalid_client", ApiError::invalid_client("", true)),
+        ],
+        _ if endpoint.takes_bearer_token() => {
+            bearer_refusals(endpoint.required_scopes(), endpoint.needs_user())
+        }
         _ => Vec::new(),
     };
     // Every route refuses a body over the limit before any handler runs.
@@ -75,7 +101,7 @@ pub(super) fn refusals(endpoint: Endpoint) -> Vec<(&'static str, ApiError)> {
 }
 
 /// What a protected resource answers: RFC 6750 §3.1.
-fn bearer_refusals(required: ScopeSet) -> Vec<(&'static str, ApiError)> {
+fn bearer_refusals(required: ScopeSet, needs_user: bool) -> Vec<(&'static str, ApiError)> {
     let mut refusals = vec![
         (
             "two_credentials",
@@ -99,8 +125,13 @@ fn bearer_refusals(required: ScopeSet) -> Vec<(&'static str, ApiError)> {
     if !required.is_empty() {
         refusals.push((
             "insufficient_scope",
-            ApiError::InsufficientScope { required },
+            ApiError::InsufficientScope {
+                required: required.clone(),
+            },
         ));
+    }
+    if needs_user {
+        refusals.push(("client_token", ApiError::UserTokenRequired { required }));
     }
     refusals
 }

@@ -14,12 +14,16 @@ use std::sync::OnceLock;
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 use utoipa::openapi::schema::Schema;
-use utoipa::openapi::security::{Flow, OAuth2, Password, Scopes, SecurityScheme};
+use utoipa::openapi::security::{
+    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes,
+    SecurityScheme,
+};
 use utoipa::openapi::{
     ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, RefOr,
 };
 
 use super::error::ErrorBody;
+use super::introspect::IntrospectionBody;
 use super::openid_configuration::Discovery;
 use super::response::public_static_response;
 use super::response::TokenBody;
@@ -33,6 +37,9 @@ pub(super) const PATH: &str = "/openapi.json";
 const MAX_AGE_SECONDS: u32 = 600;
 /// The security scheme's name, as FastAPI's tutorial names it.
 pub const SECURITY_SCHEME: &str = "OAuth2PasswordBearer";
+/// The scheme of a confidential client's HTTP Basic credentials at `/token`, `/revoke` and
+/// `/introspect` (`client_secret_basic`).
+pub const CLIENT_SCHEME: &str = "ClientSecretBasic";
 
 pub(super) fn routes() -> MethodRouter<AppState> {
     get(serve_document)
@@ -86,33 +93,51 @@ pub fn document() -> OpenApi {
         .components(Some(
             ComponentsBuilder::new()
                 .security_scheme(SECURITY_SCHEME, security_scheme())
+                .security_scheme(
+                    CLIENT_SCHEME,
+                    SecurityScheme::Http(
+                        HttpBuilder::new()
+                            .scheme(HttpAuthScheme::Basic)
+                            .description(Some(
+                                "A confidential client's id and secret (RFC 6749 §2.3.1), \
+                                 each form-urlencoded.",
+                            ))
+                            .build(),
+                    ),
+                )
                 .schemas_from_iter(schema_with_dependencies::<ErrorBody>())
                 .schemas_from_iter(schema_with_dependencies::<UserProfile>())
                 .schemas_from_iter(schema_with_dependencies::<OwnedItem>())
                 .schemas_from_iter(schema_with_dependencies::<TokenBody>())
                 .schemas_from_iter(schema_with_dependencies::<StatusBody>())
                 .schemas_from_iter(schema_with_dependencies::<Discovery>())
+                .schemas_from_iter(schema_with_dependencies::<IntrospectionBody>())
                 .schemas_from_iter(operations::schemas())
                 .build(),
         ))
         .build()
 }
 
-/// The password flow at the token endpoint, with every scope and what it allows: what
-/// Swagger UI's Authorize dialog offers.
+/// The password flow and the client credentials flow at the token endpoint, with every scope
+/// and what it allows: what Swagger UI's Authorize dialog offers.
 fn security_scheme() -> SecurityScheme {
-    let scopes = Scope::ALL
-        .into_iter()
-        .map(|scope| (scope.as_str(), scope.description()));
+    let scopes = || {
+        Scopes::from_iter(
+            Scope::ALL
+                .into_iter()
+                .map(|scope| (scope.as_str(), scope.description())),
+        )
+    };
+    // Relative: the page, the API and the token endpoint share one origin wherever the
+    // service runs (127.0.0.1 or localhost, API Gateway's domain or a custom one).
     SecurityScheme::OAuth2(OAuth2::with_description(
-        [Flow::Password(Password::new(
-            // Relative: the page, the API and the token endpoint share one origin wherever
-            // the service runs (127.0.0.1 or localhost, API Gateway's domain or a custom one).
-            Endpoint::Token.path(),
-            Scopes::from_iter(scopes),
-        ))],
-        "The OAuth2 password grant (RFC 6749 §4.3) at `/token`; access tokens are RS256 JWTs \
-         (RFC 9068) sent as `Authorization: Bearer <token>`.",
+        [
+            Flow::Password(Password::new(Endpoint::Token.path(), scopes())),
+            Flow::ClientCredentials(ClientCredentials::new(Endpoint::Token.path(), scopes())),
+        ],
+        "The OAuth2 password grant (RFC 6749 §4.3) for users, or the client credentials grant \
+         (§4.4) for a confidential client's own token, at `/token`; access tokens are RS256 \
+         JWTs (RFC 9068) sent as `Authorization: Bearer <token>`.",
     ))
 }
 

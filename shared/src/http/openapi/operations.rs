@@ -14,8 +14,9 @@ use utoipa::openapi::security::SecurityRequirement;
 use utoipa::openapi::{Ref, RefOr, Required};
 
 use super::errors::error_responses;
-use super::{schema_name, SECURITY_SCHEME};
+use super::{schema_name, CLIENT_SCHEME, SECURITY_SCHEME};
 use crate::domain::{OwnedItem, Scope, UserProfile, Username};
+use crate::http::introspect::IntrospectionBody;
 use crate::http::openid_configuration::Discovery;
 use crate::http::response::TokenBody;
 use crate::http::status::StatusBody;
@@ -62,6 +63,12 @@ pub(super) fn operation(endpoint: Endpoint) -> Operation {
             .collect();
         operation = operation.security(SecurityRequirement::new(SECURITY_SCHEME, scopes));
     }
+    if endpoint.takes_client_credentials() {
+        // HTTP Basic, or the form's fields (which an empty requirement stands for).
+        operation = operation
+            .security(SecurityRequirement::new(CLIENT_SCHEME, Vec::<String>::new()))
+            .security(SecurityRequirement::default());
+    }
     operation.build()
 }
 
@@ -71,35 +78,48 @@ fn about(endpoint: Endpoint) -> (&'static str, &'static str, &'static str, &'sta
         Endpoint::Token => (
             "issue_token",
             "OAuth2",
-            "Sign in, or refresh a token",
-            "The password grant (RFC 6749 §4.3) or the refresh token grant (§6). The scopes \
-             granted are those asked for that the user may have. Wrong credentials, unknown \
-             users, disabled or locked accounts all get the same `invalid_grant`.",
+            "Sign in, refresh a token, or get a client's own token",
+            "The password grant (RFC 6749 §4.3), the refresh token grant (§6) or the client \
+             credentials grant (§4.4). The scopes granted are those asked for that the user \
+             (if any) and the client may have. Wrong credentials, unknown users, disabled or \
+             locked accounts all get the same `invalid_grant`. Requests that name no client \
+             are the built-in public client `default`'s; a confidential client authenticates \
+             with HTTP Basic or `client_secret` (RFC 6749 §2.3.1), and any failure to is \
+             `invalid_client`.",
         ),
         Endpoint::Revoke => (
             "revoke_token",
             "OAuth2",
             "Revoke a token (RFC 7009)",
             "A refresh token ends its session family; an access token ends its session. \
-             Unknown tokens get the same `200 {}`.",
+             Unknown tokens get the same `200 {}`. The caller authenticates as at `/token` \
+             and may revoke only tokens issued to it.",
+        ),
+        Endpoint::Introspect => (
+            "introspect_token",
+            "OAuth2",
+            "Introspect a token (RFC 7662)",
+            "For confidential clients (HTTP Basic or `client_secret`). Whether an access or \
+             refresh token is good now, seeing revocation, disabled users and disabled \
+             clients at once: `{\"active\": false}` alone for anything that is not.",
         ),
         Endpoint::UsersMe => (
             "read_users_me",
             "Users",
             "The signed-in user",
-            "Needs scope `me`.",
+            "Needs scope `me`, in a user's token.",
         ),
         Endpoint::UsersMeItems => (
             "read_own_items",
             "Users",
             "The signed-in user's items",
-            "Needs scopes `me` and `items`.",
+            "Needs scopes `me` and `items`, in a user's token.",
         ),
         Endpoint::Status => (
             "read_system_status",
             "Users",
             "Service status",
-            "Needs any valid token.",
+            "Needs any valid token, a client's own (client credentials) included.",
         ),
         Endpoint::Jwks => (
             "read_jwks",
@@ -111,7 +131,8 @@ fn about(endpoint: Endpoint) -> (&'static str, &'static str, &'static str, &'sta
             "read_openid_configuration",
             "Discovery",
             "Discovery metadata",
-            "Issuer, JWKS URL, endpoints and scopes (RFC 8414). Cacheable.",
+            "Issuer, JWKS URL, endpoints and scopes (RFC 8414); also served at \
+             `/.well-known/oauth-authorization-server`. Cacheable.",
         ),
         Endpoint::OpenApi | Endpoint::Docs => unreachable!("not in the document"),
     }
@@ -131,6 +152,7 @@ fn request_body(endpoint: Endpoint) -> Option<RefOr<Schema>> {
     match endpoint {
         Endpoint::Token => Some(reference("TokenRequest")),
         Endpoint::Revoke => Some(reference("RevocationRequest")),
+        Endpoint::Introspect => Some(reference("IntrospectionRequest")),
         _ => None,
     }
 }
@@ -146,13 +168,13 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
     let scope_name = format!("({})", names.join("|"));
     let token_request = ObjectBuilder::new()
         .description(Some(
-            "RFC 6749 §4.3.2 (password) or §6 (refresh_token). Parameters the service does \
-             not know are ignored.",
+            "RFC 6749 §4.3.2 (password), §4.4.2 (client_credentials) or §6 (refresh_token). \
+             Parameters the service does not know are ignored.",
         ))
         .property(
             "grant_type",
             string()
-                .enum_values(Some(["password", "refresh_token"]))
+                .enum_values(Some(["password", "refresh_token", "client_credentials"]))
                 .default(Some("password".into()))
                 .description(Some("`password` when omitted (or empty).")),
         )
@@ -185,19 +207,13 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
             string()
                 .pattern(Some(format!("^ *({scope_name}( +{scope_name})*)? *$")))
                 .description(Some(
-                    "Space-separated: `me`, `items`. A refresh may ask for the same or fewer.",
+                    "Space-separated: `me`, `items`. A refresh may ask for the same or fewer; \
+                     client credentials without one get all the client may have.",
                 ))
                 .examples(["me items"]),
-        )
-        .property(
-            "client_id",
-            string()
-                .max_length(Some(MAX_CLIENT_ID_LEN))
-                .pattern(Some("^[!-~]*$"))
-                .description(Some("Public client identifier, carried into the tokens."))
-                .examples([""]),
-        )
-        .extensions(Some(Extensions::from_iter([
+        );
+    let token_request = with_client_credentials(token_request).extensions(Some(
+        Extensions::from_iter([
             (
                 "if",
                 serde_json::json!({
@@ -208,21 +224,33 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
             ("then", serde_json::json!({"required": ["refresh_token"]})),
             (
                 "else",
-                serde_json::json!({"required": ["username", "password"]}),
+                serde_json::json!({
+                    "if": {
+                        "properties": {"grant_type": {"const": "client_credentials"}},
+                        "required": ["grant_type"],
+                    },
+                    "then": {},
+                    "else": {"required": ["username", "password"]},
+                }),
             ),
-        ])));
-    let revocation_request = ObjectBuilder::new()
-        .property(
-            "token",
-            string()
-                .min_length(Some(1))
-                .description(Some("An access token or a refresh token.")),
-        )
-        .required("token")
-        .property(
-            "token_type_hint",
-            string().description(Some("Ignored: the two kinds are told apart by shape.")),
-        );
+        ]),
+    ));
+    let token_to_look_at = |what: &str| {
+        ObjectBuilder::new()
+            .property(
+                "token",
+                string()
+                    .min_length(Some(1))
+                    .description(Some(format!("An access token or a refresh token {what}."))),
+            )
+            .required("token")
+            .property(
+                "token_type_hint",
+                string().description(Some("Ignored: the two kinds are told apart by shape.")),
+            )
+    };
+    let revocation_request = with_client_credentials(token_to_look_at("to revoke"));
+    let introspection_request = with_client_credentials(token_to_look_at("to look at"));
     let empty = ObjectBuilder::new()
         .description(Some("An empty object."))
         .max_properties(Some(0));
@@ -240,11 +268,39 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
     vec![
         ("TokenRequest".into(), token_request.into()),
         ("RevocationRequest".into(), revocation_request.into()),
+        ("IntrospectionRequest".into(), introspection_request.into()),
         ("Empty".into(), empty.into()),
         // jsonwebtoken's JwkSet, which has no schema of its own: what RFC 7517 §5 requires
         // and the RSA members this service publishes (schemathesis checks real answers).
         ("JsonWebKeySet".into(), jwks.into()),
     ]
+}
+
+/// A form with the client's own credentials (RFC 6749 §2.3.1) added: `client_id`, and
+/// `client_secret` for `client_secret_post` (or HTTP Basic instead, which the document
+/// declares as the `ClientSecretBasic` scheme).
+fn with_client_credentials(form: ObjectBuilder) -> ObjectBuilder {
+    form.property(
+        "client_id",
+        string()
+            .max_length(Some(MAX_CLIENT_ID_LEN))
+            .pattern(Some("^[!-~]*$"))
+            .description(Some(
+                "The client (RFC 6749 §2.2): omitted, the built-in public client `default`.",
+            ))
+            .examples([""]),
+    )
+    .property(
+        "client_secret",
+        string()
+            .format(Some(SchemaFormat::KnownFormat(KnownFormat::Password)))
+            .max_length(Some(MAX_PASSWORD_BYTES))
+            .description(Some(
+                "A confidential client's secret (`client_secret_post`); or send both in HTTP \
+                 Basic (`client_secret_basic`), never both ways.",
+            ))
+            .examples([""]),
+    )
 }
 
 /// The `200` answer of `endpoint`.
@@ -257,6 +313,10 @@ fn success(endpoint: Endpoint) -> Response {
         Endpoint::Revoke => (
             "Revoked, or not a token of this service",
             reference("Empty"),
+        ),
+        Endpoint::Introspect => (
+            "Whether the token is active, and if so what it grants",
+            reference(&schema_name::<IntrospectionBody>()),
         ),
         Endpoint::UsersMe => ("The user", reference(&schema_name::<UserProfile>())),
         Endpoint::UsersMeItems => (

@@ -60,7 +60,7 @@ proptest! {
         ))
         .unwrap();
         let claims = block_on(t.verifier.verify(&issued.access_token, ISS, NOW)).unwrap();
-        prop_assert_eq!(claims.sub, subject);
+        prop_assert_eq!(claims.subject(), Ok(crate::tokens::TokenSubject::User(subject)));
         prop_assert_eq!(claims.scope, scope);
         prop_assert_eq!(claims.client_id, client_id);
         prop_assert_eq!(claims.iat, issued_at);

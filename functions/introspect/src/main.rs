@@ -1,0 +1,8 @@
+//! Lambda function for POST /introspect: token introspection (RFC 7662) for confidential
+//! clients. Verifies access tokens with public keys only and reads users, clients and
+//! sessions; it cannot sign.
+
+#[tokio::main]
+async fn main() -> Result<(), lambda_http::Error> {
+    token_service::run_function::<token_service::http::function::Introspect>().await
+}
