@@ -40,6 +40,7 @@ ROUTES = {
     "users-me-items": ("GET", "/users/me/items/"),
     "status": ("GET", "/status/"),
     "revoke": ("POST", "/revoke"),
+    "introspect": ("POST", "/introspect"),
     "jwks": ("GET", "/.well-known/jwks.json"),
     "openid-configuration": ("GET", "/.well-known/openid-configuration"),
     "openapi": ("GET", "/openapi.json"),
@@ -81,6 +82,8 @@ def write_environments(trusted):
         "USER_STORE": "dynamodb",
         "USERS_TABLE": "users",
         "KEYS_TABLE": "signing-keys",
+        "TOKENS_TABLE": "tokens",
+        "CLIENTS_TABLE": "clients",
         "AWS_ENDPOINT_URL_DYNAMODB": "http://host.docker.internal:5000",
     }
     for name, params in [("env.json", memory), ("env.dynamodb.json", dynamodb)]:
@@ -109,7 +112,7 @@ def event(function, headers=None, body=None, base64_body=False, method=None, pat
     if body is not None:
         headers["content-length"] = str(len(body.encode()))
     # The token endpoint has no route of its own: the catch-all brings it (one throttle).
-    route_key = route_key or ("$default" if function == "token" else f"{method} {path.rstrip('/')}" if function == "revoke" else f"{method} {path}")
+    route_key = route_key or ("$default" if function == "token" else f"{method} {path.rstrip('/')}" if function in ("revoke", "introspect") else f"{method} {path}")
     ev = {
         "version": "2.0",
         "routeKey": route_key,
@@ -148,6 +151,17 @@ def bearer(tok):
     return {"authorization": f"Bearer {tok}"}
 
 
+def basic(client_id, secret):
+    """client_secret_basic (RFC 6749 2.3.1): both halves form-urlencoded, then base64."""
+    from urllib.parse import quote_plus
+    pair = f"{quote_plus(client_id)}:{quote_plus(secret)}".encode()
+    return {"authorization": "Basic " + base64.b64encode(pair).decode()}
+
+
+# The zero-setup demo client (authctl serve, USER_STORE=memory); refused when deployed.
+DEMO_SERVICE = basic("demo-service", "demo-service-secret")
+
+
 def main():
     johndoe_all = token("johndoe", "me items")
     events = {
@@ -156,7 +170,13 @@ def main():
         "token-wrong-password": event("token", FORM, "grant_type=password&username=johndoe&password=wrong"),
         "token-disabled-user": event("token", FORM, "grant_type=password&username=alice&password=secretalice"),
         "token-invalid-scope": event("token", FORM, "username=johndoe&password=secret&scope=me+admin"),
-        "token-unsupported-grant-type": event("token", FORM, "grant_type=client_credentials&username=johndoe&password=secret"),
+        "token-unsupported-grant-type": event("token", FORM, "grant_type=urn:ietf:params:oauth:grant-type:device_code&username=johndoe&password=secret"),
+        # A confidential client's own token (RFC 6749 4.4), with HTTP Basic and with the form.
+        "token-client-credentials-success": event("token", {**FORM, **DEMO_SERVICE}, "grant_type=client_credentials&scope=items"),
+        "token-client-credentials-post-success": event("token", FORM, "grant_type=client_credentials&client_id=demo-service&client_secret=demo-service-secret"),
+        "token-client-credentials-wrong-secret": event("token", {**FORM, **basic("demo-service", "wrong")}, "grant_type=client_credentials"),
+        # The built-in public client may not use client credentials.
+        "token-unauthorized-client": event("token", FORM, "grant_type=client_credentials"),
         "token-missing-password": event("token", FORM, "username=johndoe"),
         "token-json-body": event("token", {"content-type": "application/json"}, '{"username":"johndoe","password":"secret"}'),
         "users-me-success": event("users-me", bearer(johndoe_all)),
@@ -176,8 +196,13 @@ def main():
         # RFC 7009: any well-formed revocation is a 200, known token or not.
         "revoke-success": event("revoke", FORM, "token=" + "A" * 43 + "&token_type_hint=refresh_token"),
         "revoke-missing-token": event("revoke", FORM, "token_type_hint=refresh_token"),
+        # RFC 7662: a confidential client asks whether a token is good now.
+        "introspect-success": event("introspect", {**FORM, **DEMO_SERVICE}, "token=" + johndoe_all),
+        "introspect-inactive-token": event("introspect", {**FORM, **DEMO_SERVICE}, "token=not-a-token"),
+        "introspect-no-client": event("introspect", FORM, "token=" + johndoe_all),
         "jwks-success": event("jwks"),
         "openid-configuration-success": event("openid-configuration"),
+        "oauth-authorization-server-success": event("openid-configuration", path="/.well-known/oauth-authorization-server"),
         "openapi-success": event("openapi"),
         "docs-page": event("docs", {"accept": "text/html"}),
     }

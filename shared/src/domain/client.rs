@@ -160,6 +160,12 @@ impl GrantTypes {
     }
 }
 
+impl FromIterator<GrantType> for GrantTypes {
+    fn from_iter<I: IntoIterator<Item = GrantType>>(iter: I) -> Self {
+        GrantTypes(iter.into_iter().collect())
+    }
+}
+
 impl<const N: usize> From<[GrantType; N]> for GrantTypes {
     fn from(grants: [GrantType; N]) -> Self {
         GrantTypes(grants.into_iter().collect())

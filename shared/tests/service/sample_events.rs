@@ -52,6 +52,8 @@ fn endpoint_for(name: &str) -> Endpoint {
         ("status-", Endpoint::Status),
         ("token-", Endpoint::Token),
         ("revoke-", Endpoint::Revoke),
+        ("introspect-", Endpoint::Introspect),
+        ("oauth-authorization-server-", Endpoint::OpenIdConfiguration),
         ("jwks-", Endpoint::Jwks),
         ("openid-configuration-", Endpoint::OpenIdConfiguration),
         ("openapi-", Endpoint::OpenApi),
@@ -219,15 +221,21 @@ impl States {
         }
     }
 
-    /// Both states over another user store.
-    fn with_store(self, store: Arc<dyn token_service::store::UserStore>) -> States {
+    /// Both states over other user and client stores.
+    fn with_stores(
+        self,
+        store: Arc<dyn token_service::store::UserStore>,
+        clients: Arc<dyn token_service::clients::ClientStore>,
+    ) -> States {
         States {
             issuing: AppState {
                 store: store.clone(),
+                clients: clients.clone(),
                 ..self.issuing
             },
             verifying: AppState {
                 store,
+                clients,
                 ..self.verifying
             },
         }
@@ -250,7 +258,15 @@ async fn every_sample_event_gets_its_answer_from_dynamodb() {
     {
         store.insert(&user).await.unwrap();
     }
-    run_every_event(&States::from_env_json().await.with_store(store)).await;
+    let clients = support::client_store(support::Backend::DynamoDb).await;
+    for client in tokio::task::spawn_blocking(token_service::clients::demo_clients)
+        .await
+        .unwrap()
+        .unwrap()
+    {
+        clients.insert(&client).await.unwrap();
+    }
+    run_every_event(&States::from_env_json().await.with_stores(store, clients)).await;
 }
 
 #[tokio::test]

@@ -41,7 +41,8 @@ async fn issues_a_bearer_token_with_the_granted_scopes(backend: Backend) {
     assert_eq!(claims.iss, support::ISSUER);
     assert_eq!(claims.aud, support::AUDIENCE);
     assert_eq!(claims.exp - claims.iat, 1800);
-    assert!(claims.client_id.is_none());
+    // A request that names no client is the built-in public client's (RFC 9068 §2.2).
+    assert_eq!(claims.client_id.as_deref(), Some("default"));
 }
 
 async fn answers_with_and_without_trailing_slash(backend: Backend) {
@@ -77,7 +78,17 @@ async fn grants_no_scope_when_none_is_asked(backend: Backend) {
     let app = TestApp::start(backend).await;
     let response = app.token("username=johndoe&password=secret").await;
     assert_eq!(response.status, 200, "{}", response.text);
-    assert_eq!(response.json()["scope"], "");
+    // RFC 6749 §3.3 has no empty scope: none granted, none said (in the token either).
+    assert!(response.json().get("scope").is_none(), "{}", response.text);
+    let token = response.json()["access_token"].as_str().unwrap().to_owned();
+    assert!(app.verify(&token).await.scope.is_empty());
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value = serde_json::from_slice(
+        &base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
+            .unwrap(),
+    )
+    .unwrap();
+    assert!(claims.get("scope").is_none(), "{claims}");
 }
 
 async fn refuses_unknown_scopes(backend: Backend) {
@@ -209,11 +220,11 @@ async fn refuses_missing_fields_and_bad_bodies(backend: Backend) {
 async fn checks_grant_type_when_present(backend: Backend) {
     let app = TestApp::start(backend).await;
     let response = app
-        .token("grant_type=client_credentials&username=johndoe&password=secret")
+        .token("grant_type=urn:ietf:params:oauth:grant-type:device_code&username=johndoe&password=secret")
         .await;
     response.assert_error(
         400,
-        "grant_type `client_credentials` is not supported; use `password` or `refresh_token`",
+        "grant_type `urn:ietf:params:oauth:grant-type:device_code` is not supported; use `password`, `refresh_token` or `client_credentials`",
         Some("unsupported_grant_type"),
     );
     // RFC 6749 §3.1: a parameter without a value counts as omitted.

@@ -18,7 +18,43 @@ pub(super) fn issuer() -> String {
 /// What each sample event must produce: status, and the body or its `detail`.
 pub(super) fn expectations() -> HashMap<&'static str, (u16, Value)> {
     let invalid_grant = json!({"detail": "Incorrect username or password"});
+    let discovery = json!({
+        "issuer": issuer(),
+        "jwks_uri": format!("{}/.well-known/jwks.json", issuer()),
+        "token_endpoint": format!("{}/token", issuer()),
+        "revocation_endpoint": format!("{}/revoke", issuer()),
+        "introspection_endpoint": format!("{}/introspect", issuer()),
+        "grant_types_supported": ["password", "refresh_token", "client_credentials"],
+        "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
+        "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
+        "id_token_signing_alg_values_supported": ["RS256"],
+    });
+    let client_token = json!({"token_type": "bearer", "scope": "items", "expires_in": 1800, "refresh_token": null});
     HashMap::from([
+        ("token-client-credentials-success", (200, client_token.clone())),
+        ("token-client-credentials-post-success", (200, client_token)),
+        (
+            "token-client-credentials-wrong-secret",
+            (401, json!({"error": "invalid_client", "detail": "Client authentication failed"})),
+        ),
+        (
+            "token-unauthorized-client",
+            (400, json!({"error": "unauthorized_client"})),
+        ),
+        (
+            "introspect-success",
+            (
+                200,
+                json!({"active": true, "sub": "johndoe", "username": "johndoe", "scope": "me items",
+                       "token_type": "Bearer", "iss": issuer(), "client_id": "default"}),
+            ),
+        ),
+        ("introspect-inactive-token", (200, json!({"active": false, "sub": null, "scope": null}))),
+        (
+            "introspect-no-client",
+            (401, json!({"error": "invalid_client", "active": null})),
+        ),
+        ("oauth-authorization-server-success", (200, discovery.clone())),
         (
             "token-success",
             (
@@ -136,20 +172,7 @@ pub(super) fn expectations() -> HashMap<&'static str, (u16, Value)> {
             ),
         ),
         ("docs-page", (200, json!("<div id=\"swagger-ui\""))),
-        (
-            "openid-configuration-success",
-            (
-                200,
-                json!({
-                    "issuer": issuer(),
-                    "jwks_uri": format!("{}/.well-known/jwks.json", issuer()),
-                    "token_endpoint": format!("{}/token", issuer()),
-                    "revocation_endpoint": format!("{}/revoke", issuer()),
-                    "grant_types_supported": ["password", "refresh_token"],
-                    "id_token_signing_alg_values_supported": ["RS256"],
-                }),
-            ),
-        ),
+        ("openid-configuration-success", (200, discovery)),
     ])
 }
 

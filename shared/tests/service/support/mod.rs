@@ -15,10 +15,13 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use serde_json::Value;
 use token_service::attempts::AttemptStore;
+use token_service::clients::{ClientSecret, ClientStore};
 use token_service::clock::{Clock as _, ManualClock, UnixSeconds};
 use token_service::config::SessionSettings;
 use token_service::domain::lockout::LockoutPolicy;
-use token_service::domain::{Scope, ScopeSet, User, Username};
+use token_service::domain::{
+    Client as OAuthClient, ClientId, ClientType, GrantType, Scope, ScopeSet, User, Username,
+};
 use token_service::keys::{CachePolicy, KeySetCache};
 use token_service::passwords::{hash_password_blocking, Password};
 use token_service::sessions::SessionStore;
@@ -67,6 +70,7 @@ enum Transport {
 pub struct TestApp {
     pub state: AppState,
     pub store: Arc<dyn UserStore>,
+    pub clients: Arc<dyn ClientStore>,
     pub issuer: Arc<TokenIssuer>,
     /// The app's local signing key, published in its key set: for forging near misses.
     pub signer: Arc<LocalRsaSigner>,
@@ -124,6 +128,69 @@ pub fn test_users() -> Vec<User> {
     bob.password_hash = hash_password_blocking(&password("bobpassword")).unwrap();
     users.push(bob);
     users
+}
+
+/// The secret of the confidential test client `service` (and of `service-two`'s first).
+pub const SERVICE_SECRET: &str = "service-secret-0123456789";
+/// The second live secret of `service-two`, mid-rotation.
+pub const SERVICE_SECRET_NEXT: &str = "service-secret-next-9876543210";
+
+/// A client as the tests register it.
+pub fn client(id: &str, kind: ClientType, grants: &[GrantType], scopes: &str) -> OAuthClient {
+    OAuthClient {
+        client_id: ClientId::parse(id).unwrap(),
+        client_type: kind,
+        grant_types: grants.iter().copied().collect(),
+        allowed_scopes: ScopeSet::parse(scopes).unwrap(),
+        redirect_uris: Vec::new(),
+        secrets: Vec::new(),
+        disabled: false,
+        created_at: NOW,
+        revision: 0,
+    }
+}
+
+/// The registered test clients:
+/// - public `my-cli`, `app-one`, `someone-else`: password and refresh, every scope;
+/// - public `me-only`: password and refresh, scope `me` only;
+/// - public `no-refresh`: the password grant only;
+/// - confidential `service` (secret [`SERVICE_SECRET`]): client credentials, scope `items`;
+/// - confidential `service-two`: client credentials and password, every scope, two live
+///   secrets ([`SERVICE_SECRET`], [`SERVICE_SECRET_NEXT`]);
+/// - confidential `disabled-service` (secret [`SERVICE_SECRET`]), disabled.
+pub fn test_clients() -> Vec<OAuthClient> {
+    use GrantType::*;
+    let hashed = |secret: &str| ClientSecret::parse(secret).unwrap().hash_blocking(NOW).unwrap();
+    let public = |id: &str, grants: &[GrantType], scopes: &str| {
+        client(id, ClientType::Public, grants, scopes)
+    };
+    let confidential = |id: &str, grants: &[GrantType], scopes: &str, secrets: &[&str]| OAuthClient {
+        secrets: secrets.iter().map(|s| hashed(s)).collect(),
+        ..client(id, ClientType::Confidential, grants, scopes)
+    };
+    vec![
+        public("my-cli", &[Password, RefreshToken], "me items"),
+        public("app-one", &[Password, RefreshToken], "me items"),
+        public("someone-else", &[Password, RefreshToken], "me items"),
+        public("me-only", &[Password, RefreshToken], "me"),
+        public("no-refresh", &[Password], "me items"),
+        confidential("service", &[ClientCredentials], "items", &[SERVICE_SECRET]),
+        confidential(
+            "service-two",
+            &[ClientCredentials, Password, RefreshToken],
+            "me items",
+            &[SERVICE_SECRET, SERVICE_SECRET_NEXT],
+        ),
+        OAuthClient {
+            disabled: true,
+            ..confidential(
+                "disabled-service",
+                &[ClientCredentials, RefreshToken],
+                "me items",
+                &[SERVICE_SECRET],
+            )
+        },
+    ]
 }
 
 impl TestApp {
@@ -186,7 +253,13 @@ impl TestApp {
         let verifier = TokenVerifier::published(&token_settings(), keys.clone());
         let (sessions, backend_attempts) = token_stores(backend).await;
         let attempts = attempts.unwrap_or(backend_attempts);
+        let clients = client_store(backend).await;
+        let registered = tokio::task::spawn_blocking(test_clients).await.unwrap();
+        for client in &registered {
+            clients.insert(client).await.unwrap();
+        }
         let state = AppState::new(Some(issuer), verifier, keys.clone(), Arc::clone(&store))
+            .with_clients(clients.clone(), true)
             .with_sessions(sessions.clone(), settings)
             .with_attempts(attempts.clone(), LockoutPolicy::default())
             .with_clock(clock.clone());
@@ -214,6 +287,7 @@ impl TestApp {
             attempts,
             state,
             store,
+            clients,
             clock,
             transport,
         }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use token_service::attempts::{
     AttemptStore, Counter, CounterState, CounterUpdate, DynamoAttemptStore, MemoryAttemptStore,
 };
+use token_service::clients::{ClientStore, DynamoClientStore, MemoryClientStore};
 use token_service::clock::UnixSeconds;
 use token_service::domain::{User, Username};
 use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
@@ -80,6 +81,20 @@ pub async fn key_set_store(backend: Backend) -> Arc<dyn KeySetStore> {
             let table = format!("keys-test-{}", uuid::Uuid::new_v4());
             let store = DynamoKeySetStore::new(token_service::store::dynamodb_client(&aws), table);
             store.create_table().await.expect("create keys table");
+            Arc::new(store)
+        }
+    }
+}
+
+/// The registered clients of a test app: in memory, or in a fresh clients table.
+pub async fn client_store(backend: Backend) -> Arc<dyn ClientStore> {
+    match backend {
+        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemoryClientStore::new()),
+        Backend::DynamoDb => {
+            let aws = aws_config::load_from_env().await;
+            let table = format!("clients-test-{}", uuid::Uuid::new_v4());
+            let store = DynamoClientStore::new(token_service::store::dynamodb_client(&aws), table);
+            store.create_table().await.expect("create clients table");
             Arc::new(store)
         }
     }
