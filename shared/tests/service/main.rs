@@ -7,8 +7,10 @@ mod support;
 
 mod api_docs;
 mod attempt_store;
+mod clients;
 mod deployment_routes;
 mod hostile_tokens;
+mod introspection;
 mod lockout;
 mod logs;
 mod protected_endpoints;

@@ -102,6 +102,16 @@ async fn kms_signed_tokens_verify_with_nothing_but_the_published_jwks() {
         users.insert(&user).await.unwrap();
     }
     let users_table = users.table_name().to_owned();
+    // Sessions and sign-in counters in a table of this test's own (not whatever `tokens`
+    // table another test left on the server).
+    let tokens_table = format!("tokens-test-{}", uuid::Uuid::new_v4());
+    token_service::sessions::DynamoSessionStore::new(
+        dynamodb_client(&aws_config::load_from_env().await),
+        &tokens_table,
+    )
+    .create_table()
+    .await
+    .unwrap();
 
     // The deployed configuration, as the template sets it.
     let vars: HashMap<&str, String> = HashMap::from([
@@ -109,6 +119,7 @@ async fn kms_signed_tokens_verify_with_nothing_but_the_published_jwks() {
         ("SIGNING_KEY_ARN", key_arn.clone()),
         ("KEYS_TABLE", keys_table),
         ("USERS_TABLE", users_table),
+        ("TOKENS_TABLE", tokens_table),
     ]);
     let config = Config::from_lookup(Mode::Function, |name| vars.get(name).cloned()).unwrap();
     let function = |endpoint: Endpoint| {

@@ -37,6 +37,7 @@ mod response;
 mod stores;
 
 pub use forge::forge_with;
+pub use requests::basic;
 pub use response::TestResponse;
 pub use stores::*;
 
@@ -226,7 +227,14 @@ impl TestApp {
         attempts: Arc<dyn AttemptStore>,
         backend: Backend,
     ) -> TestApp {
-        Self::start_with_parts(store, Some(attempts), backend, SessionSettings::default()).await
+        Self::start_with_parts(
+            store,
+            Some(attempts),
+            backend,
+            SessionSettings::default(),
+            true,
+        )
+        .await
     }
 
     async fn start_with_settings(
@@ -234,7 +242,17 @@ impl TestApp {
         backend: Backend,
         settings: SessionSettings,
     ) -> TestApp {
-        Self::start_with_parts(store, None, backend, settings).await
+        Self::start_with_parts(store, None, backend, settings, true).await
+    }
+
+    /// [`Self::start`] with the built-in `default` client turned off (`ANONYMOUS_CLIENT=off`).
+    pub async fn start_without_anonymous_client(backend: Backend) -> TestApp {
+        let store = empty_store(backend).await;
+        let users = tokio::task::spawn_blocking(test_users).await.unwrap();
+        for user in &users {
+            store.insert(user).await.unwrap();
+        }
+        Self::start_with_parts(store, None, backend, SessionSettings::default(), false).await
     }
 
     async fn start_with_parts(
@@ -242,6 +260,7 @@ impl TestApp {
         attempts: Option<Arc<dyn AttemptStore>>,
         backend: Backend,
         settings: SessionSettings,
+        anonymous_client: bool,
     ) -> TestApp {
         let over_socket = backend == Backend::MemoryOverSocket;
         let clock = Arc::new(ManualClock::at(NOW));
@@ -259,7 +278,7 @@ impl TestApp {
             clients.insert(client).await.unwrap();
         }
         let state = AppState::new(Some(issuer), verifier, keys.clone(), Arc::clone(&store))
-            .with_clients(clients.clone(), true)
+            .with_clients(clients.clone(), anonymous_client)
             .with_sessions(sessions.clone(), settings)
             .with_attempts(attempts.clone(), LockoutPolicy::default())
             .with_clock(clock.clone());

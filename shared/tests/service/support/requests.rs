@@ -141,6 +141,75 @@ impl TestApp {
         )
     }
 
+    /// `POST /token` with a form body and extra headers (HTTP Basic).
+    pub async fn token_with(&self, headers: &[(&str, &str)], form: &str) -> TestResponse {
+        self.form_post("/token", None, headers, form).await
+    }
+
+    /// `POST /token` with a form body and extra headers, from the client address `ip`.
+    pub async fn token_with_from(
+        &self,
+        ip: &str,
+        headers: &[(&str, &str)],
+        form: &str,
+    ) -> TestResponse {
+        let source = SocketAddr::new(ip.parse().expect("an IP address"), 40000);
+        self.form_post("/token", Some(source), headers, form).await
+    }
+
+    /// `POST /introspect` with a form body and extra headers (HTTP Basic).
+    pub async fn introspect(&self, headers: &[(&str, &str)], form: &str) -> TestResponse {
+        self.form_post("/introspect", None, headers, form).await
+    }
+
+    /// `POST /revoke` with a form body and extra headers (HTTP Basic).
+    pub async fn revoke_with(&self, headers: &[(&str, &str)], form: &str) -> TestResponse {
+        self.form_post("/revoke", None, headers, form).await
+    }
+
+    async fn form_post(
+        &self,
+        path: &str,
+        source: Option<SocketAddr>,
+        headers: &[(&str, &str)],
+        form: &str,
+    ) -> TestResponse {
+        let mut all = vec![("content-type", "application/x-www-form-urlencoded")];
+        all.extend_from_slice(headers);
+        self.request_from(source, "POST", path, &all, form.to_owned())
+            .await
+    }
+
+    /// A client's own token (client credentials with HTTP Basic), asserting success.
+    pub async fn client_token(&self, id: &str, secret: &str, scope: &str) -> String {
+        let basic = basic(id, secret);
+        let response = self
+            .token_with(
+                &[("authorization", &basic)],
+                &format!("grant_type=client_credentials&scope={scope}"),
+            )
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
+    /// Signs in through the public client `client_id` and returns the access token.
+    pub async fn sign_in_with(
+        &self,
+        user: &str,
+        password: &str,
+        scope: &str,
+        client_id: &str,
+    ) -> String {
+        let response = self
+            .token(&format!(
+                "username={user}&password={password}&scope={scope}&client_id={client_id}"
+            ))
+            .await;
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.json()["access_token"].as_str().unwrap().to_owned()
+    }
+
     /// `POST /revoke` with a form body.
     pub async fn revoke(&self, form: &str) -> TestResponse {
         self.request(
@@ -171,4 +240,15 @@ impl TestApp {
             .unwrap_or_default();
         self.request("GET", path, &headers, Bytes::new()).await
     }
+}
+
+/// An `Authorization: Basic` value for a client (RFC 6749 §2.3.1: both halves
+/// form-urlencoded first).
+pub fn basic(id: &str, secret: &str) -> String {
+    use base64::Engine as _;
+    let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", encode(id), encode(secret)))
+    )
 }
