@@ -80,6 +80,30 @@ fn status_kib(field: &str) -> Option<u64> {
         .ok()
 }
 
+/// A confidential client's own token (client credentials, HTTP Basic: one Argon2
+/// verification of the secret) and introspection of a user's access token (the caller's
+/// secret checked too), on `app`'s stores.
+async fn clients(app: &TestApp, stores: &str) {
+    let basic = support::basic("service", support::SERVICE_SECRET);
+    let headers = [("authorization", basic.as_str())];
+    measure_async(30, || async {
+        let r = app
+            .token_with(&headers, "grant_type=client_credentials")
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    })
+    .await
+    .print(&format!("POST /token client_credentials, {stores}"));
+    let token = app.mint("johndoe", "me items").await;
+    let form = format!("token={token}");
+    measure_async(30, || async {
+        let r = app.introspect(&headers, &form).await;
+        assert_eq!(r.json()["active"], true, "{}", r.text);
+    })
+    .await
+    .print(&format!("POST /introspect, {stores}"));
+}
+
 #[tokio::main(flavor = "multi_thread")]
 async fn main() {
     println!(
@@ -200,6 +224,15 @@ async fn main() {
     })
     .await
     .print("GET /users/me/ over local HTTP");
+    clients(&app, "over local HTTP, in memory").await;
+    if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok() {
+        let on_moto = TestApp::start(Backend::DynamoDb).await;
+        clients(&on_moto, "DynamoDB on moto").await;
+    } else {
+        println!(
+            "(client credentials and introspection on DynamoDB: run under scripts/with-moto.sh)"
+        );
+    }
 
     if std::env::var("AWS_ENDPOINT_URL_KMS").is_ok() {
         kms_vs_local_signing(&app).await;

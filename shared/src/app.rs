@@ -186,30 +186,32 @@ impl AppState {
                     Arc::new(MemoryAttemptStore::new()),
                 ),
             };
-        let (store, clients): (Arc<dyn UserStore>, Arc<dyn ClientStore>) =
-            match (config.store, &aws) {
-                (StoreChoice::DynamoDb, Some(aws)) => {
-                    let client = dynamodb_client(aws);
-                    (
-                        Arc::new(DynamoUserStore::new(client.clone(), &config.users_table)),
-                        Arc::new(DynamoClientStore::new(client, &config.clients_table)),
-                    )
-                }
-                _ => {
-                    tracing::warn!(
+        let (store, clients): (Arc<dyn UserStore>, Arc<dyn ClientStore>) = match (
+            config.store,
+            &aws,
+        ) {
+            (StoreChoice::DynamoDb, Some(aws)) => {
+                let client = dynamodb_client(aws);
+                (
+                    Arc::new(DynamoUserStore::new(client.clone(), &config.users_table)),
+                    Arc::new(DynamoClientStore::new(client, &config.clients_table)),
+                )
+            }
+            _ => {
+                tracing::warn!(
                         "using the in-memory demo users (johndoe, alice) and clients (demo-service, demo-app): not for production"
                     );
-                    let (users, clients) = tokio::task::spawn_blocking(|| {
-                        Ok::<_, PasswordError>((demo_users()?, demo_clients()?))
-                    })
-                    .await
-                    .map_err(|e| PasswordError::Hashing(e.to_string()))??;
-                    (
-                        Arc::new(MemoryUserStore::with_users(users)),
-                        Arc::new(MemoryClientStore::with_clients(clients)),
-                    )
-                }
-            };
+                let (users, clients) = tokio::task::spawn_blocking(|| {
+                    Ok::<_, PasswordError>((demo_users()?, demo_clients()?))
+                })
+                .await
+                .map_err(|e| PasswordError::Hashing(e.to_string()))??;
+                (
+                    Arc::new(MemoryUserStore::with_users(users)),
+                    Arc::new(MemoryClientStore::with_clients(clients)),
+                )
+            }
+        };
         Ok(Self::new(issuer, verifier, keys, store)
             .with_clients(clients, config.anonymous_client)
             .with_sessions(sessions, config.sessions)

@@ -359,8 +359,7 @@ impl Config {
             },
             users_table: get("USERS_TABLE").unwrap_or_else(|| DEFAULT_TABLE.to_owned()),
             tokens_table: get("TOKENS_TABLE").unwrap_or_else(|| DEFAULT_TOKENS_TABLE.to_owned()),
-            clients_table: get("CLIENTS_TABLE")
-                .unwrap_or_else(|| DEFAULT_CLIENTS_TABLE.to_owned()),
+            clients_table: get("CLIENTS_TABLE").unwrap_or_else(|| DEFAULT_CLIENTS_TABLE.to_owned()),
             anonymous_client,
             store,
             signer,

@@ -83,8 +83,7 @@ fn account_subject(username: &Username, lockout_epoch: u64) -> String {
 /// The subject a client's counters are kept under: `c.` and a hash of its id (an account's
 /// subject never starts so: it is 22 base64url characters and a dot).
 fn client_subject(client: &ClientId) -> String {
-    let digest =
-        aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, client.as_str().as_bytes());
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, client.as_str().as_bytes());
     format!("c.{}", URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16]))
 }
 
@@ -306,7 +305,11 @@ mod tests {
         let id = ClientId::parse("johndoe").unwrap();
         let client = SignInCounters::for_client(&policy, &id, &source, 1_000_000);
         let user = counters("johndoe", 0, "203.0.113.7", 1_000_000);
-        assert!(client.account.key.starts_with("att#a#c."), "{}", client.account.key);
+        assert!(
+            client.account.key.starts_with("att#a#c."),
+            "{}",
+            client.account.key
+        );
         assert_ne!(client.account, user.account);
         assert_ne!(client.source_and_account, user.source_and_account);
         assert_eq!(client.source, user.source);

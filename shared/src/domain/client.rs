@@ -145,7 +145,8 @@ impl GrantTypes {
         s.split([' ', ','])
             .filter(|name| !name.is_empty())
             .map(|name| {
-                GrantType::parse(name).ok_or_else(|| UnknownGrantType(name.chars().take(64).collect()))
+                GrantType::parse(name)
+                    .ok_or_else(|| UnknownGrantType(name.chars().take(64).collect()))
             })
             .collect::<Result<BTreeSet<_>, _>>()
             .map(GrantTypes)
@@ -350,7 +351,10 @@ mod tests {
             created_at: 1,
         };
         let shown = format!("{secret:?}");
-        assert!(!shown.contains("argon2") && !shown.contains("hint-value"), "{shown}");
+        assert!(
+            !shown.contains("argon2") && !shown.contains("hint-value"),
+            "{shown}"
+        );
     }
 
     #[test]

@@ -31,7 +31,9 @@ pub(super) fn presented_client(
             return Err(basic_failure("two client authentication methods at once"));
         }
         if form_id.as_deref().is_some_and(|form| form != id.as_str()) {
-            return Err(basic_failure("client_id differs from the Basic credentials"));
+            return Err(basic_failure(
+                "client_id differs from the Basic credentials",
+            ));
         }
         return Ok(PresentedClient::WithSecret {
             id,
@@ -41,7 +43,10 @@ pub(super) fn presented_client(
     }
     let id = match form_id {
         None if form_secret.is_some() => {
-            return Err(ApiError::invalid_client("client_secret without client_id", false))
+            return Err(ApiError::invalid_client(
+                "client_secret without client_id",
+                false,
+            ))
         }
         None => return Ok(PresentedClient::Anonymous),
         Some(id) => ClientId::parse(&id).map_err(|e| ApiError::invalid_request(e.to_string()))?,
@@ -73,7 +78,10 @@ fn basic_credentials(headers: &HeaderMap) -> Result<Option<(ClientId, ClientSecr
     if basics.next().is_some() || headers.get_all(AUTHORIZATION).iter().count() > 1 {
         return Err(refuse("more than one Authorization header"));
     }
-    let encoded = value.to_str().map_err(|_| refuse("Basic credentials are not ASCII"))?[6..].trim();
+    let encoded = value
+        .to_str()
+        .map_err(|_| refuse("Basic credentials are not ASCII"))?[6..]
+        .trim();
     let decoded = STANDARD
         .decode(encoded)
         .map_err(|_| refuse("Basic credentials are not base64"))?;
@@ -119,7 +127,10 @@ mod tests {
 
     fn basic(id: &str, secret: &str) -> String {
         let encode = |v: &str| form_urlencoded::byte_serialize(v.as_bytes()).collect::<String>();
-        format!("Basic {}", STANDARD.encode(format!("{}:{}", encode(id), encode(secret))))
+        format!(
+            "Basic {}",
+            STANDARD.encode(format!("{}:{}", encode(id), encode(secret)))
+        )
     }
 
     fn is_invalid_client(result: Result<PresentedClient, ApiError>, challenge: bool) -> bool {
@@ -128,11 +139,11 @@ mod tests {
 
     #[test]
     fn basic_credentials_are_form_decoded() {
-        let presented = present(&[&basic("svc:a b", "s3cr%t+x")], "").unwrap();
+        let presented = present(&[&basic("svc:a/b", "s3cr%t+x")], "").unwrap();
         let PresentedClient::WithSecret { id, secret, method } = presented else {
             panic!("{presented:?}")
         };
-        assert_eq!(id.as_str(), "svc:a");
+        assert_eq!(id.as_str(), "svc:a/b");
         assert_eq!(secret.expose(), "s3cr%t+x");
         assert_eq!(method, AuthMethod::ClientSecretBasic);
         // The id has a space: not a client id.
@@ -142,8 +153,14 @@ mod tests {
     #[test]
     fn the_form_names_public_and_post_clients() {
         assert!(matches!(present(&[], ""), Ok(PresentedClient::Anonymous)));
-        assert!(matches!(present(&[], "client_id="), Ok(PresentedClient::Anonymous)));
-        assert!(matches!(present(&[], "client_id=app"), Ok(PresentedClient::Id(_))));
+        assert!(matches!(
+            present(&[], "client_id="),
+            Ok(PresentedClient::Anonymous)
+        ));
+        assert!(matches!(
+            present(&[], "client_id=app"),
+            Ok(PresentedClient::Id(_))
+        ));
         assert!(matches!(
             present(&[], "client_id=svc&client_secret=x"),
             Ok(PresentedClient::WithSecret {
@@ -156,7 +173,10 @@ mod tests {
             Err(ApiError::InvalidRequest(_))
         ));
         // Bearer and other schemes are not client credentials.
-        assert!(matches!(present(&["Bearer abc"], "client_id=app"), Ok(PresentedClient::Id(_))));
+        assert!(matches!(
+            present(&["Bearer abc"], "client_id=app"),
+            Ok(PresentedClient::Id(_))
+        ));
     }
 
     #[test]
@@ -166,7 +186,13 @@ mod tests {
         assert!(is_invalid_client(present(&[&svc], "client_secret=x"), true));
         assert!(is_invalid_client(present(&[&svc], "client_id=other"), true));
         assert!(present(&[&svc], "client_id=svc").is_ok());
-        for bad in ["Basic !!!", "Basic Zm9v", "basic ", "Basic /w==", &basic("svc", "")] {
+        for bad in [
+            "Basic !!!",
+            "Basic Zm9v",
+            "basic ",
+            "Basic /w==",
+            &basic("svc", ""),
+        ] {
             assert!(is_invalid_client(present(&[bad], ""), true), "{bad}");
         }
         assert!(is_invalid_client(present(&[&svc, &svc], ""), true));

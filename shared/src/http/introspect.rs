@@ -20,8 +20,7 @@ use crate::error::ApiError;
 use crate::oauth::introspection::{introspect, ActiveToken};
 use crate::oauth::{authenticate_client, Callers};
 
-pub(crate) const PARAMETERS: [&str; 4] =
-    ["token", "token_type_hint", "client_id", "client_secret"];
+pub(crate) const PARAMETERS: [&str; 4] = ["token", "token_type_hint", "client_id", "client_secret"];
 
 pub(super) fn routes() -> MethodRouter<AppState> {
     post(introspect_token)
@@ -38,7 +37,8 @@ async fn introspect_token(
     let presented = presented_client(&headers, &mut fields)?;
     let now = state.now();
     // The caller first: nothing about a token is said to an unauthenticated one.
-    let caller = authenticate_client(&state, &presented, Callers::Confidential, &source, now).await?;
+    let caller =
+        authenticate_client(&state, &presented, Callers::Confidential, &source, now).await?;
     let token = fields
         .take("token")
         .filter(|t| !t.is_empty())
@@ -46,7 +46,10 @@ async fn introspect_token(
     let _hint = fields.take("token_type_hint");
     let answer = introspect(&state, &token, &issuer, now).await?;
     tracing::info!(caller = %caller.client_id, active = answer.is_some(), "token introspected");
-    Ok(json_response(StatusCode::OK, &IntrospectionBody::from(answer)))
+    Ok(json_response(
+        StatusCode::OK,
+        &IntrospectionBody::from(answer),
+    ))
 }
 
 /// RFC 7662 §2.2 response: `active`, and for an active token what it grants.

@@ -146,7 +146,10 @@ impl Endpoint {
     /// Whether the endpoint authenticates the calling client (RFC 6749 §2.3): the token,
     /// revocation and introspection endpoints.
     pub fn takes_client_credentials(self) -> bool {
-        matches!(self, Endpoint::Token | Endpoint::Revoke | Endpoint::Introspect)
+        matches!(
+            self,
+            Endpoint::Token | Endpoint::Revoke | Endpoint::Introspect
+        )
     }
 
     /// Whether the endpoint answers about a user, so that a client's own token (client

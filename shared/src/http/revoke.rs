@@ -19,8 +19,7 @@ use crate::error::ApiError;
 use crate::oauth::revocation::revoke;
 use crate::oauth::{authenticate_client, Callers};
 
-pub(crate) const PARAMETERS: [&str; 4] =
-    ["token", "token_type_hint", "client_id", "client_secret"];
+pub(crate) const PARAMETERS: [&str; 4] = ["token", "token_type_hint", "client_id", "client_secret"];
 
 pub(super) fn routes() -> MethodRouter<AppState> {
     post(revoke_token)

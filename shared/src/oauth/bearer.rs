@@ -42,7 +42,10 @@ pub enum Refusal {
 /// Checks the principal of verified `claims` as it is now: the user exists, is enabled and
 /// has not had its tokens revoked since; the client exists and is enabled. User and client
 /// are read at once.
-pub async fn resolve(state: &AppState, claims: &AccessClaims) -> Result<Result<Authorized, Refusal>, ApiError> {
+pub async fn resolve(
+    state: &AppState,
+    claims: &AccessClaims,
+) -> Result<Result<Authorized, Refusal>, ApiError> {
     let invalid = |reason: String| Ok(Err(Refusal::Invalid(reason)));
     let subject = match claims.subject() {
         Ok(subject) => subject,
@@ -130,12 +133,14 @@ pub async fn authorize(
             // Keys that cannot be read say nothing about the token: 503, not 401.
             VerifyError::Unavailable(reason) => ApiError::Unavailable { reason },
         })?;
-    let authorized = resolve(state, &claims).await?.map_err(|refusal| match refusal {
-        Refusal::InactiveUser => ApiError::InactiveUser {
-            required: required.clone(),
-        },
-        Refusal::Invalid(reason) => invalid(reason),
-    })?;
+    let authorized = resolve(state, &claims)
+        .await?
+        .map_err(|refusal| match refusal {
+            Refusal::InactiveUser => ApiError::InactiveUser {
+                required: required.clone(),
+            },
+            Refusal::Invalid(reason) => invalid(reason),
+        })?;
     if !authorized.scope.contains_all(required) {
         return Err(ApiError::InsufficientScope {
             required: required.clone(),

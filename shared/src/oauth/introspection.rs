@@ -72,7 +72,11 @@ pub async fn introspect(
     };
     let session = async {
         match &claims.sid {
-            Some(sid) => state.sessions.family(&FamilyId::from(sid.clone())).await.map(Some),
+            Some(sid) => state
+                .sessions
+                .family(&FamilyId::from(sid.clone()))
+                .await
+                .map(Some),
             None => Ok(None),
         }
     };
@@ -142,8 +146,7 @@ async fn introspect_refresh(
     let Some(family) = family.filter(|f| f.revoked_at.is_none()) else {
         return inactive("session revoked");
     };
-    let Some(user) = user.filter(|u| !u.disabled && u.token_version == family.token_version)
-    else {
+    let Some(user) = user.filter(|u| !u.disabled && u.token_version == family.token_version) else {
         return inactive("user disabled, removed or revoked");
     };
     let Some(client) = client.filter(|c| !c.disabled) else {

@@ -53,7 +53,9 @@ pub(super) async fn start_session(
     let access = issue_access(state, user, granted, client, &family.id, issuer_url, now).await?;
     Ok(TokenResponse {
         access,
-        refresh_token: client.may_use(GrantType::RefreshToken).then_some(refresh_token),
+        refresh_token: client
+            .may_use(GrantType::RefreshToken)
+            .then_some(refresh_token),
     })
 }
 

@@ -118,7 +118,10 @@ async fn issued_tokens_round_trip_with_rfc9068_header_claims_and_kid() {
         .verify(&issued.access_token, ISS, NOW)
         .await
         .unwrap();
-    assert_eq!(claims.subject(), Ok(crate::tokens::TokenSubject::User(johndoe())));
+    assert_eq!(
+        claims.subject(),
+        Ok(crate::tokens::TokenSubject::User(johndoe()))
+    );
     assert_eq!(claims.scope, scope);
     assert_eq!(claims.iss, ISS);
     assert_eq!(claims.aud, AUD);

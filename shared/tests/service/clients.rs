@@ -112,7 +112,10 @@ async fn client_tokens_serve_status_but_not_user_resources(backend: Backend) {
     for path in ["/users/me/", "/users/me/items/"] {
         let response = app.get(path, Some(&token)).await;
         response.assert_error(403, "Not enough permissions", Some("insufficient_scope"));
-        let described = response.json()["error_description"].as_str().unwrap().to_owned();
+        let described = response.json()["error_description"]
+            .as_str()
+            .unwrap()
+            .to_owned();
         assert!(described.contains("user's token"), "{described}");
         assert!(response
             .header("www-authenticate")
@@ -123,9 +126,11 @@ async fn client_tokens_serve_status_but_not_user_resources(backend: Backend) {
     let items = app.client_token("service", SERVICE_SECRET, "items").await;
     assert_eq!(app.get("/status/", Some(&items)).await.status, 200);
     app.clients.remove(&id("service")).await.unwrap();
-    app.get("/status/", Some(&items))
-        .await
-        .assert_error(401, "Could not validate credentials", Some("invalid_token"));
+    app.get("/status/", Some(&items)).await.assert_error(
+        401,
+        "Could not validate credentials",
+        Some("invalid_token"),
+    );
 }
 
 async fn client_credentials_scopes_are_asked_within_the_allowed(backend: Backend) {
@@ -138,7 +143,10 @@ async fn client_credentials_scopes_are_asked_within_the_allowed(backend: Backend
     };
     let ask = |scope: &str| format!("grant_type=client_credentials&scope={scope}");
     // None asked: everything the client is allowed.
-    let all = granted(app.token_with(&headers, "grant_type=client_credentials").await);
+    let all = granted(
+        app.token_with(&headers, "grant_type=client_credentials")
+            .await,
+    );
     assert_eq!(all, Some("items".into()));
     assert_eq!(
         granted(app.token_with(&headers, &ask("me+items")).await),
@@ -147,9 +155,11 @@ async fn client_credentials_scopes_are_asked_within_the_allowed(backend: Backend
     // Nothing allowed of what was asked: no scope at all (RFC 6749 §3.3 has no empty one).
     let none = app.token_with(&headers, &ask("me")).await;
     assert_eq!(granted(none), None);
-    app.token_with(&headers, &ask("admin"))
-        .await
-        .assert_error(400, "unknown scope `admin`", Some("invalid_scope"));
+    app.token_with(&headers, &ask("admin")).await.assert_error(
+        400,
+        "unknown scope `admin`",
+        Some("invalid_scope"),
+    );
 }
 
 async fn every_failed_client_authentication_is_invalid_client(backend: Backend) {
@@ -157,7 +167,11 @@ async fn every_failed_client_authentication_is_invalid_client(backend: Backend) 
     let cc = "grant_type=client_credentials";
     let basic_cases = [
         ("wrong secret", basic("service", "wrong"), cc.to_owned()),
-        ("unknown client", basic("nobody", SERVICE_SECRET), cc.to_owned()),
+        (
+            "unknown client",
+            basic("nobody", SERVICE_SECRET),
+            cc.to_owned(),
+        ),
         (
             "disabled client",
             basic("disabled-service", SERVICE_SECRET),
@@ -192,11 +206,26 @@ async fn every_failed_client_authentication_is_invalid_client(backend: Backend) 
         bodies.push(response.text);
     }
     let post_cases = [
-        ("wrong secret", format!("{cc}&client_id=service&client_secret=wrong")),
-        ("unknown client", format!("{cc}&client_id=nobody&client_secret=x")),
-        ("confidential client without its secret", format!("{cc}&client_id=service")),
-        ("unknown public client", "username=johndoe&password=secret&client_id=nobody".to_owned()),
-        ("secret without client_id", format!("{cc}&client_secret={SERVICE_SECRET}")),
+        (
+            "wrong secret",
+            format!("{cc}&client_id=service&client_secret=wrong"),
+        ),
+        (
+            "unknown client",
+            format!("{cc}&client_id=nobody&client_secret=x"),
+        ),
+        (
+            "confidential client without its secret",
+            format!("{cc}&client_id=service"),
+        ),
+        (
+            "unknown public client",
+            "username=johndoe&password=secret&client_id=nobody".to_owned(),
+        ),
+        (
+            "secret without client_id",
+            format!("{cc}&client_secret={SERVICE_SECRET}"),
+        ),
         (
             "public client with a secret",
             "username=johndoe&password=secret&client_id=my-cli&client_secret=x".to_owned(),
@@ -235,10 +264,17 @@ async fn an_unknown_client_costs_what_a_wrong_secret_costs(backend: Backend) {
         ("right secret", basic("service", SERVICE_SECRET), 200),
         ("wrong secret", basic("service", "wrong"), 401),
         ("unknown client", basic("nobody", SERVICE_SECRET), 401),
-        ("disabled client", basic("disabled-service", SERVICE_SECRET), 401),
+        (
+            "disabled client",
+            basic("disabled-service", SERVICE_SECRET),
+            401,
+        ),
         ("public client", basic("my-cli", SERVICE_SECRET), 401),
     ] {
-        let before = (passwords.verifications(), passwords.checks_of_stored_hashes());
+        let before = (
+            passwords.verifications(),
+            passwords.checks_of_stored_hashes(),
+        );
         let response = app
             .token_with(
                 &[("authorization", &authorization)],
@@ -253,8 +289,14 @@ async fn an_unknown_client_costs_what_a_wrong_secret_costs(backend: Backend) {
     for (case, (verifications, _)) in &costs {
         assert_eq!(*verifications, 1, "{case}");
     }
-    assert_eq!(costs[0].1 .1, 1, "the right secret is checked against its hash");
-    assert_eq!(costs[1].1 .1, 0, "a wrong secret's hint picks no hash: the dummy is checked");
+    assert_eq!(
+        costs[0].1 .1, 1,
+        "the right secret is checked against its hash"
+    );
+    assert_eq!(
+        costs[1].1 .1, 0,
+        "a wrong secret's hint picks no hash: the dummy is checked"
+    );
     assert_eq!(costs[2].1 .1, 0, "an unknown client has no hash");
 }
 
@@ -317,7 +359,11 @@ async fn parallel_client_secret_guesses_are_checked_at_most_the_budget(backend: 
         &SourceAddress::parse("203.0.113.10").unwrap(),
         app.now(),
     );
-    let pair = app.attempts.read(&counters.source_and_account).await.unwrap();
+    let pair = app
+        .attempts
+        .read(&counters.source_and_account)
+        .await
+        .unwrap();
     assert_eq!(pair.count, 5);
     // The five admitted stay counted on the address too. (The refunds are single writes that
     // moto does not always apply atomically under this load; a lost refund errs on the safe
@@ -400,7 +446,11 @@ async fn grant_types_are_per_client(backend: Backend) {
         .token("username=johndoe&password=secret&scope=me&client_id=no-refresh")
         .await;
     assert_eq!(response.status, 200, "{}", response.text);
-    assert!(response.json().get("refresh_token").is_none(), "{}", response.text);
+    assert!(
+        response.json().get("refresh_token").is_none(),
+        "{}",
+        response.text
+    );
     // A confidential client allowed the password grant signs users in with its secret.
     let response = app
         .token_with(
@@ -426,7 +476,10 @@ async fn granted_scopes_are_asked_and_client_and_user_allowed(backend: Backend) 
     let via_me_only = app
         .token("username=johndoe&password=secret&scope=me+items&client_id=me-only")
         .await;
-    let refresh = via_me_only.json()["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = via_me_only.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(scope(via_me_only), Some("me".into()));
     // bob may have `me`; the client `my-cli` may give both.
     let bob = app
@@ -446,7 +499,10 @@ async fn granted_scopes_are_asked_and_client_and_user_allowed(backend: Backend) 
         allowed_scopes: Some(ScopeSet::parse("me").unwrap()),
         ..ClientChange::default()
     };
-    app.clients.update(&id("my-cli"), &change, None).await.unwrap();
+    app.clients
+        .update(&id("my-cli"), &change, None)
+        .await
+        .unwrap();
     app.get("/users/me/items/", Some(&token))
         .await
         .assert_error(403, "Not enough permissions", Some("insufficient_scope"));
@@ -458,7 +514,10 @@ async fn refresh_tokens_stay_bound_to_their_client(backend: Backend) {
     let response = app
         .token("username=johndoe&password=secret&scope=me&client_id=app-one")
         .await;
-    let refresh = response.json()["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = response.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     // Leaving client_id out is the default client's request: not this session's client.
     app.refresh(&refresh, "").await.assert_error(
         400,
@@ -475,11 +534,19 @@ async fn refresh_tokens_stay_bound_to_their_client(backend: Backend) {
             "username=johndoe&password=secret&scope=me",
         )
         .await;
-    let refresh = response.json()["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = response.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let unauthenticated = app.refresh(&refresh, "&client_id=service-two").await;
     assert_invalid_client(&unauthenticated, false);
     let anonymous = app.refresh(&refresh, "").await;
-    assert_eq!(anonymous.json()["error"], "invalid_grant", "{}", anonymous.text);
+    assert_eq!(
+        anonymous.json()["error"],
+        "invalid_grant",
+        "{}",
+        anonymous.text
+    );
     let authenticated = app
         .token_with(
             &[("authorization", &basic("service-two", SERVICE_SECRET_NEXT))],
@@ -487,7 +554,10 @@ async fn refresh_tokens_stay_bound_to_their_client(backend: Backend) {
         )
         .await;
     assert_eq!(authenticated.status, 200, "{}", authenticated.text);
-    let access = authenticated.json()["access_token"].as_str().unwrap().to_owned();
+    let access = authenticated.json()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(
         app.verify(&access).await.client_id.as_deref(),
         Some("service-two")
@@ -508,22 +578,30 @@ async fn a_disabled_client_can_neither_authenticate_nor_refresh_nor_use_its_toke
         disabled: Some(true),
         ..ClientChange::default()
     };
-    app.clients.update(&id("my-cli"), &disable, None).await.unwrap();
+    app.clients
+        .update(&id("my-cli"), &disable, None)
+        .await
+        .unwrap();
     assert_invalid_client(&app.refresh(&refresh, "&client_id=my-cli").await, false);
     assert_invalid_client(
         &app.token("username=johndoe&password=secret&client_id=my-cli")
             .await,
         false,
     );
-    app.get("/users/me/", Some(&access))
-        .await
-        .assert_error(401, "Could not validate credentials", Some("invalid_token"));
+    app.get("/users/me/", Some(&access)).await.assert_error(
+        401,
+        "Could not validate credentials",
+        Some("invalid_token"),
+    );
     // Enabled again, its tokens work again (nothing was revoked, the client was paused).
     let enable = ClientChange {
         disabled: Some(false),
         ..ClientChange::default()
     };
-    app.clients.update(&id("my-cli"), &enable, None).await.unwrap();
+    app.clients
+        .update(&id("my-cli"), &enable, None)
+        .await
+        .unwrap();
     assert_eq!(app.get("/users/me/", Some(&access)).await.status, 200);
 }
 
@@ -568,10 +646,15 @@ async fn the_default_client_can_be_turned_off(backend: Backend) {
 async fn discovery_lists_clients_grants_and_introspection(backend: Backend) {
     let app = TestApp::start(backend).await;
     let openid = app.get("/.well-known/openid-configuration", None).await;
-    let rfc8414 = app.get("/.well-known/oauth-authorization-server", None).await;
+    let rfc8414 = app
+        .get("/.well-known/oauth-authorization-server", None)
+        .await;
     assert_eq!(rfc8414.status, 200, "{}", rfc8414.text);
     assert_eq!(openid.json(), rfc8414.json());
-    assert_eq!(rfc8414.header("cache-control"), Some("public, max-age=3600"));
+    assert_eq!(
+        rfc8414.header("cache-control"),
+        Some("public, max-age=3600")
+    );
     let document = rfc8414.json();
     assert_eq!(
         document["introspection_endpoint"],

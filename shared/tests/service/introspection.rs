@@ -49,7 +49,8 @@ async fn only_confidential_clients_may_introspect(backend: Backend) {
         ("no client", app.introspect(&[], &form).await),
         (
             "a public client",
-            app.introspect(&[], &format!("{form}&client_id=my-cli")).await,
+            app.introspect(&[], &format!("{form}&client_id=my-cli"))
+                .await,
         ),
         (
             "a wrong secret",
@@ -84,7 +85,11 @@ async fn only_confidential_clients_may_introspect(backend: Backend) {
     let missing = app
         .introspect(&[("authorization", &basic("service", SERVICE_SECRET))], "")
         .await;
-    missing.assert_error(400, "missing required field: token", Some("invalid_request"));
+    missing.assert_error(
+        400,
+        "missing required field: token",
+        Some("invalid_request"),
+    );
 }
 
 async fn an_active_access_token_says_what_it_grants(backend: Backend) {
@@ -144,7 +149,9 @@ async fn an_active_refresh_token_says_what_it_grants(backend: Backend) {
 
 async fn a_client_token_is_active_while_its_client_is(backend: Backend) {
     let app = TestApp::start(backend).await;
-    let token = app.client_token("service-two", SERVICE_SECRET, "items").await;
+    let token = app
+        .client_token("service-two", SERVICE_SECRET, "items")
+        .await;
     let answer = introspect(&app, &token).await.json();
     assert_eq!(answer["active"], true, "{answer}");
     assert_eq!(answer["sub"], "service-two");
@@ -239,7 +246,10 @@ async fn a_revocation_shows_at_once(backend: Backend) {
     let response = app
         .token("username=johndoe&password=secret&scope=me&client_id=app-one")
         .await;
-    let refresh = response.json()["refresh_token"].as_str().unwrap().to_owned();
+    let refresh = response.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(introspect(&app, &refresh).await.json()["active"], true);
     let disable = ClientChange {
         disabled: Some(true),

@@ -66,7 +66,10 @@ pub(super) fn operation(endpoint: Endpoint) -> Operation {
     if endpoint.takes_client_credentials() {
         // HTTP Basic, or the form's fields (which an empty requirement stands for).
         operation = operation
-            .security(SecurityRequirement::new(CLIENT_SCHEME, Vec::<String>::new()))
+            .security(SecurityRequirement::new(
+                CLIENT_SCHEME,
+                Vec::<String>::new(),
+            ))
             .security(SecurityRequirement::default());
     }
     operation.build()
@@ -212,8 +215,8 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
                 ))
                 .examples(["me items"]),
         );
-    let token_request = with_client_credentials(token_request).extensions(Some(
-        Extensions::from_iter([
+    let token_request =
+        with_client_credentials(token_request).extensions(Some(Extensions::from_iter([
             (
                 "if",
                 serde_json::json!({
@@ -233,8 +236,7 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
                     "else": {"required": ["username", "password"]},
                 }),
             ),
-        ]),
-    ));
+        ])));
     let token_to_look_at = |what: &str| {
         ObjectBuilder::new()
             .property(

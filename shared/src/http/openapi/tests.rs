@@ -62,6 +62,10 @@ fn the_password_flow_offers_every_scope_with_its_description() {
     );
     assert_eq!(flow["scopes"]["items"], "Read items.");
     assert_eq!(flow["scopes"].as_object().unwrap().len(), Scope::ALL.len());
+    // Swagger UI's Authorize can also get a confidential client's own token.
+    let machine = &scheme["flows"]["clientCredentials"];
+    assert_eq!(machine["tokenUrl"], Endpoint::Token.path());
+    assert_eq!(machine["scopes"], flow["scopes"]);
 }
 
 #[test]
@@ -80,10 +84,20 @@ fn each_operation_requires_the_scopes_its_endpoint_checks() {
                 &serde_json::json!([{ SECURITY_SCHEME: scopes }]),
                 "{endpoint:?}"
             );
+        } else if endpoint.takes_client_credentials() {
+            // HTTP Basic, or the form's own fields (the empty requirement).
+            assert_eq!(
+                security,
+                &serde_json::json!([{ CLIENT_SCHEME: [] }, {}]),
+                "{endpoint:?}"
+            );
         } else {
             assert!(security.is_null(), "{endpoint:?} needs no token");
         }
     }
+    let basic = &doc["components"]["securitySchemes"][CLIENT_SCHEME];
+    assert_eq!(basic["type"], "http");
+    assert_eq!(basic["scheme"], "basic");
     let items = operation(&doc, Endpoint::UsersMeItems);
     assert_eq!(
         items["security"][0][SECURITY_SCHEME],
@@ -117,6 +131,11 @@ fn the_forms_declare_exactly_what_the_parsers_read() {
         .map(|p| p.to_string())
         .collect();
     assert_eq!(form_fields(&doc, Endpoint::Revoke), revoke);
+    let introspect: BTreeSet<String> = crate::http::introspect::PARAMETERS
+        .iter()
+        .map(|p| p.to_string())
+        .collect();
+    assert_eq!(form_fields(&doc, Endpoint::Introspect), introspect);
 }
 
 #[test]

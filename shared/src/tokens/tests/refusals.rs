@@ -53,7 +53,7 @@ async fn other_keys_issuers_audiences_and_types_are_refused() {
 #[tokio::test]
 async fn missing_claims_unknown_scopes_and_future_iat_are_refused() {
     let t = rs256().await;
-    for claim in ["iss", "aud", "sub", "exp", "iat", "jti", "scope"] {
+    for claim in ["iss", "aud", "sub", "exp", "iat", "jti"] {
         let mut claims = good_claims();
         claims.as_object_mut().unwrap().remove(claim);
         let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
@@ -62,6 +62,14 @@ async fn missing_claims_unknown_scopes_and_future_iat_are_refused() {
             "accepted a token without {claim}"
         );
     }
+    // `scope` alone may be missing: a token granted nothing carries none (RFC 6749 §3.3 has
+    // no empty scope), and it grants nothing.
+    let mut claims = good_claims();
+    claims.as_object_mut().unwrap().remove("scope");
+    let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;
+    let verified = t.verifier.verify(&token, ISS, NOW).await.unwrap();
+    assert!(verified.scope.is_empty());
+
     let mut claims = good_claims();
     claims["scope"] = "me admin".into();
     let token = forge(header_for(&t.signer), claims, t.signer.as_ref()).await;

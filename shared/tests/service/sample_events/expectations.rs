@@ -31,11 +31,17 @@ pub(super) fn expectations() -> HashMap<&'static str, (u16, Value)> {
     });
     let client_token = json!({"token_type": "bearer", "scope": "items", "expires_in": 1800, "refresh_token": null});
     HashMap::from([
-        ("token-client-credentials-success", (200, client_token.clone())),
+        (
+            "token-client-credentials-success",
+            (200, client_token.clone()),
+        ),
         ("token-client-credentials-post-success", (200, client_token)),
         (
             "token-client-credentials-wrong-secret",
-            (401, json!({"error": "invalid_client", "detail": "Client authentication failed"})),
+            (
+                401,
+                json!({"error": "invalid_client", "detail": "Client authentication failed"}),
+            ),
         ),
         (
             "token-unauthorized-client",
@@ -49,12 +55,18 @@ pub(super) fn expectations() -> HashMap<&'static str, (u16, Value)> {
                        "token_type": "Bearer", "iss": issuer(), "client_id": "default"}),
             ),
         ),
-        ("introspect-inactive-token", (200, json!({"active": false, "sub": null, "scope": null}))),
+        (
+            "introspect-inactive-token",
+            (200, json!({"active": false, "sub": null, "scope": null})),
+        ),
         (
             "introspect-no-client",
             (401, json!({"error": "invalid_client", "active": null})),
         ),
-        ("oauth-authorization-server-success", (200, discovery.clone())),
+        (
+            "oauth-authorization-server-success",
+            (200, discovery.clone()),
+        ),
         (
             "token-success",
             (

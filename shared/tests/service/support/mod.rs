@@ -161,14 +161,20 @@ pub fn client(id: &str, kind: ClientType, grants: &[GrantType], scopes: &str) ->
 /// - confidential `disabled-service` (secret [`SERVICE_SECRET`]), disabled.
 pub fn test_clients() -> Vec<OAuthClient> {
     use GrantType::*;
-    let hashed = |secret: &str| ClientSecret::parse(secret).unwrap().hash_blocking(NOW).unwrap();
+    let hashed = |secret: &str| {
+        ClientSecret::parse(secret)
+            .unwrap()
+            .hash_blocking(NOW)
+            .unwrap()
+    };
     let public = |id: &str, grants: &[GrantType], scopes: &str| {
         client(id, ClientType::Public, grants, scopes)
     };
-    let confidential = |id: &str, grants: &[GrantType], scopes: &str, secrets: &[&str]| OAuthClient {
-        secrets: secrets.iter().map(|s| hashed(s)).collect(),
-        ..client(id, ClientType::Confidential, grants, scopes)
-    };
+    let confidential =
+        |id: &str, grants: &[GrantType], scopes: &str, secrets: &[&str]| OAuthClient {
+            secrets: secrets.iter().map(|s| hashed(s)).collect(),
+            ..client(id, ClientType::Confidential, grants, scopes)
+        };
     vec![
         public("my-cli", &[Password, RefreshToken], "me items"),
         public("app-one", &[Password, RefreshToken], "me items"),
