@@ -17,7 +17,7 @@ use crate::oauth::{AuthMethod, PresentedClient};
 /// The client a request presents, from its `Authorization: Basic` header and the form's
 /// `client_id` and `client_secret` (taken out of `fields`). Empty form values count as
 /// omitted. Other authorization schemes are not client credentials and are ignored.
-pub(super) fn presented_client(
+pub fn presented_client(
     headers: &HeaderMap,
     fields: &mut FormFields,
 ) -> Result<PresentedClient, ApiError> {

@@ -41,6 +41,7 @@ use crate::domain::{Scope, ScopeSet};
 use crate::error::ApiError;
 
 pub use bearer::bearer_token;
+pub use client_auth::presented_client;
 pub use docs::CONTENT_SECURITY_POLICY_VALUE;
 pub use error::error_response;
 pub use form::{parse_urlencoded, FormFields};
