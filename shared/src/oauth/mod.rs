@@ -7,6 +7,7 @@
 pub mod bearer;
 pub mod client_auth;
 pub mod client_credentials_grant;
+mod grant;
 pub mod introspection;
 pub mod password_grant;
 pub mod refresh_grant;
@@ -17,7 +18,8 @@ pub mod token_request;
 
 pub use bearer::{authorize, Principal};
 pub use client_auth::{authenticate_client, AuthMethod, Callers, PresentedClient};
+pub use grant::Grant;
 pub use password_grant::PasswordGrant;
 pub use refresh_grant::RefreshGrant;
 pub use session::TokenResponse;
-pub use token_request::{Grant, TokenRequest};
+pub use token_request::TokenRequest;

@@ -1,13 +1,11 @@
-//! A token request (RFC 6749 §4.3.2, §4.4.2, §6) as the client sent it, and the grant it asks
-//! for. The client's own credentials (`client_id`, `client_secret`, HTTP Basic) are read
-//! apart, into a [`super::PresentedClient`].
+//! A token request (RFC 6749 §4.3.2, §4.4.2, §6) as the client sent it, and the parsing its
+//! grants share. Which grant it asks for is [`super::Grant`]'s to say; the client's own
+//! credentials (`client_id`, `client_secret`, HTTP Basic) are read apart, into a
+//! [`super::PresentedClient`].
 
 use secrecy::{ExposeSecret as _, SecretString};
 
-use super::client_credentials_grant::ClientCredentialsGrant;
-use super::password_grant::PasswordGrant;
-use super::refresh_grant::RefreshGrant;
-use crate::domain::{GrantType, ScopeSet};
+use crate::domain::ScopeSet;
 use crate::error::ApiError;
 
 /// The grant parameters of a token request, as the client sent them. A parameter sent
@@ -48,44 +46,6 @@ impl TokenRequest {
         "client_id",
         "client_secret",
     ];
-}
-
-/// The grants the token endpoint supports, each parsed by its own file.
-#[derive(Debug)]
-pub enum Grant {
-    /// `grant_type=password` (or none: FastAPI's form makes it optional).
-    Password(PasswordGrant),
-    /// `grant_type=refresh_token` (RFC 6749 §6).
-    RefreshToken(RefreshGrant),
-    /// `grant_type=client_credentials` (RFC 6749 §4.4).
-    ClientCredentials(ClientCredentialsGrant),
-}
-
-impl Grant {
-    pub fn parse(request: TokenRequest) -> Result<Self, ApiError> {
-        match request.grant_type.as_deref().filter(|g| !g.is_empty()) {
-            None | Some("password") => Ok(Grant::Password(PasswordGrant::parse(request)?)),
-            Some("refresh_token") => Ok(Grant::RefreshToken(RefreshGrant::parse(request)?)),
-            Some("client_credentials") => Ok(Grant::ClientCredentials(
-                ClientCredentialsGrant::parse(request)?,
-            )),
-            Some(other) => {
-                let shown: String = other.chars().take(64).collect();
-                Err(ApiError::UnsupportedGrantType(shown))
-            }
-        }
-    }
-}
-
-impl Grant {
-    /// The grant type a client must be allowed to ask for this.
-    pub fn grant_type(&self) -> GrantType {
-        match self {
-            Grant::Password(_) => GrantType::Password,
-            Grant::RefreshToken(_) => GrantType::RefreshToken,
-            Grant::ClientCredentials(_) => GrantType::ClientCredentials,
-        }
-    }
 }
 
 /// A secret parameter's value, `None` when omitted or empty.
