@@ -25,6 +25,7 @@ for_each_backend!(
     a_disabled_client_can_neither_authenticate_nor_refresh_nor_use_its_tokens,
     the_default_client_can_be_turned_off,
     discovery_lists_clients_grants_and_introspection,
+    an_empty_basic_credential_is_no_client,
 );
 
 /// Scenarios that choose the client's address (not possible through a real socket).
@@ -678,4 +679,19 @@ async fn discovery_lists_clients_grants_and_introspection(backend: Backend) {
         document["introspection_endpoint_auth_methods_supported"],
         serde_json::json!(["client_secret_basic", "client_secret_post"])
     );
+}
+
+/// Swagger UI's password flow sends `Authorization: Basic Og==` (an empty id and secret)
+/// when no client is filled in: the tutorial's request, served as the default client.
+async fn an_empty_basic_credential_is_no_client(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let response = app
+        .token_with(
+            &[("authorization", "Basic Og==")],
+            "grant_type=password&username=johndoe&password=secret&scope=me",
+        )
+        .await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    let token = response.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(app.verify(&token).await.client_id.as_deref(), Some("default"));
 }
