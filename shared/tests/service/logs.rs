@@ -11,7 +11,7 @@ use serde_json::Value;
 use token_service::http;
 use tower::ServiceExt as _;
 
-use crate::support::{self, Backend, TestApp};
+use crate::support::{self, Backend, TestApp, SERVICE_SECRET};
 
 /// Log output collected in memory.
 #[derive(Clone, Default)]
@@ -106,7 +106,7 @@ async fn logs_are_structured_alertable_and_hold_no_secret() {
     const WRONG: &str = "Correct-Horse-Battery-9";
     const TYPED_AS_NAME: &str = "Tr0ub4dor-and-3";
 
-    let (access, refresh) = captured
+    let (access, refresh, machine) = captured
         .run(async {
             let pair = app.sign_in_pair("johndoe", "secret", "me").await;
             app.token_from("192.0.2.1", &format!("username=johndoe&password={WRONG}"))
@@ -133,7 +133,19 @@ async fn logs_are_structured_alertable_and_hold_no_secret() {
             app.clock.advance(60);
             assert_eq!(app.refresh(&pair.1, "").await.status, 400);
             app.get("/users/me/", Some(&pair.0)).await;
-            pair
+            // Clients: a machine token by Basic, a wrong secret by the form, an
+            // introspection.
+            let machine = app.client_token("service", SERVICE_SECRET, "items").await;
+            app.token(&format!(
+                "grant_type=client_credentials&client_id=service&client_secret={WRONG}"
+            ))
+            .await;
+            app.introspect(
+                &[("authorization", &support::basic("service", SERVICE_SECRET))],
+                &format!("token={machine}"),
+            )
+            .await;
+            (pair.0, pair.1, machine)
         })
         .await;
 
@@ -182,11 +194,13 @@ async fn logs_are_structured_alertable_and_hold_no_secret() {
         "$argon2id$",
         access.as_str(),
         refresh.as_str(),
+        machine.as_str(),
+        SERVICE_SECRET,
     ] {
         assert!(!text.contains(secret), "the log holds `{secret}`:\n{text}");
     }
     // No token's signature part either (a token cut in pieces is still a token).
-    for token in [&access, &refresh] {
+    for token in [&access, &refresh, &machine] {
         let tail = &token[token.len() - 20..];
         assert!(!text.contains(tail), "the log holds part of a token");
     }
