@@ -208,7 +208,10 @@ mod tests {
     #[test]
     fn an_empty_basic_credential_names_no_client() {
         // What Swagger UI's password flow sends with no client filled in.
-        assert!(matches!(present(&["Basic Og=="], ""), Ok(PresentedClient::Anonymous)));
+        assert!(matches!(
+            present(&["Basic Og=="], ""),
+            Ok(PresentedClient::Anonymous)
+        ));
         assert!(matches!(
             present(&["Basic Og=="], "client_id=app"),
             Ok(PresentedClient::Id(_))

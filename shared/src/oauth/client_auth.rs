@@ -117,21 +117,14 @@ pub async fn authenticate_client(
             client
         }
         PresentedClient::WithSecret { id, secret, .. } => {
-            return check_secret(state, id, secret, source, now)
+            check_secret(state, id, secret, source, now)
                 .await?
                 .ok_or_else(|| {
                     refuse(
                         "wrong secret, unknown or public client, or budget spent",
                         Some(id),
                     )
-                })
-                .and_then(|client| {
-                    if client.disabled {
-                        Err(refuse("client disabled", Some(id)))
-                    } else {
-                        Ok(client)
-                    }
-                });
+                })?
         }
     };
     if client.disabled {

@@ -693,5 +693,8 @@ async fn an_empty_basic_credential_is_no_client(backend: Backend) {
         .await;
     assert_eq!(response.status, 200, "{}", response.text);
     let token = response.json()["access_token"].as_str().unwrap().to_owned();
-    assert_eq!(app.verify(&token).await.client_id.as_deref(), Some("default"));
+    assert_eq!(
+        app.verify(&token).await.client_id.as_deref(),
+        Some("default")
+    );
 }
