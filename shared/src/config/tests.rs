@@ -251,3 +251,27 @@ fn bad_values_are_named() {
         "{err}"
     );
 }
+
+#[test]
+fn the_default_client_is_on_unless_turned_off_and_clients_have_a_table() {
+    let c = config(Mode::Function, &[]).unwrap();
+    assert!(c.anonymous_client);
+    assert_eq!(c.clients_table, DEFAULT_CLIENTS_TABLE);
+    let c = config(
+        Mode::Function,
+        &[
+            ("ANONYMOUS_CLIENT", "off"),
+            ("CLIENTS_TABLE", "stack-clients"),
+        ],
+    )
+    .unwrap();
+    assert!(!c.anonymous_client);
+    assert_eq!(c.clients_table, "stack-clients");
+    assert!(
+        config(Mode::Function, &[("ANONYMOUS_CLIENT", "on")])
+            .unwrap()
+            .anonymous_client
+    );
+    let err = config(Mode::Function, &[("ANONYMOUS_CLIENT", "no")]).unwrap_err();
+    assert!(err.to_string().contains("ANONYMOUS_CLIENT"), "{err}");
+}
