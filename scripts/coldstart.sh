@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Cold-start probe (a benchmark: it prints figures, it asserts only that every invocation
-# answered, and that no function calls AWS while it starts). Builds the nine functions, the probe
+# answered as expected, /introspect with an active token, and that no function calls AWS
+# while it starts). Builds the ten functions, the probe
 # and a hello-world lambda_http binary with the
 # workspace's release profile for this machine, then runs each function binary as Lambda would
 # (a fresh process per run, AWS_LAMBDA_RUNTIME_API pointed at a Runtime API stub on 127.0.0.1
@@ -13,6 +14,6 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
-cargo build --release --locked -p token -p users-me -p users-me-items -p status -p revoke \
+cargo build --release --locked -p token -p users-me -p users-me-items -p status -p revoke -p introspect \
   -p jwks -p openid-configuration -p openapi -p docs -p coldstart
 exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/coldstart" --runs "${RUNS:-20}" "$@"

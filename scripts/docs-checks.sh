@@ -6,7 +6,10 @@
 #      page, sees the 200 and saves a screenshot (target/docs-checks/docs-authorized.png);
 #   2. schemathesis with its default checks against /openapi.json of a second local run,
 #      backed by DynamoDB (moto), as a dedicated user `schemathesis` that signs in from its
-#      own address; a hook keeps its guessing at /token off the demo users.
+#      own address, and at /introspect as a dedicated confidential client that `authctl
+#      client add` registers (HTTP Basic, from an address of its own); a hook keeps its
+#      guessing at /token off the demo users. Afterwards no demo user has a failed sign-in
+#      counted, johndoe still signs in, and the client still introspects.
 # Installs what it needs (Chromium with apt, Playwright and schemathesis into .venv through
 # scripts/tools.sh). schemathesis needs Python >= 3.11.
 #
@@ -59,17 +62,28 @@ timeout --foreground -k 10 300 "$PYTHON" "$ROOT/scripts/docs-checks/browser_docs
 
 # 2. schemathesis, on DynamoDB, as its own user from its own address.
 RUN="docs-$$"
-export USERS_TABLE="$RUN-users" TOKENS_TABLE="$RUN-tokens" KEYS_TABLE="$RUN-keys"
+export USERS_TABLE="$RUN-users" TOKENS_TABLE="$RUN-tokens" KEYS_TABLE="$RUN-keys" \
+  CLIENTS_TABLE="$RUN-clients"
 "$AUTHCTL" table create >/dev/null
 "$AUTHCTL" user seed-demo >/dev/null
 DEMO_USERS=(johndoe alice)
 DOCS_CHECK_PASSWORD="$("$PYTHON" -c 'import secrets; print(secrets.token_urlsafe(18))')"
 printf '%s\n' "$DOCS_CHECK_PASSWORD" |
   "$AUTHCTL" user add schemathesis --scopes "me items" --password-stdin >/dev/null
+# The client that introspects: its secret is generated and shown once (in --json), kept only
+# in this shell and the hooks' environment.
+DOCS_CHECK_CLIENT_ID=schemathesis-client
+registered="$("$AUTHCTL" client add "$DOCS_CHECK_CLIENT_ID" --type confidential \
+  --grant-types client_credentials --scopes items --json)" ||
+  { log "authctl client add $DOCS_CHECK_CLIENT_ID failed"; exit 1; }
+DOCS_CHECK_CLIENT_SECRET="$(printf '%s' "$registered" |
+  "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["client_secret"])')"
+unset registered
 export TRUSTED_SOURCE_HEADER=x-docs-check-source
 serve "$OUT/serve-dynamodb.log"
 log "schemathesis against $BASE/openapi.json"
 DOCS_CHECK_BASE="$BASE" DOCS_CHECK_USER=schemathesis DOCS_CHECK_PASSWORD="$DOCS_CHECK_PASSWORD" \
+  DOCS_CHECK_CLIENT_ID="$DOCS_CHECK_CLIENT_ID" DOCS_CHECK_CLIENT_SECRET="$DOCS_CHECK_CLIENT_SECRET" \
   DOCS_CHECK_PROTECTED_USERS="${DEMO_USERS[*]}" \
   PYTHONPATH="$ROOT/scripts/docs-checks" SCHEMATHESIS_HOOKS=schemathesis_hooks \
   "$ROOT/.venv/bin/schemathesis" --config-file "$ROOT/scripts/docs-checks/schemathesis.toml" \
@@ -90,6 +104,13 @@ status="$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' -H "$TRUSTED_SOUR
   -d 'username=johndoe&password=secret&scope=me' "$BASE/token")"
 if [[ "$status" != 200 ]]; then
   log "johndoe cannot sign in after the run: $status"
+  exit 1
+fi
+# The dedicated client still authenticates (its budget was not spent by the run).
+status="$(curl -s --max-time 30 -o /dev/null -w '%{http_code}' -H "$TRUSTED_SOURCE_HEADER: 192.0.2.21" \
+  -u "$DOCS_CHECK_CLIENT_ID:$DOCS_CHECK_CLIENT_SECRET" -d 'token=not-a-token' "$BASE/introspect")"
+if [[ "$status" != 200 ]]; then
+  log "$DOCS_CHECK_CLIENT_ID cannot introspect after the run: $status"
   exit 1
 fi
 log "passed: the docs page in Chromium; schemathesis on every operation; no demo user touched"

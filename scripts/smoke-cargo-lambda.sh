@@ -2,9 +2,16 @@
 # Proves the `cargo lambda` development path: `cargo lambda watch` serves every function on its
 # production path (with and without the trailing slash), and `cargo lambda invoke --data-file`
 # answers every sample event in events/ with the status its name promises:
-#   *-success* -> 200, *-insufficient-scope -> 403, *-no-token / *-expired-token /
-#   *-invalid-token / *-inactive-user -> 401, *-unknown-path -> 404, *-wrong-method -> 405,
-#   any other token-* -> 400.
+#   *-success*, docs-page, introspect-inactive-* (RFC 7662: `{"active": false}`) -> 200,
+#   *-insufficient-scope -> 403, *-no-token / *-expired-token / *-invalid-token /
+#   *-inactive-user -> 401 (no usable bearer token), *-no-client / *-wrong-secret -> 401
+#   (client authentication failed), *-unknown-path -> 404, *-wrong-method -> 405, any other
+#   token-* / revoke-* (token-unauthorized-client among them) -> 400.
+# (shared/tests/service/sample_events/expectations.rs holds each event's full expectation.)
+# Over watch it also gets the demo client's own token (client credentials, HTTP Basic as
+# demo-service / demo-service-secret, the documented demo credentials), uses it at /status/
+# (200) and /users/me/ (403: no user), and introspects a user's token and that token at
+# /introspect (active true).
 # The functions are separate processes here: the token function signs with the RSA key in
 # target/local-keys/ (created on first start) and publishes its public half in the key set
 # file there, which the verifying functions and the JWKS function read (events/local.env).
@@ -98,6 +105,50 @@ check "GET /.well-known/jwks.json publishes the token's kid" yes \
 check "GET /.well-known/openid-configuration names the JWKS" /.well-known/jwks.json \
   "$(http "$base/.well-known/openid-configuration" | python3 -c 'import json, sys, urllib.parse; print(urllib.parse.urlparse(json.load(sys.stdin)["jwks_uri"]).path)')"
 
+# RFC 8414 discovery at its own well-known name, from the same function, names introspection.
+check "GET /.well-known/oauth-authorization-server names /introspect" /introspect \
+  "$(http "$base/.well-known/oauth-authorization-server" | python3 -c 'import json, sys, urllib.parse; print(urllib.parse.urlparse(json.load(sys.stdin).get("introspection_endpoint", "")).path or "none")')"
+
+# Registered clients. The documented demo client (its secret is a demo credential, like
+# johndoe's) gets its own token with the client credentials grant and HTTP Basic: a bearer
+# token with the client's scope and no refresh token. Any valid token passes /status/; a
+# client's own has no user, so /users/me/ refuses it.
+SMOKE_OUT="$ROOT/target/cargo-lambda-smoke"
+mkdir -p "$SMOKE_OUT"
+demo_client=(-u demo-service:demo-service-secret)
+# summary FIELD...: the FIELDs of the JSON object on stdin, space-separated ("-" if absent).
+summary() {
+  python3 -c 'import json, sys
+try: body = json.load(sys.stdin)
+except ValueError: body = {}
+print(*[json.dumps(body[f]) if isinstance(body.get(f), bool) else body.get(f, "-") for f in sys.argv[1:]])' "$@"
+}
+code="$(http -o "$SMOKE_OUT/client-credentials.json" -w '%{http_code}' "${demo_client[@]}" \
+  -X POST --data 'grant_type=client_credentials' "$base/token")" || code=error
+check "POST /token client_credentials, Basic demo-service" "200 bearer items -" \
+  "$code $(summary token_type scope refresh_token <"$SMOKE_OUT/client-credentials.json")"
+machine="$(summary access_token <"$SMOKE_OUT/client-credentials.json")"
+check "GET /status/ with the client's own token" 200 \
+  "$(http -o /dev/null -w '%{http_code}' -H "authorization: Bearer $machine" "$base/status/")"
+check "GET /users/me/ with the client's own token (no user)" 403 \
+  "$(http -o /dev/null -w '%{http_code}' -H "authorization: Bearer $machine" "$base/users/me/")"
+
+# Introspection (RFC 7662) by the demo client. A user's access token: johndoe's from the
+# sample events (signed by their key, which events/local.env trusts; it names no session).
+# A token signed in above names its session, which lives in the token function's memory
+# only here (each function process has its own in-memory stores), so the introspect
+# function would call it inactive: the test suite introspects those over shared stores.
+user_token="$(python3 -c 'import json, sys, urllib.parse; print(urllib.parse.parse_qs(json.load(open(sys.argv[1]))["body"])["token"][0])' events/introspect-success.json)"
+check "POST /introspect johndoe's token, Basic demo-service" "200 true johndoe johndoe me items default" \
+  "$(http -o "$SMOKE_OUT/introspect-user.json" -w '%{http_code}' "${demo_client[@]}" \
+      -X POST --data-urlencode "token=$user_token" "$base/introspect") $(summary active sub username scope client_id <"$SMOKE_OUT/introspect-user.json")"
+check "POST /introspect/ the client's own token" "200 true demo-service items -" \
+  "$(http -o "$SMOKE_OUT/introspect-client.json" -w '%{http_code}' "${demo_client[@]}" \
+      -X POST --data-urlencode "token=$machine" "$base/introspect/") $(summary active client_id scope username <"$SMOKE_OUT/introspect-client.json")"
+check "POST /introspect without client credentials" "401 invalid_client basic" \
+  "$(http -D "$SMOKE_OUT/introspect-anonymous.headers" -o "$SMOKE_OUT/introspect-anonymous.json" -w '%{http_code}' \
+      -X POST --data-urlencode "token=$user_token" "$base/introspect") $(summary error <"$SMOKE_OUT/introspect-anonymous.json") $(grep -i '^www-authenticate:' "$SMOKE_OUT/introspect-anonymous.headers" | awk '{print tolower($2)}' | head -n1)"
+
 # The documentation functions: the document, the page and the files it loads, as watch routes them.
 check "GET /openapi.json is OpenAPI 3.1" 3.1.0 \
   "$(http "$base/openapi.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["openapi"])')"
@@ -125,19 +176,24 @@ for file in events/*.json; do
     status-*) fn=status ;;
     token-*) fn=token ;;
     revoke-*) fn=revoke ;;
+    introspect-*) fn=introspect ;;
     jwks-*) fn=jwks ;;
-    openid-configuration-*) fn=openid-configuration ;;
+    # RFC 8414 discovery: the same function serves both well-known names.
+    openid-configuration-*|oauth-authorization-server-*) fn=openid-configuration ;;
     openapi-*) fn=openapi ;;
     docs-*) fn=docs ;;
     *) echo "FAIL $name: no function for this name"; failures=$((failures + 1)); continue ;;
   esac
   case "$name" in
     *-success*|docs-page) want=200 ;;
+    introspect-inactive-*) want=200 ;;  # RFC 7662: an inactive token is an answer, not an error
     *-insufficient-scope) want=403 ;;
-    *-no-token|*-expired-token|*-invalid-token|*-inactive-user) want=401 ;;
+    *-no-token|*-expired-token|*-invalid-token|*-inactive-user) want=401 ;;  # the bearer token
+    *-no-client|*-wrong-secret) want=401 ;;  # client authentication (invalid_client)
     *-unknown-path) want=404 ;;
     *-wrong-method) want=405 ;;
     token-*|revoke-*) want=400 ;;
+    *) echo "FAIL $name: no expected status for this name"; failures=$((failures + 1)); continue ;;
   esac
   got="$(timeout --foreground -k 10 120 cargo lambda invoke "$fn" --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["statusCode"])' 2>/dev/null || echo error)"

@@ -1,7 +1,7 @@
 """The docs page in a real browser: headless Chromium (Debian's) driven by Playwright.
 
 Opens /docs on a running local server, presses Authorize, signs in with the password flow
-as the given user with scopes `me` and `items`, calls GET /users/me/ from the page, and
+(one of the dialog's boxes, beside the client credentials flow and HTTP Basic) as the given user with scopes `me` and `items`, calls GET /users/me/ from the page, and
 checks the 200 answer shown; then checks that /docs/ renders the same document. Fails on any
 Content-Security-Policy violation or other console error, script error, failed request or
 request to another origin, and on anything Swagger UI could not read in the document. Saves a
@@ -59,23 +59,29 @@ def main(base, username, password, screenshot):
         # Swagger UI lists what it could not read in the document (unresolved references...).
         expect(page.locator(".errors-wrapper")).to_have_count(0)
 
-        # Authorize: the password flow with both scopes ticked.
+        # Authorize: the password flow with both scopes ticked. The dialog also offers the
+        # scheme's client credentials flow and the clients' HTTP Basic scheme, each in a box
+        # of its own with its own scope boxes and buttons: work in the password flow's box.
         page.locator(".scheme-container button.authorize").click()
         dialog = page.locator(".modal-ux")
-        dialog.locator("#oauth_username").fill(username)
-        dialog.locator("#oauth_password").fill(password)
+        expect(dialog.locator(".auth-container h4", has_text="clientCredentials")).to_have_count(1)
+        flow = dialog.locator(".auth-container").filter(
+            has=page.locator("h4", has_text="(OAuth2, password)"))
+        expect(flow).to_have_count(1)
+        flow.locator("#oauth_username").fill(username)
+        flow.locator("#oauth_password").fill(password)
         for scope in ("me", "items"):
-            box = dialog.locator(f'input[type=checkbox][data-value="{scope}"]')
+            box = flow.locator(f'input[type=checkbox][data-value="{scope}"]')
             # Swagger UI hides the box and draws its label: tick it as a person would.
-            dialog.locator(f'label[for="{box.get_attribute("id")}"]').click()
+            flow.locator(f'label[for="{box.get_attribute("id")}"]').click()
             expect(box).to_be_checked()
         with page.expect_response(lambda r: urlsplit(r.url).path == "/token") as signed_in:
-            dialog.locator(".auth-btn-wrapper button.authorize").click()
+            flow.locator(".auth-btn-wrapper button.authorize").click()
         token = signed_in.value
         assert token.status == 200, f"/token answered {token.status}: {token.text()}"
         assert set(token.json()["scope"].split()) == {"me", "items"}, token.json()
-        expect(dialog.locator(".auth-btn-wrapper button.authorize")).to_have_text("Logout")
-        dialog.locator(".auth-btn-wrapper button.btn-done").click()
+        expect(flow.locator(".auth-btn-wrapper button.authorize")).to_have_text("Logout")
+        flow.locator(".auth-btn-wrapper button.btn-done").click()
 
         # GET /users/me/ from the page.
         operation = page.locator("#operations-Users-read_users_me")

@@ -8,14 +8,17 @@
 //! DynamoDB, tokens signed by KMS, the issuer taken from API Gateway's request context),
 //! except that DynamoDB and KMS are the same stub: it answers `GetItem` on the users table with
 //! the demo user johndoe, `GetItem` on the keys table with a key set holding one KMS key,
-//! `UpdateItem` with nothing, and KMS `Sign` with the probe's own RSA key standing in for that
-//! KMS key. The protected events carry tokens the probe signs with that key. So a first
-//! invocation includes the SDK's first requests (the key set, the user, for `/token` a `Sign`)
-//! and for `/token` one Argon2 verification.
+//! `GetItem` on the clients table with the confidential demo client `demo-service`, the
+//! tokens table's writes (attempt counters) with nothing, and KMS `Sign` with the probe's own
+//! RSA key standing in for that KMS key. The protected events carry tokens the probe signs
+//! with that key, and the introspection event (HTTP Basic as demo-service) asks about one. So
+//! a first invocation includes the SDK's first requests (the key set, the user, for `/token` a
+//! `Sign`, for `/introspect` the client and its attempt counters) and for `/token` and
+//! `/introspect` one Argon2 verification (the password; the client secret).
 //!
 //! It is a benchmark: it prints figures and asserts only that every invocation answered as
-//! expected and that no function made an AWS request before it asked for its first event
-//! (nothing is fetched during init).
+//! expected (its status, and for `/introspect` an active token) and that no function made an
+//! AWS request before it asked for its first event (nothing is fetched during init).
 //!
 //!     scripts/coldstart.sh                  # build (release) and probe, 20 runs each
 //!     coldstart --bin-dir DIR --runs N      # probe binaries built elsewhere
@@ -38,12 +41,13 @@ use stub::*;
 
 /// The functions, each with the sample event its first invocation gets and the status the
 /// response must carry.
-const FUNCTIONS: [(&str, &str, u16); 9] = [
+const FUNCTIONS: [(&str, &str, u16); 10] = [
     ("token", "token-success.json", 200),
     ("users-me", "users-me-success.json", 200),
     ("users-me-items", "users-me-items-success.json", 200),
     ("status", "status-success.json", 200),
     ("revoke", "revoke-success.json", 200),
+    ("introspect", "introspect-success.json", 200),
     ("jwks", "jwks-success.json", 200),
     (
         "openid-configuration",
@@ -53,6 +57,38 @@ const FUNCTIONS: [(&str, &str, u16); 9] = [
     ("openapi", "openapi-success.json", 200),
     ("docs", "docs-page.json", 200),
 ];
+
+/// What an answer's body must say besides its status, where the status alone would not show
+/// that the whole path ran: an introspection that found the token inactive is a 200 too.
+const MUST_SAY: [(&str, &str); 1] = [("introspect", r#""active":true"#)];
+
+/// Points `event` at the probe's token `token` (the sample events' tokens are signed by a key
+/// only local runs trust): its bearer token, and the `token` field of a form body
+/// (introspection). Other credentials (the introspection event's HTTP Basic) stay.
+fn with_probe_token(event: &mut Value, token: &str) {
+    let bearer = event["headers"]["authorization"]
+        .as_str()
+        .is_some_and(|value| value.starts_with("Bearer "));
+    if bearer {
+        event["headers"]["authorization"] = format!("Bearer {token}").into();
+    }
+    let form = event["headers"]["content-type"] == "application/x-www-form-urlencoded"
+        && event["isBase64Encoded"] != true;
+    let Some(body) = event["body"].as_str().filter(|_| form) else {
+        return;
+    };
+    let body = body
+        .split('&')
+        .map(|field| match field.split_once('=') {
+            Some(("token", _)) => format!("token={token}"),
+            _ => field.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    event["headers"]["content-length"] = body.len().to_string().into();
+    event["body"] = body.into();
+}
+
 /// An access token for johndoe with every scope, as the token function would sign it for a
 /// request to the events' API domain.
 async fn probe_token(signer: Arc<LocalRsaSigner>, events: &Value) -> Result<String> {
@@ -100,6 +136,7 @@ fn function_env(api: &str) -> HashMap<String, String> {
         ("USERS_TABLE", USERS_TABLE),
         ("KEYS_TABLE", KEYS_TABLE),
         ("TOKENS_TABLE", TOKENS_TABLE),
+        ("CLIENTS_TABLE", CLIENTS_TABLE),
         ("JWT_ISSUER", ""),
         ("SIGNING_KEY_ARN", KEY_ARN),
         ("TOKEN_SIGNER", ""),
@@ -133,6 +170,7 @@ async fn probe_once(
     env: &HashMap<String, String>,
     event: &Value,
     status: u16,
+    must_say: Option<&str>,
 ) -> Result<Sample> {
     *stub.run.lock().unwrap() = Run {
         event: event.clone(),
@@ -179,10 +217,13 @@ async fn probe_once(
     };
     child.kill().await.ok();
     let (first_next, answered, response, aws_requests, during_init) = outcome?;
-    if let Some(expected) = response.get("statusCode").and_then(Value::as_u64) {
-        if expected != u64::from(status) {
-            bail!("{} answered {response}", binary.display());
-        }
+    let answered_status = response.get("statusCode").and_then(Value::as_u64);
+    let body = response
+        .get("body")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    if answered_status != Some(u64::from(status)) || must_say.is_some_and(|s| !body.contains(s)) {
+        bail!("{} answered {response}", binary.display());
     }
     if during_init > 0 {
         bail!(
@@ -236,6 +277,7 @@ async fn main() -> Result<()> {
     let stub = Stub {
         run: Arc::default(),
         johndoe: Arc::new(tokio::task::spawn_blocking(johndoe_item).await??),
+        demo_service: Arc::new(tokio::task::spawn_blocking(demo_service_item).await??),
         key_set: Arc::new(key_set_item(&signer)),
         signer: signer.clone(),
     };
@@ -265,21 +307,29 @@ async fn main() -> Result<()> {
     let mut rows = Vec::new();
     let status_event = read_event("status-success.json")?;
     let token = probe_token(signer, &status_event).await?;
-    let mut targets = vec![("hello-lambda".to_owned(), hello.clone(), status_event, 200)];
+    let mut targets = vec![(
+        "hello-lambda".to_owned(),
+        hello.clone(),
+        status_event,
+        200,
+        None,
+    )];
     for (name, event, status) in FUNCTIONS {
         let mut event = read_event(event)?;
-        if event["headers"].get("authorization").is_some() {
-            event["headers"]["authorization"] = format!("Bearer {token}").into();
-        }
-        targets.push((name.to_owned(), bin_dir.join(name), event, status));
+        with_probe_token(&mut event, &token);
+        let must_say = MUST_SAY
+            .iter()
+            .find(|(function, _)| *function == name)
+            .map(|(_, text)| *text);
+        targets.push((name.to_owned(), bin_dir.join(name), event, status, must_say));
     }
     let mut requests = Vec::new();
-    for (name, binary, event, status) in &targets {
+    for (name, binary, event, status, must_say) in &targets {
         // One untimed run first, so every binary starts from a warm page cache.
-        probe_once(&stub, binary, &env, event, *status).await?;
+        probe_once(&stub, binary, &env, event, *status, *must_say).await?;
         let mut samples = Vec::with_capacity(runs);
         for _ in 0..runs {
-            samples.push(probe_once(&stub, binary, &env, event, *status).await?);
+            samples.push(probe_once(&stub, binary, &env, event, *status, *must_say).await?);
         }
         let init = median(samples.iter().map(|s| s.init).collect());
         let first = median(samples.iter().map(|s| s.first_response).collect());
@@ -289,12 +339,12 @@ async fn main() -> Result<()> {
     }
     let (hello_init, hello_first) = (rows[0].1, rows[0].2);
     println!(
-        "{:<16} {:>10} {:>8} {:>14} {:>8} {:>10}",
+        "{:<20} {:>10} {:>8} {:>14} {:>8} {:>10}",
         "binary", "init", "x hello", "first answer", "x hello", "size"
     );
     for (name, init, first, size) in &rows {
         println!(
-            "{name:<16} {:>10.2?} {:>8.2} {:>14.2?} {:>8.2} {:>8.2} MB",
+            "{name:<20} {:>10.2?} {:>8.2} {:>14.2?} {:>8.2} {:>8.2} MB",
             init,
             init.as_secs_f64() / hello_init.as_secs_f64(),
             first,

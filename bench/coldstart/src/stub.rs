@@ -1,10 +1,11 @@
 //! The probe's stand-ins: a Lambda Runtime API that hands out one event, and DynamoDB and KMS
-//! answering what the functions ask of them.
+//! answering what the functions ask of them: the users, keys and clients tables' items, the
+//! tokens table's writes (attempt counters; no sessions), and KMS `Sign`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
@@ -20,6 +21,9 @@ pub(crate) const KEY_ARN: &str =
 pub(crate) const USERS_TABLE: &str = "users";
 pub(crate) const KEYS_TABLE: &str = "keys";
 pub(crate) const TOKENS_TABLE: &str = "tokens";
+pub(crate) const CLIENTS_TABLE: &str = "clients";
+/// The one registered client the stub's clients table holds.
+pub(crate) const DEMO_SERVICE: &str = "demo-service";
 
 /// What the stub saw of the current run.
 #[derive(Default)]
@@ -39,6 +43,8 @@ pub(crate) struct Stub {
     pub(crate) run: Arc<Mutex<Run>>,
     /// DynamoDB item of the demo user johndoe.
     pub(crate) johndoe: Arc<Value>,
+    /// DynamoDB item of the confidential demo client `demo-service` (its demo secret).
+    pub(crate) demo_service: Arc<Value>,
     /// DynamoDB item of the key set: one KMS key, the probe's.
     pub(crate) key_set: Arc<Value>,
     /// Signs for [`KEY_ARN`].
@@ -119,7 +125,13 @@ pub(crate) async fn aws_json(
             let item = match request["TableName"].as_str() {
                 Some(USERS_TABLE) => json!({ "Item": *stub.johndoe }),
                 Some(KEYS_TABLE) => json!({ "Item": *stub.key_set }),
-                // No sessions: the revoke event names an unknown refresh token.
+                // demo-service, the client of the introspection event; no other client.
+                Some(CLIENTS_TABLE) if request["Key"]["client_id"]["S"] == DEMO_SERVICE => {
+                    json!({ "Item": *stub.demo_service })
+                }
+                Some(CLIENTS_TABLE) => json!({}),
+                // No sessions (the revoke event names an unknown refresh token) and no
+                // attempt counters yet.
                 Some(TOKENS_TABLE) => json!({}),
                 _ => return (StatusCode::BAD_REQUEST, "stub: no such table").into_response(),
             };
@@ -179,6 +191,39 @@ pub(crate) fn johndoe_item() -> Result<Value> {
         "items": {"L": [{"M": {"item_id": {"S": "Foo"}}}]},
         "failed_logins": {"N": "0"}
     }))
+}
+
+/// The clients table's item of the demo client `demo-service`, as the service's own demo
+/// clients define it (secret `demo-service-secret`, hashed here with Argon2id).
+pub(crate) fn demo_service_item() -> Result<Value> {
+    let client = token_service::clients::demo_clients()?
+        .into_iter()
+        .find(|client| client.client_id.as_str() == DEMO_SERVICE)
+        .context("the demo clients include demo-service")?;
+    match attribute_value(serde_json::to_value(&client)?) {
+        Value::Object(mut map) => map.remove("M").context("a client is a map"),
+        other => anyhow::bail!("a client is a map, not {other}"),
+    }
+}
+
+/// A JSON value as DynamoDB's attribute value, the shape serde_dynamo gives a serialized
+/// value: strings `S`, numbers `N`, booleans `BOOL`, null `NULL`, arrays `L`, objects `M`.
+fn attribute_value(value: Value) -> Value {
+    match value {
+        Value::Null => json!({ "NULL": true }),
+        Value::Bool(b) => json!({ "BOOL": b }),
+        Value::Number(n) => json!({ "N": n.to_string() }),
+        Value::String(s) => json!({ "S": s }),
+        Value::Array(items) => {
+            json!({ "L": items.into_iter().map(attribute_value).collect::<Vec<_>>() })
+        }
+        Value::Object(map) => json!({
+            "M": map
+                .into_iter()
+                .map(|(k, v)| (k, attribute_value(v)))
+                .collect::<serde_json::Map<_, _>>()
+        }),
+    }
 }
 
 /// The keys table's item: a key set with one KMS key whose public half is `signer`'s.
