@@ -1,9 +1,9 @@
-//! `authctl`: run the whole API locally, and operate a deployment: users, signing keys,
-//! tables, test tokens. Noun-verb commands, one file per noun under `commands/`.
+//! `authctl`: run the whole API locally, and operate a deployment: users, clients, signing
+//! keys, tables, test tokens. Noun-verb commands, one file per noun under `commands/`.
 //!
 //! Table and key commands use the standard AWS configuration (credentials, region,
 //! `AWS_ENDPOINT_URL_DYNAMODB`, `AWS_ENDPOINT_URL_KMS`) and the tables named by flags or by
-//! `USERS_TABLE`, `TOKENS_TABLE` and `KEYS_TABLE`: the same tables the functions use.
+//! `USERS_TABLE`, `CLIENTS_TABLE`, `TOKENS_TABLE` and `KEYS_TABLE`: the same tables the functions use.
 
 mod commands;
 
@@ -13,7 +13,7 @@ use clap::{Parser, Subcommand};
 use token_service::keys::{KeySetError, KeyStoreError};
 use token_service::store::StoreError;
 
-use commands::{create_table, key, serve, token, user, InputError};
+use commands::{client, create_table, key, serve, token, user, InputError};
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -50,6 +50,10 @@ enum Command {
     /// Users: add, show, list, disable, enable, set-scopes, set-password, unlock, revoke.
     #[command(subcommand, after_help = EXIT_CODES)]
     User(user::Command),
+    /// Registered OAuth clients: add, show, list, disable, enable, set-scopes,
+    /// set-grant-types, rotate-secret, remove-old-secret, remove.
+    #[command(subcommand, after_help = EXIT_CODES)]
+    Client(client::Command),
     /// The signing key set: list, rotate, retire, print the JWKS.
     #[command(subcommand, after_help = EXIT_CODES)]
     Key(key::Command),
@@ -84,7 +88,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
         if cause.is::<KeyStoreError>() || cause.is::<token_service::tokens::SignError>() {
             return 6;
         }
-        if cause.is::<KeySetError>() {
+        if cause.is::<KeySetError>() || cause.is::<client::Refused>() {
             return 7;
         }
     }
@@ -97,6 +101,7 @@ async fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Command::Serve(args) => serve::run(args).await,
         Command::User(command) => user::run(command).await,
+        Command::Client(command) => client::run(command).await,
         Command::Key(command) => key::run(command).await,
         Command::Token(command) => token::run(command).await,
         Command::Table(TableCommand::Create(args)) => create_table::run(args).await,

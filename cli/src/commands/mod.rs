@@ -1,5 +1,6 @@
 //! One file per `authctl` command group, plus what several share.
 
+pub mod client;
 pub mod create_table;
 pub mod key;
 pub mod serve;

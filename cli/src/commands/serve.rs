@@ -4,7 +4,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 
 use anyhow::{Context, Result};
 use token_service::app::Duty;
-use token_service::config::{Config, Mode, SignerChoice};
+use token_service::clients::DEMO_SERVICE_SECRET;
+use token_service::config::{Config, Mode, SignerChoice, StoreChoice};
 use token_service::http::{self, Endpoint};
 use token_service::tokens::IssuerUrl;
 use token_service::AppState;
@@ -49,6 +50,13 @@ pub async fn run(args: Args) -> Result<()> {
         SignerChoice::Kms { .. } => "AWS KMS".to_owned(),
     };
     eprintln!("users: {:?}; signing with {signer}", config.store);
+    if config.store == StoreChoice::MemoryDemo {
+        eprintln!("demo users: johndoe / secret (scopes me items), alice / secretalice (disabled)");
+        eprintln!(
+            "demo clients: demo-service / {DEMO_SERVICE_SECRET} (confidential, client_credentials, scope items), \
+             demo-app (public, authorization_code refresh_token, redirect http://127.0.0.1:8765/callback)"
+        );
+    }
     http::serve(listener, http::router_of_all(state), shutdown_signal()).await?;
     eprintln!("stopped");
     Ok(())

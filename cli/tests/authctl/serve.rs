@@ -39,6 +39,44 @@ fn serve_runs_the_whole_api_with_no_setup() {
         (status, body["error"].as_str()),
         (400, Some("invalid_grant"))
     );
+    // The demo client gets a token for itself.
+    let (status, body) = sign_in(
+        &address,
+        "grant_type=client_credentials&client_id=demo-service&client_secret=demo-service-secret",
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["scope"], "items");
+    let machine = body["access_token"].as_str().unwrap();
+    assert_eq!(get(&address, "/status/", machine).0, 200);
+}
+
+#[test]
+fn serve_prints_the_demo_users_and_clients() {
+    let mut command = authctl(&["serve", "--port", "0"]);
+    command
+        .env_remove("AWS_ENDPOINT_URL_DYNAMODB")
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null());
+    let mut child = Running(command.spawn().unwrap());
+    let lines = BufReader::new(child.0.stderr.take().unwrap()).lines();
+    let mut banner = String::new();
+    for line in lines {
+        let line = line.unwrap();
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.starts_with("demo clients:") {
+            break;
+        }
+    }
+    for wanted in [
+        "johndoe / secret",
+        "demo-service / demo-service-secret",
+        "client_credentials",
+        "demo-app",
+        "http://127.0.0.1:8765/callback",
+    ] {
+        assert!(banner.contains(wanted), "{wanted} not in:\n{banner}");
+    }
 }
 
 #[test]

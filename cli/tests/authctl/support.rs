@@ -36,6 +36,8 @@ pub fn authctl(args: &[&str]) -> Command {
         "SERVICE_ENVIRONMENT",
         "USER_STORE",
         "USERS_TABLE",
+        "CLIENTS_TABLE",
+        "ANONYMOUS_CLIENT",
         "PORT",
         "AWS_ENDPOINT_URL",
     ] {
