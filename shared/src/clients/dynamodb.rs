@@ -181,26 +181,11 @@ impl ClientStore for DynamoClientStore {
     }
 
     async fn list(&self) -> Result<Vec<Client>, StoreError> {
-        let mut clients = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let output = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in output.items.unwrap_or_default() {
-                clients.push(Self::parse(item)?);
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
-        }
+        let mut clients = crate::store::scan_dynamodb_table(&self.client, &self.table)
+            .await?
+            .into_iter()
+            .map(Self::parse)
+            .collect::<Result<Vec<_>, _>>()?;
         clients.sort_by(|a, b| a.client_id.cmp(&b.client_id));
         Ok(clients)
     }

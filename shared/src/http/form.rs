@@ -65,6 +65,21 @@ impl FormFields {
     }
 }
 
+/// The parameters of a request about one token (RFC 7009 §2.1, RFC 7662 §2.1), the client's
+/// own credentials included.
+pub(crate) const TOKEN_PARAMETERS: [&str; 4] =
+    ["token", "token_type_hint", "client_id", "client_secret"];
+
+/// The `token` of a revocation or introspection request. `token_type_hint` is read and
+/// ignored: both kinds of token are told apart by their shape, so the hint changes nothing.
+pub(super) fn take_token(fields: &mut FormFields) -> Result<String, ApiError> {
+    let _hint = fields.take("token_type_hint");
+    fields
+        .take("token")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| ApiError::invalid_request("missing required field: token"))
+}
+
 /// Decodes a urlencoded body, keeping the parameters named in `known` and ignoring the rest
 /// (RFC 6749 §3.2). A known parameter sent twice is an error (§3.1).
 pub fn parse_urlencoded(body: &[u8], known: &[&'static str]) -> Result<FormFields, ApiError> {

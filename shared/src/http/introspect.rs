@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::client_auth::presented_client;
 use super::context::ClientSource;
-use super::form::read_form;
+use super::form::{read_form, take_token, TOKEN_PARAMETERS};
 use super::issuer::RequestIssuer;
 use super::json_response;
 use crate::app::AppState;
@@ -20,7 +20,7 @@ use crate::error::ApiError;
 use crate::oauth::introspection::{introspect, ActiveToken};
 use crate::oauth::{authenticate_client, Callers};
 
-pub(crate) const PARAMETERS: [&str; 4] = ["token", "token_type_hint", "client_id", "client_secret"];
+pub(crate) const PARAMETERS: [&str; 4] = TOKEN_PARAMETERS;
 
 pub(super) fn routes() -> MethodRouter<AppState> {
     post(introspect_token)
@@ -39,11 +39,7 @@ async fn introspect_token(
     // The caller first: nothing about a token is said to an unauthenticated one.
     let caller =
         authenticate_client(&state, &presented, Callers::Confidential, &source, now).await?;
-    let token = fields
-        .take("token")
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::invalid_request("missing required field: token"))?;
-    let _hint = fields.take("token_type_hint");
+    let token = take_token(&mut fields)?;
     let answer = introspect(&state, &token, &issuer, now).await?;
     tracing::info!(caller = %caller.client_id, active = answer.is_some(), "token introspected");
     Ok(json_response(

@@ -11,7 +11,7 @@ use axum::routing::{post, MethodRouter};
 
 use super::client_auth::presented_client;
 use super::context::ClientSource;
-use super::form::read_form;
+use super::form::{read_form, take_token, TOKEN_PARAMETERS};
 use super::issuer::RequestIssuer;
 use super::json_response;
 use crate::app::AppState;
@@ -19,7 +19,7 @@ use crate::error::ApiError;
 use crate::oauth::revocation::revoke;
 use crate::oauth::{authenticate_client, Callers};
 
-pub(crate) const PARAMETERS: [&str; 4] = ["token", "token_type_hint", "client_id", "client_secret"];
+pub(crate) const PARAMETERS: [&str; 4] = TOKEN_PARAMETERS;
 
 pub(super) fn routes() -> MethodRouter<AppState> {
     post(revoke_token)
@@ -33,12 +33,7 @@ async fn revoke_token(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let mut fields = read_form(&headers, body, &PARAMETERS)?;
-    let token = fields
-        .take("token")
-        .filter(|t| !t.is_empty())
-        .ok_or_else(|| ApiError::invalid_request("missing required field: token"))?;
-    // Both kinds of token are told apart by their shape; the hint changes nothing (§2.1).
-    let _hint = fields.take("token_type_hint");
+    let token = take_token(&mut fields)?;
     let presented = presented_client(&headers, &mut fields)?;
     let now = state.now();
     let caller = authenticate_client(&state, &presented, Callers::Any, &source, now).await?;

@@ -233,34 +233,18 @@ impl UserStore for DynamoUserStore {
 
     async fn list(&self) -> Result<Vec<User>, StoreError> {
         let mut users = Vec::new();
-        let mut start: Option<HashMap<String, AttributeValue>> = None;
-        loop {
-            let output = self
-                .client
-                .scan()
-                .table_name(&self.table)
-                .consistent_read(true)
-                .set_exclusive_start_key(start.take())
-                .send()
-                .await
-                .map_err(unavailable)?;
-            for item in output.items.unwrap_or_default() {
-                let name = item
-                    .get(KEY)
-                    .and_then(|v| v.as_s().ok())
-                    .cloned()
-                    .unwrap_or_default();
-                users.push(
-                    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
-                        username: name,
-                        reason: e.to_string(),
-                    })?,
-                );
-            }
-            match output.last_evaluated_key {
-                Some(key) if !key.is_empty() => start = Some(key),
-                _ => break,
-            }
+        for item in scan_all(&self.client, &self.table).await? {
+            let name = item
+                .get(KEY)
+                .and_then(|v| v.as_s().ok())
+                .cloned()
+                .unwrap_or_default();
+            users.push(
+                serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+                    username: name,
+                    reason: e.to_string(),
+                })?,
+            );
         }
         users.sort_by(|a: &User, b: &User| a.username.as_str().cmp(b.username.as_str()));
         Ok(users)
@@ -292,6 +276,30 @@ impl DynamoUserStore {
             Ok(output) => Ok(output.attributes.unwrap_or_default()),
             Err(err) if condition_failed(&err) => Err(StoreError::NotFound(username.clone())),
             Err(err) => Err(unavailable(err)),
+        }
+    }
+}
+
+/// Every item of `table`, page by page, read consistently (operators' listings).
+pub(crate) async fn scan_all(
+    client: &Client,
+    table: &str,
+) -> Result<Vec<HashMap<String, AttributeValue>>, StoreError> {
+    let mut items = Vec::new();
+    let mut start: Option<HashMap<String, AttributeValue>> = None;
+    loop {
+        let output = client
+            .scan()
+            .table_name(table)
+            .consistent_read(true)
+            .set_exclusive_start_key(start.take())
+            .send()
+            .await
+            .map_err(unavailable)?;
+        items.extend(output.items.unwrap_or_default());
+        match output.last_evaluated_key {
+            Some(key) if !key.is_empty() => start = Some(key),
+            _ => return Ok(items),
         }
     }
 }

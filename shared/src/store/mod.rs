@@ -9,6 +9,7 @@ use crate::domain::{ScopeSet, User, Username};
 
 pub use demo::demo_users;
 pub(crate) use dynamodb::create_table as create_dynamodb_table;
+pub(crate) use dynamodb::scan_all as scan_dynamodb_table;
 pub(crate) use dynamodb::{
     aws_retries, aws_timeouts, condition_failed as dynamodb_condition_failed,
 };
