@@ -26,33 +26,14 @@ PYTHON="$ROOT/.venv/bin/python"
 OUT="$ROOT/target/client-checks"
 mkdir -p "$OUT"
 export RUST_LOG=warn
-pids=()
-stop_servers() {
-  for pid in ${pids[@]+"${pids[@]}"}; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
 trap stop_servers EXIT
-
-# serve LOG [VAR=value...]: `authctl serve` on a free port; sets BASE once it answers.
-serve() {
-  local log="$1"; shift
-  local port
-  port="$(free_port)"
-  env "$@" "$AUTHCTL" serve --port "$port" >"$log" 2>&1 &
-  pids+=($!)
-  BASE="http://127.0.0.1:$port"
-  wait_until_answering "client-checks.sh: authctl serve" "$!" "$log" 30 \
-    curl -fs --max-time 5 -o /dev/null "$BASE/.well-known/oauth-authorization-server"
-}
 
 check() {
   timeout --foreground -k 10 120 "$PYTHON" "$ROOT/scripts/client-checks/authlib_clients.py" "$@"
 }
 
 # 1. The zero-setup local run: the demo client.
-serve "$OUT/serve-memory.log" USER_STORE=memory
+serve_authctl client-checks.sh "$OUT/serve-memory.log" USER_STORE=memory
 log "authlib against $BASE (in memory, demo-service)"
 check "$BASE" demo-service demo-service-secret
 
@@ -64,7 +45,7 @@ export USERS_TABLE="$RUN-users" TOKENS_TABLE="$RUN-tokens" KEYS_TABLE="$RUN-keys
 registered="$("$AUTHCTL" client add reports --type confidential \
   --grant-types client_credentials --scopes items --json)"
 secret="$(printf '%s' "$registered" | "$PYTHON" -c 'import json,sys; print(json.load(sys.stdin)["client_secret"])')"
-serve "$OUT/serve-dynamodb.log"
+serve_authctl client-checks.sh "$OUT/serve-dynamodb.log"
 log "authlib against $BASE (DynamoDB, a client added by authctl)"
 check "$BASE" reports "$secret"
 log "passed"

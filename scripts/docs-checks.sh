@@ -32,30 +32,10 @@ PYTHON="$ROOT/.venv/bin/python"
 OUT="$ROOT/target/docs-checks"
 mkdir -p "$OUT"
 export RUST_LOG=warn
-pids=()
-stop_servers() {
-  for pid in ${pids[@]+"${pids[@]}"}; do
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-  done
-}
 trap stop_servers EXIT
 
-# serve LOG [VAR=value...]: `authctl serve` on a free port, in this shell (so the EXIT trap
-# stops it); sets BASE to its URL once it answers.
-serve() {
-  local log="$1"; shift
-  local port
-  port="$(free_port)"
-  env "$@" "$AUTHCTL" serve --port "$port" >"$log" 2>&1 &
-  pids+=($!)
-  BASE="http://127.0.0.1:$port"
-  wait_until_answering "docs-checks.sh: authctl serve" "$!" "$log" 30 \
-    curl -fs --max-time 5 -o /dev/null "$BASE/openapi.json"
-}
-
 # 1. The browser test, on the zero-setup local run (the README's first command).
-serve "$OUT/serve-memory.log" USER_STORE=memory
+serve_authctl docs-checks.sh "$OUT/serve-memory.log" USER_STORE=memory
 log "browser test against $BASE/docs"
 timeout --foreground -k 10 300 "$PYTHON" "$ROOT/scripts/docs-checks/browser_docs.py" \
   "$BASE" johndoe secret "$OUT/docs-authorized.png"
@@ -80,7 +60,7 @@ DOCS_CHECK_CLIENT_SECRET="$(printf '%s' "$registered" |
   "$PYTHON" -c 'import json, sys; print(json.load(sys.stdin)["client_secret"])')"
 unset registered
 export TRUSTED_SOURCE_HEADER=x-docs-check-source
-serve "$OUT/serve-dynamodb.log"
+serve_authctl docs-checks.sh "$OUT/serve-dynamodb.log"
 log "schemathesis against $BASE/openapi.json"
 DOCS_CHECK_BASE="$BASE" DOCS_CHECK_USER=schemathesis DOCS_CHECK_PASSWORD="$DOCS_CHECK_PASSWORD" \
   DOCS_CHECK_CLIENT_ID="$DOCS_CHECK_CLIENT_ID" DOCS_CHECK_CLIENT_SECRET="$DOCS_CHECK_CLIENT_SECRET" \

@@ -25,3 +25,28 @@ wait_until_answering() {
     return 1
   done
 }
+
+# Local `authctl serve` runs of a script (docs-checks.sh, client-checks.sh): started with
+# serve_authctl, stopped by stop_servers (the caller's EXIT trap).
+AUTHCTL_PIDS=()
+
+# stop_servers: stops every server serve_authctl started.
+stop_servers() {
+  for pid in ${AUTHCTL_PIDS[@]+"${AUTHCTL_PIDS[@]}"}; do
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
+  done
+}
+
+# serve_authctl NAME LOG [VAR=value...]: `$AUTHCTL serve` on a free port, in this shell (so the
+# EXIT trap stops it), with VARs set; sets BASE to its URL once it answers (discovery).
+serve_authctl() {
+  local name="$1" log="$2"; shift 2
+  local port
+  port="$(free_port)"
+  env "$@" "$AUTHCTL" serve --port "$port" >"$log" 2>&1 &
+  AUTHCTL_PIDS+=($!)
+  BASE="http://127.0.0.1:$port"
+  wait_until_answering "$name: authctl serve" "$!" "$log" 30 \
+    curl -fs --max-time 5 -o /dev/null "$BASE/.well-known/openid-configuration"
+}
