@@ -67,6 +67,14 @@ pub async fn refresh(
     if record.expires_at <= now {
         return Err(refused("refresh token expired"));
     }
+    // The token stays bound to the client it was issued to (RFC 6749 §6), checked first
+    // so that another client learns nothing of the session (not even its scope), also when the
+    // request names none (it is then the default client's request). A session from before
+    // clients were registered belongs to the default client.
+    let session_client = record.client_id.as_deref().unwrap_or(ClientId::DEFAULT);
+    if session_client != client.client_id.as_str() {
+        return Err(refused("the session belongs to another client"));
+    }
     let family = state
         .sessions
         .family(&record.family)
@@ -94,13 +102,6 @@ pub async fn refresh(
         return Err(refused(
             "session predates a revocation of the user's tokens",
         ));
-    }
-    // The token stays bound to the client it was issued to (RFC 6749 §6), also when the
-    // request names none (it is then the default client's request). A session from before
-    // clients were registered belongs to the default client.
-    let session_client = record.client_id.as_deref().unwrap_or(ClientId::DEFAULT);
-    if session_client != client.client_id.as_str() {
-        return Err(refused("the session belongs to another client"));
     }
 
     match state.sessions.spend(&hash, now).await? {

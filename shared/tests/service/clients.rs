@@ -533,6 +533,9 @@ async fn refresh_tokens_stay_bound_to_their_client(backend: Backend) {
         "Refresh token is invalid, expired or revoked",
         Some("invalid_grant"),
     );
+    // Another client learns nothing of the session, not even its scope.
+    let widened = app.refresh(&refresh, "&scope=me+items").await;
+    assert_eq!(widened.json()["error"], "invalid_grant", "{}", widened.text);
     let same = app.refresh(&refresh, "&client_id=app-one").await;
     assert_eq!(same.status, 200, "{}", same.text);
 
