@@ -7,7 +7,8 @@ mod support;
 
 mod api_docs;
 mod attempt_store;
-mod clients;
+mod client_authentication;
+mod client_grants;
 mod deployment_routes;
 mod hostile_tokens;
 mod introspection;

@@ -136,6 +136,11 @@ pub const SERVICE_SECRET: &str = "service-secret-0123456789";
 /// The second live secret of `service-two`, mid-rotation.
 pub const SERVICE_SECRET_NEXT: &str = "service-secret-next-9876543210";
 
+/// A client id the tests name.
+pub fn client_id(text: &str) -> ClientId {
+    ClientId::parse(text).unwrap()
+}
+
 /// A client as the tests register it.
 pub fn client(id: &str, kind: ClientType, grants: &[GrantType], scopes: &str) -> OAuthClient {
     OAuthClient {

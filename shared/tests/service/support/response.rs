@@ -35,4 +35,20 @@ impl TestResponse {
             None => assert!(body.get("error").is_none(), "{}", self.text),
         }
     }
+
+    /// Asserts the one answer of every failed client authentication: 401 with a Basic
+    /// challenge when Basic was used, else 400 without one (RFC 6749 §5.2).
+    pub fn assert_invalid_client(&self, basic_used: bool) {
+        if basic_used {
+            self.assert_error(401, "Client authentication failed", Some("invalid_client"));
+            assert_eq!(
+                self.header("www-authenticate"),
+                Some("Basic realm=\"token-service\"")
+            );
+        } else {
+            self.assert_error(400, "Client authentication failed", Some("invalid_client"));
+            assert_eq!(self.header("www-authenticate"), None);
+        }
+        assert_eq!(self.header("cache-control"), Some("no-store"));
+    }
 }
