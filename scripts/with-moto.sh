@@ -15,7 +15,7 @@ source "$ROOT/scripts/servers.sh"
 MOTO_PORT="$(free_port)"
 MOTO_LOG="$ROOT/target/moto-server.log"
 mkdir -p "$ROOT/target"
-"$ROOT/.venv/bin/moto_server" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
+"$ROOT/.venv/bin/python" "$ROOT/scripts/moto_server.py" -H 127.0.0.1 -p "$MOTO_PORT" >"$MOTO_LOG" 2>&1 &
 MOTO_PID=$!
 stop_moto() { kill "$MOTO_PID" 2>/dev/null || true; wait "$MOTO_PID" 2>/dev/null || true; }
 trap stop_moto EXIT
