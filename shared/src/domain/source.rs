@@ -29,6 +29,20 @@ impl SourceAddress {
         text.trim().parse::<IpAddr>().ok().map(Self::from_ip)
     }
 
+    /// An address followed by `:port`, as CloudFront's `CloudFront-Viewer-Address` sends it
+    /// (`203.0.113.9:46532`, `2001:db8::1:46532`, or bracketed `[2001:db8::1]:46532`). The
+    /// port is always split off at the last colon: `2001:db8::1:b:c:d:4000` would also parse
+    /// whole as an IPv6 address, in a /64 its sender chose by choosing its port.
+    pub fn parse_with_port(text: &str) -> Option<Self> {
+        let (address, port) = text.trim().rsplit_once(':')?;
+        port.parse::<u16>().ok()?;
+        let address = match address.strip_prefix('[') {
+            Some(inner) => inner.strip_suffix(']')?,
+            None => address,
+        };
+        Self::parse(address)
+    }
+
     /// A request whose source is not known shares one budget with every other such request:
     /// it can never escape the per-source limit by hiding its address.
     pub fn unknown() -> Self {

@@ -37,23 +37,19 @@ pub(super) fn request_id(extensions: &Extensions) -> Option<&str> {
 /// the shared "unknown" source.
 pub(super) struct ClientSource(pub SourceAddress);
 
+/// CloudFront's header with the viewer's address, which always ends in `:port`.
+const CLOUDFRONT_VIEWER_ADDRESS: &str = "cloudfront-viewer-address";
+
 /// The last address in `header` (the one the nearest, trusted proxy appended: the ones
-/// before it are whatever the client sent). An address may carry a port, as CloudFront's
-/// `CloudFront-Viewer-Address` does (`203.0.113.9:46532`, `2001:db8::1:46532`).
+/// before it are whatever the client sent).
 fn from_trusted_header(parts: &Parts, header: &axum::http::HeaderName) -> Option<SourceAddress> {
     let last = parts.headers.get_all(header).iter().next_back()?;
     let text = last.to_str().ok()?.rsplit(',').next()?.trim();
-    SourceAddress::parse(text)
-        .or_else(|| {
-            text.parse::<std::net::SocketAddr>()
-                .ok()
-                .map(|socket| SourceAddress::from_ip(socket.ip()))
-        })
-        .or_else(|| {
-            let (address, port) = text.rsplit_once(':')?;
-            port.parse::<u16>().ok()?;
-            SourceAddress::parse(address)
-        })
+    if header.as_str() == CLOUDFRONT_VIEWER_ADDRESS {
+        SourceAddress::parse_with_port(text)
+    } else {
+        SourceAddress::parse(text)
+    }
 }
 
 impl FromRequestParts<AppState> for ClientSource {
@@ -117,18 +113,50 @@ mod tests {
     }
 
     #[test]
-    fn cloudfront_viewer_addresses_lose_their_port() {
-        let header = HeaderName::from_static("cloudfront-viewer-address");
+    fn cloudfront_viewer_addresses_lose_their_port_and_keep_their_network() {
+        let header = HeaderName::from_static(CLOUDFRONT_VIEWER_ADDRESS);
         for (value, expected) in [
-            ("203.0.113.9:46532", "203.0.113.9"),
-            ("[2001:db8:1:2::1]:46532", "2001:db8:1:2::/64"),
-            ("2001:db8:1:2::1:46532", "2001:db8:1:2::/64"),
+            ("203.0.113.9:46532", Some("203.0.113.9")),
+            // A port of four digits or fewer makes the whole text a valid IPv6 address too:
+            // it must still be read as a port, or the caller picks its /64 by its port.
+            ("2001:db8::1:b:c:d:4000", Some("2001:db8::/64")),
+            ("2001:db8:1:2::1:46532", Some("2001:db8:1:2::/64")),
+            ("2001:db8:1:2::1:80", Some("2001:db8:1:2::/64")),
+            ("[2001:db8:1:2::1]:46532", Some("2001:db8:1:2::/64")),
+            ("[2001:db8::1:b:c:d]:4000", Some("2001:db8::/64")),
+            ("[::ffff:203.0.113.9]:443", Some("203.0.113.9")),
+            ("::ffff:203.0.113.9:443", Some("203.0.113.9")),
+            // Without a port it is not CloudFront's format: nothing to trust.
+            ("203.0.113.9", None),
+            ("2001:db8::1", None),
+            ("[2001:db8::1]", None),
+            ("203.0.113.9:99999", None),
+            ("203.0.113.9:", None),
         ] {
             let request = Request::builder().header(&header, value).body(()).unwrap();
             assert_eq!(
                 from_trusted_header(&parts(request), &header)
-                    .unwrap()
-                    .as_str(),
+                    .as_ref()
+                    .map(SourceAddress::as_str),
+                expected,
+                "{value}"
+            );
+        }
+    }
+
+    #[test]
+    fn other_trusted_headers_carry_bare_addresses() {
+        let header = HeaderName::from_static("x-forwarded-for");
+        for (value, expected) in [
+            ("203.0.113.9", Some("203.0.113.9")),
+            ("2001:db8::1:b:c:d:4000", Some("2001:db8:0:1::/64")),
+            ("203.0.113.9:443", None),
+        ] {
+            let request = Request::builder().header(&header, value).body(()).unwrap();
+            assert_eq!(
+                from_trusted_header(&parts(request), &header)
+                    .as_ref()
+                    .map(SourceAddress::as_str),
                 expected,
                 "{value}"
             );
