@@ -11,10 +11,8 @@ use crate::clients::{demo_clients, ClientStore, DynamoClientStore, MemoryClientS
 use crate::clock::{Clock, SystemClock, UnixSeconds};
 use crate::config::{Config, KeySetChoice, SessionSettings, SignerChoice, StoreChoice};
 use crate::domain::lockout::LockoutPolicy;
-use crate::keys::store::{
-    update_key_set, DynamoKeySetStore, FileKeySetStore, MemoryKeySetStore, UpdateError,
-};
-use crate::keys::{CachePolicy, KeyLocation, KeyRecord, KeySetCache, KeySetStore, KeyStoreError};
+use crate::keys::store::{DynamoKeySetStore, FileKeySetStore, MemoryKeySetStore};
+use crate::keys::{CachePolicy, KeySetCache, KeySetStore, KeyStoreError};
 use crate::passwords::{PasswordError, PasswordHasher};
 use crate::sessions::{DynamoSessionStore, MemorySessionStore, SessionStore};
 use crate::store::{demo_users, dynamodb_client, DynamoUserStore, MemoryUserStore, UserStore};
@@ -238,11 +236,12 @@ pub async fn key_set(
         (KeySetChoice::File(path), _) => Arc::new(FileKeySetStore::new(path)),
         (KeySetChoice::Memory, _) => Arc::new(MemoryKeySetStore::new()),
     };
-    if let Some(trusted) = &config.trusted_keys {
-        // Configuration refuses TRUSTED_KEYS deployed, so this write happens only locally.
-        trust_keys(store.as_ref(), trusted, now).await?;
-    }
-    Ok(Arc::new(KeySetCache::new(store, CachePolicy::default())))
+    let cache = KeySetCache::new(store, CachePolicy::default());
+    Ok(Arc::new(match &config.trusted_keys {
+        // Held in the cache only: trusted keys are never written to any key set.
+        Some(trusted) => cache.trusting(trusted, now),
+        None => cache,
+    }))
 }
 
 /// The token issuer `config` describes, signing through `keys`: the one place a signer is
@@ -290,37 +289,4 @@ pub async fn token_issuer(
         }
     };
     Ok(TokenIssuer::new(&config.tokens, signer))
-}
-
-/// Adds the keys a local run trusts without holding them (the sample events' key) to the set:
-/// published, never signing here.
-async fn trust_keys(
-    store: &dyn KeySetStore,
-    trusted: &crate::keys::JwkSet,
-    now: UnixSeconds,
-) -> Result<(), KeyStoreError> {
-    let records: Vec<KeyRecord> = trusted
-        .keys
-        .iter()
-        .filter_map(|jwk| jwk.to_key().ok())
-        .map(|public| KeyRecord {
-            signs_until: Some(0),
-            ..KeyRecord::new(&public, KeyLocation::Local, 0, now)
-        })
-        .collect();
-    let added = update_key_set(store, |set| {
-        let before = set.keys.len();
-        for record in &records {
-            if set.find(&record.kid).is_none() {
-                set.keys.push(record.clone());
-            }
-        }
-        Ok::<_, std::convert::Infallible>(set.keys.len() - before)
-    })
-    .await;
-    match added {
-        Ok(_) => Ok(()),
-        Err(UpdateError::Store(err)) => Err(err),
-        Err(UpdateError::Rejected(never)) => match never {},
-    }
 }

@@ -261,6 +261,13 @@ impl Config {
             None => None,
             Some(json) => {
                 local_only("TRUSTED_KEYS")?;
+                // Only the sample events' key, for a local key set: a real deployment's key
+                // set (DynamoDB without a local endpoint) is never asked to trust it.
+                if matches!(key_set, KeySetChoice::DynamoDb { .. }) && !local_endpoint {
+                    return Err(ConfigError::LocalOnly(
+                        "TRUSTED_KEYS with a DynamoDB key set outside a local endpoint",
+                    ));
+                }
                 let set: JwkSet = serde_json::from_str(&json).map_err(|_| {
                     invalid("TRUSTED_KEYS", "a JWK Set of RSA public keys", json.clone())
                 })?;

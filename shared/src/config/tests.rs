@@ -214,6 +214,40 @@ fn trusted_keys_must_be_rsa_public_keys() {
 }
 
 #[test]
+fn trusted_keys_never_reach_a_real_key_set() {
+    let local = ("SERVICE_ENVIRONMENT", "local");
+    let trusted = ("TRUSTED_KEYS", r#"{"keys":[]}"#);
+    // Local, signing in KMS, with a DynamoDB key set and no local endpoint: that key set is a
+    // deployment's.
+    assert_eq!(
+        config(
+            Mode::Function,
+            &[
+                local,
+                ("TOKEN_SIGNER", "kms"),
+                ("USER_STORE", "dynamodb"),
+                trusted
+            ],
+        )
+        .unwrap_err(),
+        ConfigError::LocalOnly("TRUSTED_KEYS with a DynamoDB key set outside a local endpoint")
+    );
+    // The same against a local DynamoDB endpoint (moto, `sam local`): accepted.
+    let c = config(
+        Mode::Function,
+        &[
+            local,
+            ("TOKEN_SIGNER", "kms"),
+            ("USER_STORE", "dynamodb"),
+            ("AWS_ENDPOINT_URL_DYNAMODB", "http://127.0.0.1:5000"),
+            trusted,
+        ],
+    )
+    .unwrap();
+    assert!(c.trusted_keys.is_some());
+}
+
+#[test]
 fn bad_values_are_named() {
     let err = config(Mode::Local, &[("USER_STORE", "postgres")]).unwrap_err();
     assert!(err.to_string().contains("USER_STORE"), "{err}");

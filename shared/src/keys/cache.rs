@@ -1,14 +1,18 @@
 //! The key set as a function sees it: read lazily (never while the function starts), kept in
 //! memory, re-read when it is old, and re-read early for a `kid` it does not know, but at most
 //! once per `min_refetch`: a flood of made-up `kid`s costs one read per interval, not one per
-//! request.
+//! request. A set that cannot be re-read stays in use only until it is `max_stale` old: after
+//! that a key retired meanwhile could still verify, so the answer is an outage (503) instead.
+//!
+//! A local run may trust extra public keys (`TRUSTED_KEYS`, the sample events' key): they
+//! are laid over every set read here, published and never signing, and never written back.
 
 use std::sync::Arc;
 
 use tokio::sync::Mutex;
 
 use super::store::{KeySetStore, KeyStoreError};
-use super::{KeyId, KeyRecord, KeySet};
+use super::{JwkSet, KeyId, KeyLocation, KeyRecord, KeySet};
 use crate::clock::UnixSeconds;
 
 /// How long a key set is trusted before it is read again.
@@ -18,6 +22,8 @@ pub struct CachePolicy {
     pub max_age: i64,
     /// Reads for unknown `kid`s are at least this far apart.
     pub min_refetch: i64,
+    /// A set this old is not used any more, even when it cannot be re-read.
+    pub max_stale: i64,
 }
 
 impl Default for CachePolicy {
@@ -25,6 +31,7 @@ impl Default for CachePolicy {
         CachePolicy {
             max_age: 300,
             min_refetch: 10,
+            max_stale: 900,
         }
     }
 }
@@ -40,6 +47,8 @@ struct Cached {
 pub struct KeySetCache {
     store: Arc<dyn KeySetStore>,
     policy: CachePolicy,
+    /// Keys laid over every set read (a local run's `TRUSTED_KEYS`).
+    trusted: Vec<KeyRecord>,
     cached: Mutex<Cached>,
 }
 
@@ -48,12 +57,28 @@ impl KeySetCache {
         Self {
             store,
             policy,
+            trusted: Vec::new(),
             cached: Mutex::new(Cached {
                 set: None,
                 fetched_at: 0,
                 attempted_at: None,
             }),
         }
+    }
+
+    /// The same cache, also trusting the public keys of `trusted` (published, never signing).
+    /// They live here only: the store never sees them.
+    pub fn trusting(mut self, trusted: &JwkSet, now: UnixSeconds) -> Self {
+        self.trusted = trusted
+            .keys
+            .iter()
+            .filter_map(|jwk| jwk.to_key().ok())
+            .map(|public| KeyRecord {
+                signs_until: Some(0),
+                ..KeyRecord::new(&public, KeyLocation::Local, 0, now)
+            })
+            .collect();
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn KeySetStore> {
@@ -71,10 +96,14 @@ impl KeySetCache {
         if stale && self.may_read(&cached, now) {
             self.read(&mut cached, now).await?;
         }
-        cached
-            .set
-            .clone()
+        self.usable(&cached, now)
             .ok_or_else(|| KeyStoreError::Unavailable("the key set could not be read".into()))
+    }
+
+    /// The set at hand, unless it is `max_stale` old (possible only while reads fail).
+    fn usable(&self, cached: &Cached, now: UnixSeconds) -> Option<Arc<KeySet>> {
+        let age = now.saturating_sub(cached.fetched_at);
+        cached.set.clone().filter(|_| age < self.policy.max_stale)
     }
 
     /// The published key `kid` at `now`. An unknown `kid` triggers one early re-read, unless
@@ -92,9 +121,8 @@ impl KeySetCache {
         if self.may_read(&cached, now) {
             self.read(&mut cached, now).await?;
         }
-        Ok(cached
-            .set
-            .as_ref()
+        Ok(self
+            .usable(&cached, now)
             .and_then(|set| set.find_published(kid, now).cloned()))
     }
 
@@ -116,12 +144,17 @@ impl KeySetCache {
     async fn read(&self, cached: &mut Cached, now: UnixSeconds) -> Result<(), KeyStoreError> {
         cached.attempted_at = Some(now);
         match self.store.load().await {
-            Ok(set) => {
+            Ok(mut set) => {
+                for key in &self.trusted {
+                    if set.find(&key.kid).is_none() {
+                        set.keys.push(key.clone());
+                    }
+                }
                 cached.set = Some(Arc::new(set));
                 cached.fetched_at = now;
                 Ok(())
             }
-            Err(err) if cached.set.is_some() => {
+            Err(err) if self.usable(cached, now).is_some() => {
                 tracing::warn!(error = %err, "could not re-read the key set; using the one at hand");
                 Ok(())
             }
@@ -134,7 +167,7 @@ impl KeySetCache {
 mod tests {
     use super::*;
     use crate::keys::store::MemoryKeySetStore;
-    use crate::keys::{KeyLocation, RsaPublicKey};
+    use crate::keys::RsaPublicKey;
 
     const NOW: UnixSeconds = 1_800_000_000;
 
@@ -232,5 +265,80 @@ mod tests {
         assert_eq!(store.0.load(std::sync::atomic::Ordering::SeqCst), 1);
         let _ = cache.find(&KeyId::new("x"), NOW + 10).await;
         assert_eq!(store.0.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    /// A store that can be told to fail.
+    #[derive(Default)]
+    struct Flaky {
+        inner: MemoryKeySetStore,
+        down: std::sync::atomic::AtomicBool,
+    }
+    #[async_trait::async_trait]
+    impl KeySetStore for Flaky {
+        async fn load(&self) -> Result<KeySet, KeyStoreError> {
+            if self.down.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(KeyStoreError::Unavailable("down".into()));
+            }
+            self.inner.load().await
+        }
+        async fn save(&self, set: &KeySet) -> Result<u64, KeyStoreError> {
+            self.inner.save(set).await
+        }
+    }
+
+    #[tokio::test]
+    async fn a_set_that_cannot_be_re_read_is_used_only_until_it_is_max_stale_old() {
+        let store = Arc::new(Flaky::default());
+        let first = key();
+        publish(&store.inner, first.clone()).await;
+        let policy = CachePolicy::default();
+        let cache = KeySetCache::new(store.clone(), policy);
+        assert!(cache.find(&first.kid, NOW).await.unwrap().is_some());
+        // The store goes down (and the key may be retired meanwhile): the set at hand serves
+        // while it is younger than max_stale ...
+        store.down.store(true, std::sync::atomic::Ordering::SeqCst);
+        for offset in [policy.max_age, policy.max_stale - 1] {
+            assert!(cache
+                .find(&first.kid, NOW + offset)
+                .await
+                .unwrap()
+                .is_some());
+        }
+        // ... and not a second longer: the answer is then an outage, not an old key.
+        for offset in [policy.max_stale, policy.max_stale + policy.min_refetch] {
+            assert!(matches!(
+                cache.find(&first.kid, NOW + offset).await,
+                Err(KeyStoreError::Unavailable(_))
+            ));
+        }
+        // Back up: served again.
+        store.down.store(false, std::sync::atomic::Ordering::SeqCst);
+        let later = NOW + policy.max_stale + 2 * policy.min_refetch;
+        assert!(cache.find(&first.kid, later).await.unwrap().is_some());
+    }
+
+    #[tokio::test]
+    async fn trusted_keys_are_published_never_signing_and_never_written() {
+        let store = Arc::new(MemoryKeySetStore::new());
+        let stored = key();
+        publish(&store, stored.clone()).await;
+        let trusted_pair =
+            aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+        let trusted_key = RsaPublicKey::of_key_pair(&trusted_pair).unwrap();
+        let jwks = JwkSet {
+            keys: vec![trusted_key.to_jwk()],
+        };
+        let cache = KeySetCache::new(store.clone(), CachePolicy::default()).trusting(&jwks, NOW);
+        let set = cache.current(NOW).await.unwrap();
+        let kid = trusted_key.kid();
+        let trusted = set
+            .find_published(&kid, NOW)
+            .expect("trusted key published");
+        assert_eq!(trusted.signs_until, Some(0));
+        assert!(set.find_published(&stored.kid, NOW).is_some());
+        // The store holds only what it held.
+        let saved = store.load().await.unwrap();
+        assert_eq!(saved.keys.len(), 1);
+        assert!(saved.find(&kid).is_none());
     }
 }
