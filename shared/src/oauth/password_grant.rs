@@ -154,8 +154,9 @@ pub async fn sign_in(
     }
 }
 
-/// Upgrades a hash made at other parameters. It may not cost the user their token, so a
-/// failure is logged, not returned.
+/// Upgrades a hash made at other parameters, only if it is still the hash this sign-in read
+/// (an operator's new password may have landed meanwhile). It may not cost the user their
+/// token, so a failure is logged, not returned.
 async fn rehash_if_outdated(state: &AppState, user: &User, password: &Password) {
     if !crate::passwords::needs_rehash(&user.password_hash) {
         return;
@@ -163,15 +164,19 @@ async fn rehash_if_outdated(state: &AppState, user: &User, password: &Password) 
     let rehashed = match state.passwords.hash(password).await {
         Ok(hash) => state
             .store
-            .set_password_hash(&user.username, &hash)
+            .upgrade_password_hash(&user.username, &user.password_hash, &hash)
             .await
             .map_err(|e| e.to_string()),
         Err(err) => Err(err.to_string()),
     };
     match rehashed {
-        Ok(()) => {
+        Ok(true) => {
             tracing::info!(username = %user.username, "password re-hashed at current parameters")
         }
+        Ok(false) => tracing::info!(
+            username = %user.username,
+            "password changed during sign-in; the new one is kept as it is"
+        ),
         Err(error) => {
             tracing::error!(username = %user.username, %error, "password re-hash failed")
         }

@@ -4,9 +4,11 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::client::Waiters as _;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    PointInTimeRecoverySpecification, ReturnValue, ScalarAttributeType,
+    PointInTimeRecoverySpecification, ReturnValue, ReturnValuesOnConditionCheckFailure,
+    ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -173,15 +175,38 @@ impl UserStore for DynamoUserStore {
         }
     }
 
-    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
-        self.update(
-            username,
-            "SET password_hash = :hash",
-            [(":hash", AttributeValue::S(hash.to_owned()))],
-            ReturnValue::None,
-        )
-        .await
-        .map(drop)
+    async fn upgrade_password_hash(
+        &self,
+        username: &Username,
+        read: &str,
+        upgraded: &str,
+    ) -> Result<bool, StoreError> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, key(username))
+            .update_expression("SET password_hash = :upgraded")
+            .condition_expression("attribute_exists(#k) AND password_hash = :read")
+            .expression_attribute_names("#k", KEY)
+            .expression_attribute_values(":read", AttributeValue::S(read.to_owned()))
+            .expression_attribute_values(":upgraded", AttributeValue::S(upgraded.to_owned()))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => match err.into_service_error() {
+                // The item came back: it exists with another hash now.
+                UpdateItemError::ConditionalCheckFailedException(failed) => match failed.item() {
+                    Some(_) => Ok(false),
+                    None => Err(StoreError::NotFound(username.clone())),
+                },
+                other => Err(StoreError::Unavailable(
+                    DisplayErrorContext(other).to_string(),
+                )),
+            },
+        }
     }
 
     async fn update_account(

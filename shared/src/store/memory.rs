@@ -56,8 +56,19 @@ impl UserStore for MemoryUserStore {
         Ok(())
     }
 
-    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
-        self.update(username, |user| user.password_hash = hash.to_owned())
+    async fn upgrade_password_hash(
+        &self,
+        username: &Username,
+        read: &str,
+        upgraded: &str,
+    ) -> Result<bool, StoreError> {
+        self.update(username, |user| {
+            let unchanged = user.password_hash == read;
+            if unchanged {
+                user.password_hash = upgraded.to_owned();
+            }
+            unchanged
+        })
     }
 
     async fn update_account(

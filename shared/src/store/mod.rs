@@ -61,8 +61,15 @@ pub trait UserStore: Send + Sync {
     /// Stores a new user; refuses to overwrite one that exists.
     async fn insert(&self, user: &User) -> Result<(), StoreError>;
 
-    /// Replaces the password hash (operators' resets and re-hashing at stronger parameters).
-    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError>;
+    /// Replaces the password hash `read` (at sign-in) by `upgraded`, the same password hashed
+    /// at current parameters, only if it is still `read`: an operator's new password that
+    /// landed meanwhile is never undone. Says whether it replaced it.
+    async fn upgrade_password_hash(
+        &self,
+        username: &Username,
+        read: &str,
+        upgraded: &str,
+    ) -> Result<bool, StoreError>;
 
     /// Applies an operator's `change` to an existing user in one write; `NotFound` otherwise.
     async fn update_account(

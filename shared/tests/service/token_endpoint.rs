@@ -1,7 +1,12 @@
 //! `POST /token` over HTTP: every line of the token endpoint's contract, on every backend.
 
 use crate::for_each_backend;
+use std::sync::Arc;
+
+use token_service::store::AccountChange;
+
 use crate::support::{self, Backend, TestApp};
+use crate::support::{empty_store, OperatorBetweenReadAndRehash};
 
 for_each_backend!(
     over_socket:
@@ -16,6 +21,7 @@ for_each_backend!(
     carries_client_id_into_the_token,
     failures_of_unknown_users_create_nothing,
     upgrades_old_password_hashes_at_sign_in,
+    a_new_password_set_during_a_sign_in_is_not_undone_by_its_rehash,
     refuses_other_methods_and_paths,
 );
 
@@ -266,19 +272,33 @@ async fn failures_of_unknown_users_create_nothing(backend: Backend) {
     );
 }
 
-async fn upgrades_old_password_hashes_at_sign_in(backend: Backend) {
+/// bob's password hashed at parameters weaker than today's.
+fn weak_hash(password: &str) -> String {
     use argon2::password_hash::PasswordHasher as _;
-    let app = TestApp::start(backend).await;
-    let weak = argon2::Argon2::new(
+    argon2::Argon2::new(
         argon2::Algorithm::Argon2id,
         argon2::Version::V0x13,
         argon2::Params::new(8192, 1, 1, None).unwrap(),
     )
-    .hash_password(b"bobpassword")
+    .hash_password(password.as_bytes())
     .unwrap()
-    .to_string();
+    .to_string()
+}
+
+fn new_hash(hash: String) -> AccountChange {
+    AccountChange {
+        password_hash: Some(hash),
+        ..AccountChange::default()
+    }
+}
+
+async fn upgrades_old_password_hashes_at_sign_in(backend: Backend) {
+    let app = TestApp::start(backend).await;
     let bob = support::username("bob");
-    app.store.set_password_hash(&bob, &weak).await.unwrap();
+    app.store
+        .update_account(&bob, &new_hash(weak_hash("bobpassword")))
+        .await
+        .unwrap();
 
     app.sign_in("bob", "bobpassword", "me").await;
     let upgraded = app.store.get(&bob).await.unwrap().unwrap().password_hash;
@@ -289,6 +309,41 @@ async fn upgrades_old_password_hashes_at_sign_in(backend: Backend) {
     assert!(!token_service::passwords::needs_rehash(&upgraded));
     app.sign_in("bob", "bobpassword", "me").await;
     assert_eq!(app.token("username=bob&password=wrong").await.status, 400);
+}
+
+async fn a_new_password_set_during_a_sign_in_is_not_undone_by_its_rehash(backend: Backend) {
+    // bob signs in with his old password (hashed at old parameters); an operator's
+    // `set-password` lands after the sign-in read that hash and before it re-hashes.
+    let users = empty_store(backend).await;
+    for user in tokio::task::spawn_blocking(support::test_users)
+        .await
+        .unwrap()
+    {
+        users.insert(&user).await.unwrap();
+    }
+    let bob = support::username("bob");
+    users
+        .update_account(&bob, &new_hash(weak_hash("bobpassword")))
+        .await
+        .unwrap();
+    let operators = tokio::task::spawn_blocking(|| weak_hash("operators-choice"))
+        .await
+        .unwrap();
+    let store = Arc::new(OperatorBetweenReadAndRehash {
+        inner: users.clone(),
+        change: new_hash(operators.clone()),
+    });
+    let app = TestApp::start_with(store, backend).await;
+
+    // The sign-in that was under way still succeeds (its password was right when read) ...
+    app.sign_in("bob", "bobpassword", "me").await;
+    // ... but its re-hash does not bring the old password back.
+    let stored = users.get(&bob).await.unwrap().unwrap().password_hash;
+    assert_eq!(stored, operators);
+    assert_eq!(
+        app.token("username=bob&password=bobpassword").await.status,
+        400
+    );
 }
 
 async fn refuses_other_methods_and_paths(backend: Backend) {

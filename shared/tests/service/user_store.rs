@@ -13,7 +13,7 @@ for_each_backend!(
     refuses_to_overwrite_an_existing_user,
     concurrent_unlocks_each_raise_the_lockout_epoch,
     changes_refuse_missing_users,
-    replaces_the_password_hash,
+    upgrades_the_password_hash_only_from_the_hash_read,
     applies_account_changes_in_one_write,
     concurrent_revocations_each_raise_the_token_version,
     lists_every_user_in_order,
@@ -65,7 +65,7 @@ async fn changes_refuse_missing_users(backend: Backend) {
         Err(StoreError::NotFound(_))
     ));
     assert!(matches!(
-        store.set_password_hash(&ghost, "x").await,
+        store.upgrade_password_hash(&ghost, "x", "y").await,
         Err(StoreError::NotFound(_))
     ));
     assert_eq!(
@@ -75,16 +75,26 @@ async fn changes_refuse_missing_users(backend: Backend) {
     );
 }
 
-async fn replaces_the_password_hash(backend: Backend) {
+async fn upgrades_the_password_hash_only_from_the_hash_read(backend: Backend) {
     let store = empty_store(backend).await;
     store.insert(&carol()).await.unwrap();
-    store
-        .set_password_hash(&username("carol"), "$argon2id$new")
+    let carol_name = username("carol");
+    let read = carol().password_hash;
+    assert!(store
+        .upgrade_password_hash(&carol_name, &read, "$argon2id$upgraded")
         .await
-        .unwrap();
-    let stored = store.get(&username("carol")).await.unwrap().unwrap();
-    assert_eq!(stored.password_hash, "$argon2id$new");
+        .unwrap());
+    let stored = store.get(&carol_name).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, "$argon2id$upgraded");
     assert_eq!(stored.items, carol().items);
+    // A hash that is no longer the one stored (an operator set a new password after the
+    // read) is not replaced.
+    assert!(!store
+        .upgrade_password_hash(&carol_name, &read, "$argon2id$stale")
+        .await
+        .unwrap());
+    let stored = store.get(&carol_name).await.unwrap().unwrap();
+    assert_eq!(stored.password_hash, "$argon2id$upgraded");
 }
 
 async fn applies_account_changes_in_one_write(backend: Backend) {

@@ -54,9 +54,16 @@ impl UserStore for CountingStore {
         self.writes.fetch_add(1, Ordering::SeqCst);
         self.inner.insert(user).await
     }
-    async fn set_password_hash(&self, username: &Username, hash: &str) -> Result<(), StoreError> {
+    async fn upgrade_password_hash(
+        &self,
+        username: &Username,
+        read: &str,
+        upgraded: &str,
+    ) -> Result<bool, StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
-        self.inner.set_password_hash(username, hash).await
+        self.inner
+            .upgrade_password_hash(username, read, upgraded)
+            .await
     }
     async fn update_account(
         &self,
@@ -68,6 +75,44 @@ impl UserStore for CountingStore {
     }
     async fn list(&self) -> Result<Vec<User>, StoreError> {
         self.reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.list().await
+    }
+}
+
+/// A user store on which an operator's `change` lands between a sign-in's read and its
+/// re-hash write: the interleaving a conditional re-hash must survive.
+pub struct OperatorBetweenReadAndRehash {
+    pub inner: Arc<dyn UserStore>,
+    pub change: AccountChange,
+}
+
+#[async_trait::async_trait]
+impl UserStore for OperatorBetweenReadAndRehash {
+    async fn get(&self, username: &Username) -> Result<Option<User>, StoreError> {
+        self.inner.get(username).await
+    }
+    async fn insert(&self, user: &User) -> Result<(), StoreError> {
+        self.inner.insert(user).await
+    }
+    async fn upgrade_password_hash(
+        &self,
+        username: &Username,
+        read: &str,
+        upgraded: &str,
+    ) -> Result<bool, StoreError> {
+        self.inner.update_account(username, &self.change).await?;
+        self.inner
+            .upgrade_password_hash(username, read, upgraded)
+            .await
+    }
+    async fn update_account(
+        &self,
+        username: &Username,
+        change: &AccountChange,
+    ) -> Result<(), StoreError> {
+        self.inner.update_account(username, change).await
+    }
+    async fn list(&self) -> Result<Vec<User>, StoreError> {
         self.inner.list().await
     }
 }
