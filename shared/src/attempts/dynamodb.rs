@@ -7,7 +7,7 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
-use super::{AttemptStore, Change, Counter, CounterState, CounterUpdate};
+use super::{AttemptStore, Change, Counter, CounterState, CounterUpdate, KnownSource};
 use crate::clock::UnixSeconds;
 use crate::sessions::dynamodb::{KEY, TTL_ATTRIBUTE};
 use crate::store::StoreError;
@@ -48,6 +48,57 @@ impl DynamoAttemptStore {
             table: table.into(),
         }
     }
+
+    /// Keeps `counter`, giving back one attempt if `refund` and noting `failure_at`. The refund
+    /// is conditional on a positive count (it may land after the counter was cleared); when
+    /// that fails, the note is still written.
+    async fn keep(
+        &self,
+        counter: &Counter,
+        refund: bool,
+        failure_at: Option<UnixSeconds>,
+    ) -> Result<(), StoreError> {
+        let write = |refund: bool| {
+            let mut expression = String::new();
+            let mut request = self
+                .client
+                .update_item()
+                .table_name(&self.table)
+                .key(KEY, key(counter))
+                .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+                .expression_attribute_values(
+                    ":ttl",
+                    AttributeValue::N(counter.expires_at.to_string()),
+                );
+            if refund {
+                expression.push_str("ADD #n :minus ");
+                request = request
+                    .condition_expression("#n > :zero")
+                    .expression_attribute_names("#n", COUNT)
+                    .expression_attribute_values(":minus", AttributeValue::N("-1".into()))
+                    .expression_attribute_values(":zero", AttributeValue::N("0".into()));
+            }
+            expression.push_str("SET #ttl = if_not_exists(#ttl, :ttl)");
+            if let Some(at) = failure_at {
+                expression.push_str(", #last = :at");
+                request = request
+                    .expression_attribute_names("#last", LAST_FAILURE)
+                    .expression_attribute_values(":at", AttributeValue::N(at.to_string()));
+            }
+            request.update_expression(expression).send()
+        };
+        match write(refund).await {
+            Ok(_) => Ok(()),
+            Err(err) if refund && crate::store::dynamodb_condition_failed(&err) => {
+                if failure_at.is_some() {
+                    write(false).await.map(drop).map_err(unavailable)
+                } else {
+                    Ok(())
+                }
+            }
+            Err(err) => Err(unavailable(err)),
+        }
+    }
 }
 
 #[async_trait::async_trait]
@@ -74,10 +125,15 @@ impl AttemptStore for DynamoAttemptStore {
         }
     }
 
-    /// One write per counter, all at once. Not a transaction: each write stands on its own
-    /// (a lost refund only errs on the safe side), single-item writes never conflict with
-    /// each other on hot counters, and they cost half a transaction's capacity.
-    async fn settle(&self, updates: &[CounterUpdate<'_>]) -> Result<(), StoreError> {
+    /// One write per counter (and one for a known source), all at once. Not a transaction:
+    /// each write stands on its own (a lost refund only errs on the safe side), single-item
+    /// writes never conflict with each other on hot counters, and they cost half a
+    /// transaction's capacity.
+    async fn settle(
+        &self,
+        updates: &[CounterUpdate<'_>],
+        known: Option<&KnownSource>,
+    ) -> Result<(), StoreError> {
         let writes = updates.iter().map(|update| async move {
             match update.change {
                 Change::Clear => self
@@ -90,43 +146,48 @@ impl AttemptStore for DynamoAttemptStore {
                     .map(drop)
                     .map_err(unavailable),
                 Change::Keep { refund, failure_at } => {
-                    let mut expression = String::new();
-                    let mut request = self
-                        .client
-                        .update_item()
-                        .table_name(&self.table)
-                        .key(KEY, key(update.counter))
-                        .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
-                        .expression_attribute_values(
-                            ":ttl",
-                            AttributeValue::N(update.counter.expires_at.to_string()),
-                        );
-                    if refund {
-                        expression.push_str("ADD #n :minus ");
-                        request = request
-                            .expression_attribute_names("#n", COUNT)
-                            .expression_attribute_values(":minus", AttributeValue::N("-1".into()));
-                    }
-                    expression.push_str("SET #ttl = if_not_exists(#ttl, :ttl)");
-                    if let Some(at) = failure_at {
-                        expression.push_str(", #last = :at");
-                        request = request
-                            .expression_attribute_names("#last", LAST_FAILURE)
-                            .expression_attribute_values(":at", AttributeValue::N(at.to_string()));
-                    }
-                    request
-                        .update_expression(expression)
-                        .send()
-                        .await
-                        .map(drop)
-                        .map_err(unavailable)
+                    self.keep(update.counter, refund, failure_at).await
                 }
             }
         });
-        for result in futures_util::future::join_all(writes).await {
+        let remember = async {
+            match known {
+                None => Ok(()),
+                Some(known) => self
+                    .client
+                    .put_item()
+                    .table_name(&self.table)
+                    .item(KEY, AttributeValue::S(known.key.clone()))
+                    .item(
+                        TTL_ATTRIBUTE,
+                        AttributeValue::N(known.expires_at.to_string()),
+                    )
+                    .send()
+                    .await
+                    .map(drop)
+                    .map_err(unavailable),
+            }
+        };
+        let (results, remembered) = tokio::join!(futures_util::future::join_all(writes), remember);
+        for result in results {
             result?;
         }
-        Ok(())
+        remembered
+    }
+
+    async fn is_known(&self, source: &KnownSource, now: UnixSeconds) -> Result<bool, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY, AttributeValue::S(source.key.clone()))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        // DynamoDB deletes expired items when it gets round to it: the time decides.
+        let expires_at = number(output.item().and_then(|item| item.get(TTL_ATTRIBUTE)))?;
+        Ok(expires_at.is_some_and(|at| at > now))
     }
 
     async fn read(&self, counter: &Counter) -> Result<CounterState, StoreError> {

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use super::{AttemptStore, Change, Counter, CounterState, CounterUpdate};
+use super::{AttemptStore, Change, Counter, CounterState, CounterUpdate, KnownSource};
 use crate::clock::UnixSeconds;
 use crate::store::StoreError;
 
@@ -58,8 +58,22 @@ impl AttemptStore for MemoryAttemptStore {
         }))
     }
 
-    async fn settle(&self, updates: &[CounterUpdate<'_>]) -> Result<(), StoreError> {
+    async fn settle(
+        &self,
+        updates: &[CounterUpdate<'_>],
+        known: Option<&KnownSource>,
+    ) -> Result<(), StoreError> {
         self.with(|map| {
+            if let Some(known) = known {
+                map.insert(
+                    known.key.clone(),
+                    Entry {
+                        count: 0,
+                        last_failure: None,
+                        expires_at: known.expires_at,
+                    },
+                );
+            }
             for update in updates {
                 match update.change {
                     Change::Clear => {
@@ -67,7 +81,7 @@ impl AttemptStore for MemoryAttemptStore {
                     }
                     Change::Keep { refund, failure_at } => {
                         let entry = Self::entry(map, update.counter);
-                        if refund {
+                        if refund && entry.count > 0 {
                             entry.count -= 1;
                         }
                         if failure_at.is_some() {
@@ -78,6 +92,13 @@ impl AttemptStore for MemoryAttemptStore {
             }
         });
         Ok(())
+    }
+
+    async fn is_known(&self, source: &KnownSource, now: UnixSeconds) -> Result<bool, StoreError> {
+        Ok(self.with(|map| {
+            map.get(&source.key)
+                .is_some_and(|entry| entry.expires_at > now)
+        }))
     }
 
     async fn read(&self, counter: &Counter) -> Result<CounterState, StoreError> {

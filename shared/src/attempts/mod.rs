@@ -8,6 +8,9 @@
 //! so an operator's unlock (a new epoch) starts every counter of the account afresh. Names
 //! that are no account share one subject: nothing derived from them (often a password typed
 //! into the wrong field) is stored.
+//!
+//! Beside the counters: the sources each account (or client) signed in from successfully,
+//! which the account ceiling does not stop (see [`crate::domain::lockout`]).
 
 mod dynamodb;
 mod memory;
@@ -57,12 +60,37 @@ pub struct CounterState {
     pub last_failure: Option<UnixSeconds>,
 }
 
-/// The three counters one sign-in attempt is counted on.
+/// That a source signed in to an account (or client) successfully, remembered until
+/// `expires_at`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownSource {
+    pub key: String,
+    pub expires_at: UnixSeconds,
+}
+
+impl KnownSource {
+    fn new(
+        subject: &str,
+        source: &SourceAddress,
+        policy: &LockoutPolicy,
+        now: UnixSeconds,
+    ) -> Self {
+        let remember = i64::try_from(policy.remember_sources_for).unwrap_or(i64::MAX);
+        KnownSource {
+            key: format!("known#{subject}#{source}"),
+            expires_at: now.saturating_add(remember),
+        }
+    }
+}
+
+/// The three counters one sign-in attempt is counted on, and the mark its success leaves.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SignInCounters {
     pub source_and_account: Counter,
     pub source: Counter,
     pub account: Counter,
+    /// The source as known to the account: kept across unlocks (its key has no epoch).
+    pub known_source: KnownSource,
 }
 
 /// The subject of every name that is no account.
@@ -71,13 +99,14 @@ const NO_ACCOUNT: &str = "none";
 /// The subject an account's counters are kept under: a hash of the name (never the name) and
 /// the account's lockout epoch.
 fn account_subject(username: &Username, lockout_epoch: u64) -> String {
+    format!("{}.{lockout_epoch}", name_hash(username))
+}
+
+/// 128 bits of the SHA-256 of a username: collisions are out of reach, and keys stay short.
+fn name_hash(username: &Username) -> String {
     let digest =
         aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, username.as_str().as_bytes());
-    // 128 bits of the hash: collisions are out of reach, and the key stays short.
-    format!(
-        "{}.{lockout_epoch}",
-        URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
-    )
+    URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
 }
 
 /// The subject a client's counters are kept under: `c.` and a hash of its id (an account's
@@ -92,6 +121,8 @@ fn client_subject(client: &ClientId) -> String {
 pub struct Counted {
     /// Which of source-and-account, source and account counted the attempt.
     counted: [bool; 3],
+    /// Whether the source signed in to the account successfully before.
+    pub known: bool,
     /// The narrowest budget that refused it; `None`: admitted.
     pub exhausted: Option<Exhausted>,
 }
@@ -105,11 +136,15 @@ impl SignInCounters {
         source: &SourceAddress,
         now: UnixSeconds,
     ) -> Self {
-        let account = match account {
-            Some((username, lockout_epoch)) => account_subject(username, lockout_epoch),
-            None => NO_ACCOUNT.to_owned(),
+        let (account, known_as) = match account {
+            Some((username, lockout_epoch)) => (
+                account_subject(username, lockout_epoch),
+                name_hash(username),
+            ),
+            None => (NO_ACCOUNT.to_owned(), NO_ACCOUNT.to_owned()),
         };
         SignInCounters {
+            known_source: KnownSource::new(&known_as, source, policy, now),
             source_and_account: Counter::new(
                 "p",
                 &format!("{account}#{source}"),
@@ -132,6 +167,7 @@ impl SignInCounters {
     ) -> Self {
         let subject = client_subject(client);
         SignInCounters {
+            known_source: KnownSource::new(&subject, source, policy, now),
             source_and_account: Counter::new(
                 "p",
                 &format!("{subject}#{source}"),
@@ -144,51 +180,66 @@ impl SignInCounters {
     }
 
     /// Counts the attempt on all three counters at once, each only while under its limit,
-    /// and says which budget, if any, refused it. An error means the attempt could not be
-    /// counted: the caller must refuse to check the password (fail closed).
+    /// looks up whether its source is known to the account (at the same time), and says which
+    /// budget, if any, refused it. An error means the attempt could not be counted: the
+    /// caller must refuse to check the password (fail closed).
     pub async fn count(
         &self,
         store: &dyn AttemptStore,
         policy: &LockoutPolicy,
         now: UnixSeconds,
     ) -> Result<Counted, StoreError> {
-        let (pair, source, account) = tokio::try_join!(
+        let (pair, source, account, known) = tokio::try_join!(
             store.count(&self.source_and_account, now),
             store.count(&self.source, now),
             store.count(&self.account, now),
+            store.is_known(&self.known_source, now),
         )?;
         let counted = [pair, source, account];
         Ok(Counted {
             counted,
-            exhausted: policy.exhausted(counted),
+            known,
+            exhausted: policy.exhausted(counted, known),
         })
     }
 
-    /// After a successful sign-in, in one settlement: the narrow counter starts again, and the two
+    /// After a successful sign-in, in one settlement: the narrow counter starts again, the two
     /// wide ones give back the attempt just counted (so an office behind one address, or an
-    /// account that signs in often, never spends its budget by succeeding).
-    pub async fn settle_success(&self, store: &dyn AttemptStore) -> Result<(), StoreError> {
-        let refund = |counter| CounterUpdate {
+    /// account that signs in often, never spends its budget by succeeding), and the source
+    /// becomes (or stays) known to the account. Only what the attempt counted is given back:
+    /// a known source admitted past a full ceiling did not count on it.
+    pub async fn settle_success(
+        &self,
+        store: &dyn AttemptStore,
+        counted: &Counted,
+    ) -> Result<(), StoreError> {
+        let [_, source, account] = counted.counted;
+        let refund = |counter, counted: bool| CounterUpdate {
             counter,
             change: Change::Keep {
-                refund: true,
+                refund: counted,
                 failure_at: None,
             },
         };
         store
-            .settle(&[
-                CounterUpdate {
-                    counter: &self.source_and_account,
-                    change: Change::Clear,
-                },
-                refund(&self.source),
-                refund(&self.account),
-            ])
+            .settle(
+                &[
+                    CounterUpdate {
+                        counter: &self.source_and_account,
+                        change: Change::Clear,
+                    },
+                    refund(&self.source, source),
+                    refund(&self.account, account),
+                ],
+                Some(&self.known_source),
+            )
             .await
     }
 
     /// After a failed sign-in, in one settlement: when the account last failed (operators' view),
-    /// and, if a budget refused the attempt, the counts it took from the others given back.
+    /// and, if a budget refused the attempt, what it counted on the account's budgets given
+    /// back. What it counted on the source's budget stays counted: see
+    /// [`crate::domain::lockout`] for why.
     pub async fn settle_failure(
         &self,
         store: &dyn AttemptStore,
@@ -203,13 +254,16 @@ impl SignInCounters {
                 failure_at,
             },
         };
-        let [pair, source, account] = counted.counted;
+        let [pair, _, account] = counted.counted;
         store
-            .settle(&[
-                update(&self.source_and_account, pair, None),
-                update(&self.source, source, None),
-                update(&self.account, account, Some(at)),
-            ])
+            .settle(
+                &[
+                    update(&self.source_and_account, pair, None),
+                    update(&self.source, false, None),
+                    update(&self.account, account, Some(at)),
+                ],
+                None,
+            )
             .await
     }
 }
@@ -226,7 +280,8 @@ pub struct CounterUpdate<'a> {
 pub enum Change {
     /// Deleted: the count starts again.
     Clear,
-    /// Kept, giving back one attempt if `refund`, and noting the last failure if given.
+    /// Kept, giving back one attempt if `refund` (never below zero: a refund may land after
+    /// the counter was cleared), and noting the last failure if given.
     Keep {
         refund: bool,
         failure_at: Option<UnixSeconds>,
@@ -239,8 +294,16 @@ pub trait AttemptStore: Send + Sync {
     /// Adds one to `counter` atomically if it is under its limit; says whether it did.
     async fn count(&self, counter: &Counter, now: UnixSeconds) -> Result<bool, StoreError>;
 
-    /// Writes `updates` (to distinct counters) as one settlement: one write per counter, at once.
-    async fn settle(&self, updates: &[CounterUpdate<'_>]) -> Result<(), StoreError>;
+    /// Writes `updates` (to distinct counters) as one settlement, with the mark of a
+    /// `known` source if given: one write each, at once.
+    async fn settle(
+        &self,
+        updates: &[CounterUpdate<'_>],
+        known: Option<&KnownSource>,
+    ) -> Result<(), StoreError>;
+
+    /// Whether `source` is marked and the mark has not expired at `now`.
+    async fn is_known(&self, source: &KnownSource, now: UnixSeconds) -> Result<bool, StoreError>;
 
     /// The counter as stored (zero if absent).
     async fn read(&self, counter: &Counter) -> Result<CounterState, StoreError>;
@@ -314,6 +377,29 @@ mod tests {
         assert_ne!(client.source_and_account, user.source_and_account);
         assert_eq!(client.source, user.source);
         assert!(!client.account.key.contains("johndoe"));
+    }
+
+    #[test]
+    fn a_known_source_outlives_unlocks_and_names_neither_user_nor_password() {
+        let before = counters("johndoe", 0, "203.0.113.7", 1_000_000);
+        let after = counters("johndoe", 1, "203.0.113.7", 1_000_000);
+        assert_eq!(before.known_source, after.known_source);
+        assert!(before.known_source.key.starts_with("known#"));
+        assert!(before.known_source.key.ends_with("#203.0.113.7"));
+        assert!(!before.known_source.key.contains("johndoe"));
+        assert_eq!(
+            before.known_source.expires_at,
+            1_000_000 + crate::domain::lockout::REMEMBER_SOURCES_FOR as i64
+        );
+        let elsewhere = counters("johndoe", 0, "198.51.100.1", 1_000_000);
+        assert_ne!(before.known_source, elsewhere.known_source);
+        let client = SignInCounters::for_client(
+            &LockoutPolicy::default(),
+            &ClientId::parse("johndoe").unwrap(),
+            &SourceAddress::parse("203.0.113.7").unwrap(),
+            1_000_000,
+        );
+        assert_ne!(client.known_source, before.known_source);
     }
 
     #[test]

@@ -15,6 +15,17 @@
 //! address cannot spend the account's ceiling. A success also gives its attempt back to the
 //! two wide budgets and clears the narrow one. Windows are fixed, so failures age out when
 //! their window ends: no request can keep a lock alive past it.
+//!
+//! Two rules keep the budgets from telling anything or locking owners out:
+//! - The per-source budget counts every attempt it has room for, refused or not: a refusal
+//!   gives back only what it counted on the account's own budgets. Otherwise how much of an
+//!   address's budget a request spent would depend on whether the name it tried exists (names
+//!   that are no account share one narrow counter, which an attacker can fill), and an
+//!   attacker could read that back through its own account's sign-ins.
+//! - A source that signed in to an account successfully before (a *known source*, remembered
+//!   for [`LockoutPolicy::remember_sources_for`]) is not stopped by the account-wide ceiling:
+//!   a guesser with many addresses can spend the ceiling, but not shut the owner out from
+//!   where the owner signs in. Its narrow budget and the per-source budget still hold.
 
 use crate::clock::UnixSeconds;
 
@@ -73,6 +84,8 @@ pub struct LockoutPolicy {
     pub per_source_and_account: Budget,
     pub per_source: Budget,
     pub per_account: Budget,
+    /// How long a source that signed in successfully stays known to the account (seconds).
+    pub remember_sources_for: u64,
 }
 
 /// Five tries per account and address per five minutes, as users expect of a sign-in form.
@@ -92,25 +105,30 @@ pub const PER_ACCOUNT: Budget = Budget {
     window_seconds: 3600,
 };
 
+/// Thirty days, as long as a session lasts: an owner who signs in monthly stays known.
+pub const REMEMBER_SOURCES_FOR: u64 = 30 * 24 * 3600;
+
 impl Default for LockoutPolicy {
     fn default() -> Self {
         LockoutPolicy {
             per_source_and_account: PER_SOURCE_AND_ACCOUNT,
             per_source: PER_SOURCE,
             per_account: PER_ACCOUNT,
+            remember_sources_for: REMEMBER_SOURCES_FOR,
         }
     }
 }
 
 impl LockoutPolicy {
     /// The first budget, narrowest first, that did not count an attempt (`counted` in the
-    /// order source-and-account, source, account); `None` admits it.
-    pub fn exhausted(&self, counted: [bool; 3]) -> Option<Exhausted> {
+    /// order source-and-account, source, account); `None` admits it. A `known` source is not
+    /// held to the account ceiling.
+    pub fn exhausted(&self, counted: [bool; 3], known: bool) -> Option<Exhausted> {
         match counted {
             [false, _, _] => Some(Exhausted::SourceAndAccount),
             [_, false, _] => Some(Exhausted::Source),
-            [_, _, false] => Some(Exhausted::Account),
-            [true, true, true] => None,
+            [_, _, false] if !known => Some(Exhausted::Account),
+            _ => None,
         }
     }
 }
@@ -157,21 +175,37 @@ mod tests {
     #[test]
     fn the_narrowest_spent_budget_is_named() {
         let policy = LockoutPolicy::default();
-        assert_eq!(policy.exhausted([true, true, true]), None);
+        for known in [false, true] {
+            assert_eq!(policy.exhausted([true, true, true], known), None);
+            assert_eq!(
+                policy.exhausted([false, true, true], known),
+                Some(Exhausted::SourceAndAccount)
+            );
+            assert_eq!(
+                policy.exhausted([true, false, true], known),
+                Some(Exhausted::Source)
+            );
+            assert_eq!(
+                policy.exhausted([false, false, false], known),
+                Some(Exhausted::SourceAndAccount)
+            );
+        }
         assert_eq!(
-            policy.exhausted([false, true, true]),
-            Some(Exhausted::SourceAndAccount)
+            policy.exhausted([true, true, false], false),
+            Some(Exhausted::Account)
         );
+    }
+
+    #[test]
+    fn a_known_source_passes_the_ceiling_and_nothing_else() {
+        let policy = LockoutPolicy::default();
+        assert_eq!(policy.exhausted([true, true, false], true), None);
         assert_eq!(
-            policy.exhausted([true, false, true]),
+            policy.exhausted([true, false, false], true),
             Some(Exhausted::Source)
         );
         assert_eq!(
-            policy.exhausted([true, true, false]),
-            Some(Exhausted::Account)
-        );
-        assert_eq!(
-            policy.exhausted([false, false, false]),
+            policy.exhausted([false, true, false], true),
             Some(Exhausted::SourceAndAccount)
         );
     }

@@ -10,6 +10,7 @@ use axum::response::Response;
 use axum::routing::{post, MethodRouter};
 use serde::Serialize;
 
+use super::browser::NotFromAnotherSite;
 use super::client_auth::presented_client;
 use super::context::ClientSource;
 use super::form::{read_form, take_token, TOKEN_PARAMETERS};
@@ -28,6 +29,7 @@ pub(super) fn routes() -> MethodRouter<AppState> {
 
 async fn introspect_token(
     State(state): State<AppState>,
+    _: NotFromAnotherSite,
     RequestIssuer(issuer): RequestIssuer,
     ClientSource(source): ClientSource,
     headers: HeaderMap,

@@ -4,6 +4,7 @@
 //! (with `Allow`) and the body limit all come from here.
 
 mod bearer;
+mod browser;
 mod client_auth;
 mod context;
 mod docs;

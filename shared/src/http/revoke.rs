@@ -9,6 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::routing::{post, MethodRouter};
 
+use super::browser::NotFromAnotherSite;
 use super::client_auth::presented_client;
 use super::context::ClientSource;
 use super::form::{read_form, take_token, TOKEN_PARAMETERS};
@@ -27,6 +28,7 @@ pub(super) fn routes() -> MethodRouter<AppState> {
 
 async fn revoke_token(
     State(state): State<AppState>,
+    _: NotFromAnotherSite,
     RequestIssuer(issuer): RequestIssuer,
     ClientSource(source): ClientSource,
     headers: HeaderMap,

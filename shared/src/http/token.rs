@@ -9,6 +9,7 @@ use axum::response::Response;
 use axum::routing::{post, MethodRouter};
 use secrecy::SecretString;
 
+use super::browser::NotFromAnotherSite;
 use super::client_auth::presented_client;
 use super::context::ClientSource;
 use super::form::read_form;
@@ -25,6 +26,7 @@ pub(super) fn routes() -> MethodRouter<AppState> {
 
 async fn issue_token(
     State(state): State<AppState>,
+    _: NotFromAnotherSite,
     RequestIssuer(issuer): RequestIssuer,
     ClientSource(source): ClientSource,
     headers: HeaderMap,

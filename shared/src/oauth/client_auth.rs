@@ -157,7 +157,9 @@ async fn check_secret(
         .map(|s| s.phc.clone());
     let matched = state.passwords.verify(secret.as_password(), stored).await;
     let settled = if matched {
-        counters.settle_success(state.attempts.as_ref()).await
+        counters
+            .settle_success(state.attempts.as_ref(), &counted)
+            .await
     } else {
         counters
             .settle_failure(state.attempts.as_ref(), &counted, now)

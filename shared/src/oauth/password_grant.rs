@@ -95,7 +95,10 @@ pub async fn sign_in(
         Some(user) if password_ok && !user.disabled => {
             // A failed write must not cost the user the token: the attempt then simply stays
             // counted, which errs on the safe side.
-            if let Err(err) = counters.settle_success(state.attempts.as_ref()).await {
+            if let Err(err) = counters
+                .settle_success(state.attempts.as_ref(), &counted)
+                .await
+            {
                 tracing::error!(error = %err, "could not settle a successful sign-in");
             }
             rehash_if_outdated(state, &user, &grant.password).await;
@@ -109,6 +112,7 @@ pub async fn sign_in(
                 username = %user.username,
                 client_id = %client.client_id,
                 %source,
+                known_source = counted.known,
                 requested = %grant.scope,
                 granted = %granted,
                 "token issued"

@@ -1,12 +1,13 @@
 //! The `AttemptStore` contract, identical in memory and in DynamoDB's tokens table: a counter
 //! counts only while under its limit, atomically (of parallel attempts exactly as many are
 //! counted as the limit has room for), a success clears the narrow counter and refunds the
-//! wide ones in one write, a refused attempt gives back what it counted, and counters of
-//! other windows, accounts and addresses are apart.
+//! wide ones in one write and marks the source known, a refused attempt gives back what it
+//! counted on the account's budgets (never on the source's), no counter goes below zero, and
+//! counters of other windows, accounts and addresses are apart.
 
 use std::sync::Arc;
 
-use token_service::attempts::{AttemptStore, CounterState, SignInCounters};
+use token_service::attempts::{AttemptStore, Change, CounterState, CounterUpdate, SignInCounters};
 use token_service::domain::lockout::{Exhausted, LockoutPolicy};
 use token_service::domain::SourceAddress;
 
@@ -17,6 +18,8 @@ for_each_backend!(
     parallel_counts_stop_exactly_at_the_limit,
     a_success_clears_the_narrow_counter_and_refunds_the_wide_ones,
     a_refused_attempt_gives_back_what_it_counted,
+    a_refund_after_a_clear_never_goes_below_zero,
+    a_success_marks_its_source_known_until_the_mark_expires,
     a_new_window_counts_from_zero,
 );
 
@@ -66,8 +69,8 @@ async fn a_success_clears_the_narrow_counter_and_refunds_the_wide_ones(backend: 
             .await
             .unwrap();
     }
-    c.count(store.as_ref(), &policy, NOW).await.unwrap();
-    c.settle_success(store.as_ref()).await.unwrap();
+    let counted = c.count(store.as_ref(), &policy, NOW).await.unwrap();
+    c.settle_success(store.as_ref(), &counted).await.unwrap();
     assert_eq!(
         store.read(&c.source_and_account).await.unwrap(),
         CounterState::default()
@@ -103,8 +106,9 @@ async fn a_refused_attempt_gives_back_what_it_counted(backend: Backend) {
             .await
             .unwrap();
     }
-    // Refused by the narrow budget: the wide counts it took are given back, so hammering a
-    // locked pair does not spend the address's or the account's budget.
+    // Refused by the narrow budget: the account count it took is given back, so hammering a
+    // locked pair does not spend the account's ceiling. The address's count stays: how much
+    // of its budget a request spends must not depend on which lock it met.
     for _ in 0..20 {
         let counted = c.count(store.as_ref(), &policy, NOW + 2).await.unwrap();
         assert_eq!(counted.exhausted, Some(Exhausted::SourceAndAccount));
@@ -113,7 +117,7 @@ async fn a_refused_attempt_gives_back_what_it_counted(backend: Backend) {
             .unwrap();
     }
     assert_eq!(store.read(&c.source_and_account).await.unwrap().count, 5);
-    assert_eq!(store.read(&c.source).await.unwrap().count, 5);
+    assert_eq!(store.read(&c.source).await.unwrap().count, 25);
     assert_eq!(
         store.read(&c.account).await.unwrap(),
         CounterState {
@@ -121,6 +125,66 @@ async fn a_refused_attempt_gives_back_what_it_counted(backend: Backend) {
             last_failure: Some(NOW + 2)
         }
     );
+}
+
+async fn a_refund_after_a_clear_never_goes_below_zero(backend: Backend) {
+    let store = attempts(backend).await;
+    let policy = LockoutPolicy::default();
+    let c = counters("192.0.2.1", NOW);
+    // An attempt refused by the source budget (counted on the pair), whose refund lands
+    // after a success from the same address cleared the pair.
+    for _ in 0..policy.per_source.limit {
+        assert!(store.count(&c.source, NOW).await.unwrap());
+    }
+    let refused = c.count(store.as_ref(), &policy, NOW).await.unwrap();
+    assert_eq!(refused.exhausted, Some(Exhausted::Source));
+    assert_eq!(store.read(&c.source_and_account).await.unwrap().count, 1);
+    let clear = CounterUpdate {
+        counter: &c.source_and_account,
+        change: Change::Clear,
+    };
+    store.settle(&[clear], None).await.unwrap();
+    c.settle_failure(store.as_ref(), &refused, NOW)
+        .await
+        .unwrap();
+    assert_eq!(store.read(&c.source_and_account).await.unwrap().count, 0);
+    // So the next five attempts are counted, and the sixth is not: not one more.
+    for _ in 0..5 {
+        assert!(store.count(&c.source_and_account, NOW).await.unwrap());
+    }
+    assert!(!store.count(&c.source_and_account, NOW).await.unwrap());
+    // The failure note still lands when the refund cannot.
+    assert_eq!(
+        store.read(&c.account).await.unwrap().last_failure,
+        Some(NOW)
+    );
+}
+
+async fn a_success_marks_its_source_known_until_the_mark_expires(backend: Backend) {
+    let store = attempts(backend).await;
+    let policy = LockoutPolicy::default();
+    let c = counters("192.0.2.1", NOW);
+    let counted = c.count(store.as_ref(), &policy, NOW).await.unwrap();
+    assert!(!counted.known);
+    c.settle_failure(store.as_ref(), &counted, NOW)
+        .await
+        .unwrap();
+    assert!(!store.is_known(&c.known_source, NOW).await.unwrap());
+    let counted = c.count(store.as_ref(), &policy, NOW).await.unwrap();
+    c.settle_success(store.as_ref(), &counted).await.unwrap();
+    assert!(
+        c.count(store.as_ref(), &policy, NOW + 1)
+            .await
+            .unwrap()
+            .known
+    );
+    // Known from that address only, and for the policy's time only.
+    let elsewhere = counters("192.0.2.2", NOW);
+    assert!(!store.is_known(&elsewhere.known_source, NOW).await.unwrap());
+    let until = c.known_source.expires_at;
+    assert_eq!(until, NOW + policy.remember_sources_for as i64);
+    assert!(store.is_known(&c.known_source, until - 1).await.unwrap());
+    assert!(!store.is_known(&c.known_source, until).await.unwrap());
 }
 
 async fn a_new_window_counts_from_zero(backend: Backend) {

@@ -239,7 +239,7 @@ async fn parallel_client_secret_guesses_are_checked_at_most_the_budget(backend: 
         response.assert_invalid_client(true);
     }
     // 20 at once, counted before any was checked: exactly the budget of 5 was admitted (and
-    // stays counted); the 15 refused gave back what they counted elsewhere.
+    // stays counted); the 15 refused gave back what they counted on the client's budgets.
     let counters = SignInCounters::for_client(
         &LockoutPolicy::default(),
         &id("service"),
@@ -252,9 +252,9 @@ async fn parallel_client_secret_guesses_are_checked_at_most_the_budget(backend: 
         .await
         .unwrap();
     assert_eq!(pair.count, 5);
-    // The five admitted stay counted on the address too; the fifteen refused gave theirs back.
+    // The address's budget counts all twenty: refused or not, an attempt spends it.
     let source = app.attempts.read(&counters.source).await.unwrap();
-    assert_eq!(source.count, 5);
+    assert_eq!(source.count, 20);
     // So the right secret is not even checked from there now.
     let right = app
         .token_with_from(

@@ -1,7 +1,9 @@
 //! The sign-in budgets over HTTP: a guesser is locked out per account *and* address, one
 //! address failing on many accounts is slowed down, the account ceiling holds against many
-//! addresses, parallel guesses cannot race past any of them, and every lock ends with its
-//! window or an operator's unlock. On memory and on DynamoDB; the clock is the app's own.
+//! addresses but not against the owner where the owner signed in before, parallel guesses
+//! cannot race past any of them, every lock ends with its window or an operator's unlock, no
+//! sequence of requests tells which usernames exist, and no other site's page can make
+//! browsers guess. On memory and on DynamoDB; the clock is the app's own.
 
 use futures_util::future::join_all;
 use token_service::domain::lockout::{PER_ACCOUNT, PER_SOURCE, PER_SOURCE_AND_ACCOUNT};
@@ -20,7 +22,10 @@ for_each_backend!(
     hammering_a_locked_address_does_not_lock_the_owner_out,
     one_address_failing_on_many_accounts_is_slowed_down,
     the_account_ceiling_holds_against_many_addresses,
+    the_ceiling_does_not_shut_the_owner_out_where_they_signed_in_before,
     an_unlock_ends_every_lock_of_the_account,
+    the_budgets_do_not_tell_which_usernames_exist,
+    pages_on_other_sites_cannot_make_browsers_guess,
 );
 
 const ATTACKER: &str = "203.0.113.66";
@@ -232,6 +237,153 @@ async fn the_account_ceiling_holds_against_many_addresses(backend: Backend) {
     assert_eq!(state.last_failure, Some(app.now()));
     app.clock.advance(PER_ACCOUNT.window_seconds as i64);
     assert_eq!(app.token_from(OWNER, right_password()).await.status, 200);
+}
+
+/// One guess at johndoe from each of `PER_ACCOUNT.limit` addresses: the ceiling is spent.
+async fn spend_the_ceiling(app: &TestApp) -> Vec<String> {
+    let addresses: Vec<String> = (0..PER_ACCOUNT.limit)
+        .map(|i| format!("10.0.{}.{}", i / 250, i % 250 + 1))
+        .collect();
+    for batch in addresses.chunks(10) {
+        join_all(batch.iter().map(|ip| guess(app, ip, 1))).await;
+    }
+    addresses
+}
+
+async fn the_ceiling_does_not_shut_the_owner_out_where_they_signed_in_before(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    // The owner signed in from home last week.
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 200);
+    app.clock.advance(7 * 24 * 3600);
+    let guessers = spend_the_ceiling(&app).await;
+    assert_eq!(checks(&app), 1 + PER_ACCOUNT.limit);
+
+    // From home the owner still signs in, past the spent ceiling ...
+    let response = app.token_from(OWNER, right_password()).await;
+    assert_eq!(response.status, 200, "{}", response.text);
+    // ... without giving the guessers back a single guess: the ceiling stays spent.
+    let counters = app.counters("johndoe", OWNER);
+    let ceiling = app.attempts.read(&counters.account).await.unwrap();
+    assert_eq!(ceiling.count, PER_ACCOUNT.limit);
+    // A new address is refused, even the owner's, and so is every guesser, unchecked,
+    // even with the right password.
+    let checked = checks(&app);
+    assert_eq!(
+        app.token_from("192.0.2.99", right_password()).await.status,
+        400
+    );
+    for ip in guessers.iter().take(10) {
+        assert_eq!(app.token_from(ip, right_password()).await.status, 400);
+    }
+    assert_eq!(checks(&app), checked);
+    // The known address keeps its own narrow budget: five wrong passwords lock it too.
+    guess(&app, OWNER, SPENT).await;
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 400);
+    // A known address is forgotten thirty days after its last sign-in.
+    app.clock
+        .advance(PER_SOURCE_AND_ACCOUNT.window_seconds as i64);
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 200);
+    app.clock
+        .advance(token_service::domain::lockout::REMEMBER_SOURCES_FOR as i64);
+    spend_the_ceiling(&app).await;
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 400);
+}
+
+/// The review's attack (finding 1): with an account of its own, an attacker fills the narrow
+/// counter that names which are no account share, brings its address's budget to one below
+/// the limit (wrong guesses at its own account, each run of four ended by a success), tries a
+/// candidate name, then signs in to its own account. Whatever it sees must not depend on
+/// whether the candidate exists, is disabled, or is no account.
+async fn the_budgets_do_not_tell_which_usernames_exist(backend: Backend) {
+    let mut seen = Vec::new();
+    for candidate in ["johndoe", "alice", "no-such-user"] {
+        let app = TestApp::start(backend).await;
+        let own_wrong = "username=bob&password=guess";
+        let own_right = "username=bob&password=bobpassword";
+        let mut answers = Vec::new();
+        for i in 0..SPENT {
+            let form = format!("username=ghost{i}&password=guess");
+            answers.push(app.token_from(ATTACKER, &form).await.status);
+        }
+        let mut spent = SPENT;
+        while spent < PER_SOURCE.limit - 1 {
+            for _ in 0..4.min(PER_SOURCE.limit - 1 - spent) {
+                answers.push(app.token_from(ATTACKER, own_wrong).await.status);
+                spent += 1;
+            }
+            answers.push(app.token_from(ATTACKER, own_right).await.status);
+        }
+        let probe = app
+            .token_from(ATTACKER, &format!("username={candidate}&password=guess"))
+            .await;
+        answers.push(probe.status);
+        answers.push(app.token_from(ATTACKER, own_right).await.status);
+        // And later: once more each, after the narrow windows ended.
+        app.clock
+            .advance(PER_SOURCE_AND_ACCOUNT.window_seconds as i64);
+        answers.push(app.token_from(ATTACKER, own_right).await.status);
+        seen.push((candidate, probe.text, answers));
+    }
+    let (first, first_body, first_answers) = &seen[0];
+    for (candidate, body, answers) in &seen[1..] {
+        assert_eq!(body, first_body, "{candidate} vs {first}");
+        assert_eq!(answers, first_answers, "{candidate} vs {first}");
+    }
+}
+
+async fn pages_on_other_sites_cannot_make_browsers_guess(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let host = ("host", "auth.example.com");
+    for headers in [
+        vec![("sec-fetch-site", "cross-site"), host],
+        vec![("sec-fetch-site", "same-site"), host],
+        vec![("origin", "https://evil.example"), host],
+        vec![("origin", "null"), host],
+    ] {
+        for _ in 0..SPENT + 1 {
+            let response = app
+                .token_with_from(ATTACKER, &headers, "username=johndoe&password=guess")
+                .await;
+            response.assert_error(
+                400,
+                "requests from another site's page are not accepted here",
+                Some("invalid_request"),
+            );
+        }
+        for (path, form) in [("/revoke", "token=x"), ("/introspect", "token=x")] {
+            let response = app
+                .request(
+                    "POST",
+                    path,
+                    &[
+                        &headers[..],
+                        &[("content-type", "application/x-www-form-urlencoded")],
+                    ]
+                    .concat(),
+                    form.to_owned(),
+                )
+                .await;
+            assert_eq!(
+                response.status, 400,
+                "{path} {headers:?}: {}",
+                response.text
+            );
+        }
+    }
+    // Nothing was checked or counted: the owner's own page signs in from that address.
+    assert_eq!(checks(&app), 0);
+    let counters = app.counters("johndoe", ATTACKER);
+    assert_eq!(app.attempts.read(&counters.source).await.unwrap().count, 0);
+    for headers in [
+        vec![("sec-fetch-site", "same-origin"), host],
+        vec![("origin", "https://auth.example.com"), host],
+        vec![host],
+    ] {
+        let response = app
+            .token_with_from(ATTACKER, &headers, right_password())
+            .await;
+        assert_eq!(response.status, 200, "{headers:?}: {}", response.text);
+    }
 }
 
 async fn an_unlock_ends_every_lock_of_the_account(backend: Backend) {

@@ -1,5 +1,6 @@
-//! Every sign-in outcome costs the same work: one user read, three attempt counts, one Argon2
-//! verification and one settlement of all three counters. Anything less for one outcome (say, skipping the hash
+//! Every sign-in outcome costs the same work: one user read, three attempt counts and a
+//! known-source read (at once), one Argon2 verification and one settlement of all three
+//! counters. Anything less for one outcome (say, skipping the hash
 //! for unknown users or for a spent budget) would let response times tell which usernames
 //! exist or which lock an address met. The counters are the app's own, so tests running
 //! beside this one do not disturb them.
@@ -77,7 +78,11 @@ async fn every_sign_in_outcome_costs_the_same_reads_counts_hash_and_write() {
             "{name}: Argon2 verifications"
         );
         assert_eq!(store.take(), (1, 0), "{name}: user (reads, writes)");
-        assert_eq!(attempts.take(), (3, 1), "{name}: attempt (counts, writes)");
+        assert_eq!(
+            attempts.take(),
+            (3, 1, 1),
+            "{name}: attempt (counts, known-source reads, settlements)"
+        );
     }
 
     // Requests refused before any credential check cost nothing.
@@ -87,5 +92,5 @@ async fn every_sign_in_outcome_costs_the_same_reads_counts_hash_and_write() {
     assert_eq!(app.token("username=johndoe").await.status, 400);
     assert_eq!(hashes_so_far(), hashes_before);
     assert_eq!(store.take(), (0, 0));
-    assert_eq!(attempts.take(), (0, 0));
+    assert_eq!(attempts.take(), (0, 0, 0));
 }

@@ -5,7 +5,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use token_service::attempts::{
-    AttemptStore, Counter, CounterState, CounterUpdate, DynamoAttemptStore, MemoryAttemptStore,
+    AttemptStore, Counter, CounterState, CounterUpdate, DynamoAttemptStore, KnownSource,
+    MemoryAttemptStore,
 };
 use token_service::clients::{ClientStore, DynamoClientStore, MemoryClientStore};
 use token_service::clock::UnixSeconds;
@@ -172,14 +173,16 @@ pub async fn token_stores(backend: Backend) -> (Arc<dyn SessionStore>, Arc<dyn A
 pub struct CountingAttempts {
     inner: MemoryAttemptStore,
     counts: AtomicU32,
+    known_reads: AtomicU32,
     writes: AtomicU32,
 }
 
 impl CountingAttempts {
-    /// (counts, other writes) since the last call.
-    pub fn take(&self) -> (u32, u32) {
+    /// (counts, known-source reads, settlements) since the last call.
+    pub fn take(&self) -> (u32, u32, u32) {
         (
             self.counts.swap(0, Ordering::SeqCst),
+            self.known_reads.swap(0, Ordering::SeqCst),
             self.writes.swap(0, Ordering::SeqCst),
         )
     }
@@ -191,14 +194,22 @@ impl AttemptStore for CountingAttempts {
         self.counts.fetch_add(1, Ordering::SeqCst);
         self.inner.count(counter, now).await
     }
-    async fn settle(&self, updates: &[CounterUpdate<'_>]) -> Result<(), StoreError> {
+    async fn settle(
+        &self,
+        updates: &[CounterUpdate<'_>],
+        known: Option<&KnownSource>,
+    ) -> Result<(), StoreError> {
         self.writes.fetch_add(1, Ordering::SeqCst);
         assert_eq!(
             updates.len(),
             3,
             "every settlement writes all three counters"
         );
-        self.inner.settle(updates).await
+        self.inner.settle(updates, known).await
+    }
+    async fn is_known(&self, source: &KnownSource, now: UnixSeconds) -> Result<bool, StoreError> {
+        self.known_reads.fetch_add(1, Ordering::SeqCst);
+        self.inner.is_known(source, now).await
     }
     async fn read(&self, counter: &Counter) -> Result<CounterState, StoreError> {
         self.inner.read(counter).await
