@@ -97,7 +97,7 @@ fn exit_code(err: &anyhow::Error) -> u8 {
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    lambda_http::tracing::init_default_subscriber_with_writer(std::io::stderr);
+    token_service::logging::init(std::io::stderr);
     let result = match Cli::parse().command {
         Command::Serve(args) => serve::run(args).await,
         Command::User(command) => user::run(command).await,

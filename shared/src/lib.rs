@@ -12,6 +12,7 @@
 //! - [`attempts`]: the sign-in attempt counters behind the lockout budgets.
 //! - [`http`]: the only code that knows HTTP: the axum router, one file per endpoint, the
 //!   error-to-response mapping, our form and Bearer parsers, the Lambda entry point.
+//! - [`logging`]: JSON lines in Lambda, text elsewhere, client text escaped in both.
 //! - [`app`] builds the shared state from [`config`]; [`clock`] is the injected time.
 
 pub mod app;
@@ -23,6 +24,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod keys;
+pub mod logging;
 pub mod oauth;
 pub mod passwords;
 pub mod sessions;

@@ -7,7 +7,7 @@ use crate::config::{Config, Mode};
 /// Cold start of a Lambda function: logging, configuration, then the state every invocation
 /// borrows (SDK clients built once; no network call). Only the token function gets a signer.
 pub async fn start_function(endpoint: Endpoint) -> Result<AppState, lambda_http::Error> {
-    lambda_http::tracing::init_default_subscriber();
+    crate::logging::init(std::io::stdout);
     let config = Config::from_env(Mode::Function)?;
     let duty = if endpoint == Endpoint::Token {
         Duty::IssueAndVerify

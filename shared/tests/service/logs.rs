@@ -1,33 +1,42 @@
 //! What the service logs, captured in the JSON format the functions write in Lambda
-//! (`LogFormat: JSON`): every sign-in outcome, a refresh-token replay and a store outage are
-//! structured events the template's metric filters match; no password, hash, token or
-//! unknown username is ever written; client text cannot forge a line; and every line of a
-//! request carries API Gateway's request id.
+//! (`LogFormat: JSON`) and in the text format of local runs: every sign-in outcome, a
+//! refresh-token replay and a store outage are structured events the template's metric
+//! filters match; no password, hash, token or unknown username is ever written; client text
+//! cannot forge a line in either format; and every line of a request carries API Gateway's
+//! request id.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use serde_json::Value;
-use token_service::http;
+use token_service::{http, logging};
 use tower::ServiceExt as _;
 
 use crate::support::{self, Backend, TestApp, SERVICE_SECRET};
 
-/// Log output collected in memory.
+/// Log output collected in memory, in both formats.
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+struct Captured {
+    json: Arc<Mutex<Vec<u8>>>,
+    text: Arc<Mutex<Vec<u8>>>,
+}
 
 tokio::task_local! {
     /// Where the lines of the task being captured go; other tests' lines go nowhere.
     static CAPTURE: Captured;
 }
 
-/// Writes to the capture of the task logging, if it has one.
-struct TaskWriter;
+/// Writes to the capture of the task logging, if it has one: its JSON or its text lines.
+struct TaskWriter {
+    json: bool,
+}
 
 impl Write for TaskWriter {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        let _ = CAPTURE.try_with(|c| c.0.lock().unwrap().extend_from_slice(bytes));
+        let _ = CAPTURE.try_with(|c| {
+            let buffer = if self.json { &c.json } else { &c.text };
+            buffer.lock().unwrap().extend_from_slice(bytes)
+        });
         Ok(bytes.len())
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -35,18 +44,19 @@ impl Write for TaskWriter {
     }
 }
 
-/// One process-wide subscriber, as in Lambda: the one lambda_http installs when
-/// `AWS_LAMBDA_LOG_FORMAT` is JSON. (Scoped subscribers would race with the callsite
-/// interest cache of tests running beside these.)
+/// One process-wide subscriber with the service's two formats side by side: the JSON lines
+/// of Lambda and the text lines of local runs, as `token_service::logging` builds them.
+/// (Scoped subscribers would race with the callsite interest cache of tests running beside
+/// these.)
 fn install() {
+    use tracing_subscriber::layer::SubscriberExt as _;
+    use tracing_subscriber::util::SubscriberInitExt as _;
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
-        tracing_subscriber::fmt()
-            .with_target(false)
-            .without_time()
-            .with_max_level(tracing::Level::INFO)
-            .json()
-            .with_writer(|| TaskWriter)
+        tracing_subscriber::registry()
+            .with(tracing_subscriber::filter::LevelFilter::INFO)
+            .with(logging::json_layer(|| TaskWriter { json: true }))
+            .with(logging::text_layer(|| TaskWriter { json: false }))
             .init();
     });
 }
@@ -58,8 +68,15 @@ impl Captured {
         CAPTURE.scope(self.clone(), future).await
     }
 
+    /// The JSON lines as written.
     fn text(&self) -> String {
-        String::from_utf8(self.0.lock().unwrap().clone()).unwrap()
+        String::from_utf8(self.json.lock().unwrap().clone()).unwrap()
+    }
+
+    /// The text-format lines as written.
+    fn text_lines(&self) -> Vec<String> {
+        let text = String::from_utf8(self.text.lock().unwrap().clone()).unwrap();
+        text.lines().map(str::to_owned).collect()
     }
 
     /// Every line, each of which must be one JSON object.
@@ -230,4 +247,85 @@ async fn every_line_of_a_request_carries_the_api_gateway_request_id() {
         );
     }
     assert!(event_names(&lines).contains(&"sign_in_refused".to_owned()));
+}
+
+/// CR, LF, ESC (with a colour sequence) and NUL, form-encoded.
+const NASTY: &str = "x%0D%0A%20INFO%20forged%20line%1B%5B31m%00";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn client_text_cannot_forge_or_garble_a_line_in_either_format() {
+    let app = TestApp::start(Backend::Memory).await;
+    let refresh = app.sign_in_pair("johndoe", "secret", "me").await.1;
+    let token_fields = [
+        "grant_type",
+        "username",
+        "password",
+        "scope",
+        "client_id",
+        "client_secret",
+        "refresh_token",
+    ];
+    let mut requests: Vec<(&str, String)> = Vec::new();
+    for field in token_fields {
+        let mut form = vec![
+            ("grant_type", "password".to_owned()),
+            ("username", "johndoe".to_owned()),
+            ("password", "secret".to_owned()),
+        ];
+        if field == "refresh_token" {
+            form = vec![
+                ("grant_type", "refresh_token".to_owned()),
+                ("refresh_token", refresh.clone()),
+            ];
+        }
+        form.retain(|(name, _)| *name != field);
+        form.push((field, NASTY.to_owned()));
+        let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        requests.push(("/token", body.join("&")));
+    }
+    for path in ["/revoke", "/introspect"] {
+        for field in ["token", "token_type_hint", "client_id", "client_secret"] {
+            let mut body = format!("{field}={NASTY}");
+            if field != "token" {
+                body.push_str("&token=abc");
+            }
+            requests.push((path, body));
+        }
+    }
+    let mut checked = 0;
+    for (path, body) in requests {
+        let captured = Captured::default();
+        let response = captured
+            .run(app.request(
+                "POST",
+                path,
+                &[("content-type", "application/x-www-form-urlencoded")],
+                body.clone(),
+            ))
+            .await;
+        assert!(response.status < 500, "{path} {body}: {}", response.text);
+        let json = captured.lines();
+        let text = captured.text_lines();
+        // Every refusal at /token is logged (an accepted revocation of garbage need not be).
+        assert!(
+            path != "/token" || !json.is_empty(),
+            "{path} {body}: nothing logged"
+        );
+        checked += json.len();
+        // The same events in both formats, one line each: nothing forged a line.
+        assert_eq!(text.len(), json.len(), "{path} {body}:\n{text:#?}");
+        for line in &text {
+            assert!(
+                [" INFO ", " WARN ", "ERROR "]
+                    .iter()
+                    .any(|level| line.starts_with(level)),
+                "{path} {body}: a line that is no event: {line:?}"
+            );
+            assert!(
+                !line.chars().any(char::is_control),
+                "{path} {body}: a raw control character: {line:?}"
+            );
+        }
+    }
+    assert!(checked >= 10, "only {checked} lines checked");
 }

@@ -1,0 +1,130 @@
+//! The logs of the functions and of `authctl`: JSON lines where Lambda asks for them
+//! (`AWS_LAMBDA_LOG_FORMAT=JSON`, which the template sets), text lines elsewhere (`authctl
+//! serve`, `cargo lambda watch`, `sam local`). The level comes from `AWS_LAMBDA_LOG_LEVEL`,
+//! else `RUST_LOG`, else INFO: the same rules as `lambda_http`'s default subscriber.
+//!
+//! Client-supplied text reaches log fields (a refused `grant_type` or `scope` in an error
+//! message). JSON escapes it; in text lines every control character of a field is escaped
+//! here, so a newline cannot forge a line and an escape sequence cannot rewrite a terminal.
+
+use std::fmt::Write as _;
+use std::str::FromStr as _;
+
+use lambda_http::tracing::subscriber::{
+    self,
+    field::RecordFields,
+    filter::{EnvFilter, LevelFilter},
+    fmt::{
+        format::{DefaultFields, Writer},
+        FormatFields, MakeWriter,
+    },
+    layer::SubscriberExt as _,
+    registry::LookupSpan,
+    util::SubscriberInitExt as _,
+    Layer,
+};
+
+/// Installs the process's subscriber, writing to `writer`.
+pub fn init<W>(writer: W)
+where
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    let json = std::env::var("AWS_LAMBDA_LOG_FORMAT").is_ok_and(|f| f.eq_ignore_ascii_case("json"));
+    let level = std::env::var("AWS_LAMBDA_LOG_LEVEL")
+        .or_else(|_| std::env::var("RUST_LOG"))
+        .ok()
+        .and_then(|level| LevelFilter::from_str(&level).ok())
+        .unwrap_or(LevelFilter::INFO);
+    let filter = EnvFilter::builder()
+        .with_default_directive(level.into())
+        .from_env_lossy();
+    let layer = if json {
+        json_layer(writer).boxed()
+    } else {
+        text_layer(writer).boxed()
+    };
+    // A second call (tests, a restarted runtime) keeps the first subscriber.
+    let _ = subscriber::registry().with(filter).with(layer).try_init();
+}
+
+/// JSON lines, as Lambda's JSON log format expects.
+pub fn json_layer<S, W>(writer: W) -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'span> LookupSpan<'span>,
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    subscriber::fmt::layer()
+        .with_target(false)
+        .without_time()
+        .json()
+        .with_writer(writer)
+}
+
+/// Text lines with every control character in their fields escaped.
+pub fn text_layer<S, W>(writer: W) -> impl Layer<S>
+where
+    S: tracing::Subscriber + for<'span> LookupSpan<'span>,
+    W: for<'writer> MakeWriter<'writer> + Send + Sync + 'static,
+{
+    subscriber::fmt::layer()
+        .with_target(false)
+        .without_time()
+        .with_ansi(false)
+        .fmt_fields(EscapedFields::default())
+        .with_writer(writer)
+}
+
+/// The default field formatting, with control characters escaped afterwards.
+#[derive(Debug, Default)]
+pub struct EscapedFields(DefaultFields);
+
+impl<'writer> FormatFields<'writer> for EscapedFields {
+    fn format_fields<R: RecordFields>(
+        &self,
+        mut writer: Writer<'writer>,
+        fields: R,
+    ) -> std::fmt::Result {
+        let mut raw = String::new();
+        self.0.format_fields(Writer::new(&mut raw), fields)?;
+        writer.write_str(&escape_controls(&raw))
+    }
+}
+
+/// `text` with each control character (and the Unicode line and paragraph separators)
+/// written as a Rust escape: `\n`, `\r`, `\t`, `\u{1b}`, ...
+pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
+    if !text.contains(unsafe_char) {
+        return text.into();
+    }
+    let mut escaped = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        match c {
+            '\n' => escaped.push_str("\\n"),
+            '\r' => escaped.push_str("\\r"),
+            '\t' => escaped.push_str("\\t"),
+            c if unsafe_char(c) => {
+                let _ = write!(escaped, "\\u{{{:x}}}", c as u32);
+            }
+            c => escaped.push(c),
+        }
+    }
+    escaped.into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_are_escaped_and_nothing_else_changes() {
+        assert_eq!(
+            escape_controls("plain text, ünïcode"),
+            "plain text, ünïcode"
+        );
+        assert_eq!(
+            escape_controls("a\nb\rc\td\u{1b}[31me\0f\u{7f}g\u{2028}h"),
+            "a\\nb\\rc\\td\\u{1b}[31me\\u{0}f\\u{7f}g\\u{2028}h"
+        );
+    }
+}
