@@ -131,6 +131,11 @@ struct AccountView {
     lockout_epoch: u64,
     /// Raised by each revocation; tokens of earlier versions are refused.
     token_version: u64,
+    /// The password hash was made at other Argon2 parameters than today's. It is replaced at
+    /// the account's next successful sign-in; until then a wrong password costs that hash's
+    /// time, not the dummy's, which can tell that the account exists. `set-password` (or a
+    /// reset by the user) closes that window at once.
+    outdated_hash: bool,
 }
 
 impl AccountView {
@@ -147,6 +152,7 @@ impl AccountView {
             locked_out: false,
             lockout_epoch: user.lockout_epoch,
             token_version: user.token_version,
+            outdated_hash: token_service::passwords::needs_rehash(&user.password_hash),
         }
     }
 
@@ -172,7 +178,7 @@ impl AccountView {
             println!("{}", serde_json::to_string_pretty(self)?);
         } else {
             println!(
-                "{}  scopes: {}  {}{}{}",
+                "{}  scopes: {}  {}{}{}{}",
                 self.username,
                 if self.scopes.is_empty() {
                     "-"
@@ -189,6 +195,11 @@ impl AccountView {
                     format!("  token version {}", self.token_version)
                 } else {
                     String::new()
+                },
+                if self.outdated_hash {
+                    "  hash outdated (replaced at the next sign-in)"
+                } else {
+                    ""
                 },
             );
         }

@@ -111,6 +111,9 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
     let disabled = json_of(&user_command(&table, &["disable", "erin", "--json"], None));
     assert_eq!(disabled["disabled"], true);
     assert_eq!(disabled["token_version"], 1);
+    // Hashed at today's parameters, never shown.
+    assert_eq!(disabled["outdated_hash"], false);
+    assert!(!disabled.to_string().contains("$argon2"), "{disabled}");
     assert_eq!(get(&address, "/users/me/", &token).0, 401);
     assert_eq!(sign_in_erin("erin-password").0, 400);
     json_of(&user_command(&table, &["enable", "erin", "--json"], None));

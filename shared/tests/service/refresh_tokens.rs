@@ -20,6 +20,7 @@ for_each_backend!(
     bad_refresh_requests_get_rfc_errors,
     concurrent_refreshes_inside_the_grace_window_all_get_tokens,
     concurrent_refreshes_without_a_grace_window_count_as_reuse,
+    a_replay_inside_the_grace_window_is_found_out_when_either_chain_moves_on,
 );
 
 async fn sign_in_starts_a_session_and_refresh_rotates_its_token(backend: Backend) {
@@ -257,4 +258,41 @@ async fn concurrent_refreshes_without_a_grace_window_count_as_reuse(backend: Bac
     // The others were reuse: the session is revoked, the winner's new token with it.
     let winner = winners[0].1.clone().unwrap();
     assert_eq!(app.refresh(&winner, "").await.status, 400);
+}
+
+/// What the grace window gives a thief, and where it ends: a stolen refresh token replayed
+/// within the window after its owner spent it yields one fresh pair (its access token lives
+/// until it expires: the README says so), and the replay is found out (the session revoked)
+/// as soon as either chain moves on after the other did.
+async fn a_replay_inside_the_grace_window_is_found_out_when_either_chain_moves_on(
+    backend: Backend,
+) {
+    let refresh_token = |response: &crate::support::TestResponse| {
+        assert_eq!(response.status, 200, "{}", response.text);
+        response.json()["refresh_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    for thief_moves_first in [false, true] {
+        let app = TestApp::start(backend).await;
+        let (_, stolen) = app.sign_in_pair("johndoe", "secret", "me").await;
+        let owners = refresh_token(&app.refresh(&stolen, "").await);
+        app.clock.advance(5);
+        let thiefs = refresh_token(&app.refresh(&stolen, "").await);
+        app.clock.advance(60);
+        let (first, second) = if thief_moves_first {
+            (thiefs, owners)
+        } else {
+            (owners, thiefs)
+        };
+        let carried_on = refresh_token(&app.refresh(&first, "").await);
+        let replay = app.refresh(&second, "").await;
+        assert_eq!(replay.status, 400, "{}", replay.text);
+        assert_eq!(
+            app.refresh(&carried_on, "").await.status,
+            400,
+            "the session is revoked"
+        );
+    }
 }
