@@ -93,8 +93,8 @@ pub const PER_SOURCE_AND_ACCOUNT: Budget = Budget {
     limit: 5,
     window_seconds: 300,
 };
-/// Fifty failures per address per fifteen minutes, across accounts: an office behind one
-/// address mistypes far less than that, a credential-stuffing list far more.
+/// Fifty attempts per address per fifteen minutes, across accounts, successes given back: an
+/// office behind one address mistypes far less than that, a credential-stuffing list far more.
 pub const PER_SOURCE: Budget = Budget {
     limit: 50,
     window_seconds: 900,

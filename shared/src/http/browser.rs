@@ -58,9 +58,10 @@ fn from_another_site(headers: &HeaderMap, issuer: Option<&str>) -> bool {
 
 /// `host[:port]` of an `http(s)://host[:port][/path]` URL or origin.
 fn authority(url: &str) -> Option<&str> {
-    let rest = url
-        .strip_prefix("https://")
-        .or_else(|| url.strip_prefix("http://"))?;
+    let (scheme, rest) = url.split_once("://")?;
+    if !(scheme.eq_ignore_ascii_case("https") || scheme.eq_ignore_ascii_case("http")) {
+        return None;
+    }
     let authority = rest.split('/').next()?;
     (!authority.is_empty()).then_some(authority)
 }
