@@ -174,6 +174,32 @@ fn every_user_command_works_against_the_tables_the_functions_use() {
     json_of(&user_command(&table, &["revoke", "erin", "--json"], None));
     assert_eq!(get(&address, "/users/me/", &token).0, 401);
 
+    // A hash made at older Argon2 parameters (as after raising them) is marked outdated, and
+    // the next successful sign-in replaces it.
+    const OLD_PARAMETERS_HASH: &str =
+        "$argon2id$v=19$m=8192,t=1,p=1$FE1hHLtm15k+eK2z7HhfxA$sr6i6KQoTQLP1i6thvTAXmSCwUzK9uXrF1OBPvxv658";
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use token_service::store::{AccountChange, DynamoUserStore, UserStore as _};
+        let change = AccountChange {
+            password_hash: Some(OLD_PARAMETERS_HASH.to_owned()),
+            ..AccountChange::default()
+        };
+        let erin = token_service::domain::Username::parse("erin").unwrap();
+        DynamoUserStore::from_env(table.clone())
+            .await
+            .update_account(&erin, &change)
+            .await
+            .unwrap();
+    });
+    let outdated = json_of(&user_command(&table, &["show", "erin", "--json"], None));
+    assert_eq!(outdated["outdated_hash"], true, "{outdated}");
+    assert!(!outdated.to_string().contains("$argon2"), "{outdated}");
+    let (status, body) = sign_in_erin("erin-weak-password");
+    assert_eq!(status, 200, "{body}");
+    let upgraded = json_of(&user_command(&table, &["show", "erin", "--json"], None));
+    assert_eq!(upgraded["outdated_hash"], false, "{upgraded}");
+    assert_eq!(sign_in_erin("erin-weak-password").0, 200);
+
     // token issue publishes its key in the same keys table: a server started afterwards,
     // which has never held that key, finds it there and accepts the token. (The running one
     // would too, after its 10-second floor between key-set reads.)

@@ -153,13 +153,17 @@ impl AttemptStore for DynamoAttemptStore {
         let remember = async {
             match known {
                 None => Ok(()),
+                // UpdateItem, as every other write here: the functions that authenticate
+                // clients may update items of the tokens table, not put whole ones.
                 Some(known) => self
                     .client
-                    .put_item()
+                    .update_item()
                     .table_name(&self.table)
-                    .item(KEY, AttributeValue::S(known.key.clone()))
-                    .item(
-                        TTL_ATTRIBUTE,
+                    .key(KEY, AttributeValue::S(known.key.clone()))
+                    .update_expression("SET #ttl = :ttl")
+                    .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+                    .expression_attribute_values(
+                        ":ttl",
                         AttributeValue::N(known.expires_at.to_string()),
                     )
                     .send()
