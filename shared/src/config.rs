@@ -246,8 +246,9 @@ impl Config {
 
         // A local signer publishes its key where the verifiers read keys: never into a real
         // deployment's key set (a DynamoDB table reached without a local endpoint).
-        let local_endpoint =
-            get("AWS_ENDPOINT_URL_DYNAMODB").is_some() || get("AWS_ENDPOINT_URL").is_some();
+        let local_endpoint = get("AWS_ENDPOINT_URL_DYNAMODB")
+            .or_else(|| get("AWS_ENDPOINT_URL"))
+            .is_some_and(|url| is_local_endpoint(&url));
         if matches!(key_set, KeySetChoice::DynamoDb { .. })
             && matches!(signer, SignerChoice::LocalRsa { .. })
             && !local_endpoint
@@ -375,6 +376,27 @@ impl Config {
             source_header,
         })
     }
+}
+
+/// Whether an endpoint URL is on this machine or its container host (a DynamoDB stand-in):
+/// `localhost`, a loopback address or `host.docker.internal`. Any other override (a VPC or
+/// FIPS endpoint) may well be a deployment's.
+fn is_local_endpoint(url: &str) -> bool {
+    let Some((_, rest)) = url.trim().split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    let host = match authority.strip_prefix('[') {
+        Some(bracketed) => bracketed.split(']').next().unwrap_or_default(),
+        None => authority
+            .rsplit_once(':')
+            .map_or(authority, |(host, _)| host),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host.eq_ignore_ascii_case("host.docker.internal")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
 }
 
 #[cfg(test)]

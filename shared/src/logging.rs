@@ -90,10 +90,16 @@ impl<'writer> FormatFields<'writer> for EscapedFields {
     }
 }
 
-/// `text` with each control character (and the Unicode line and paragraph separators)
-/// written as a Rust escape: `\n`, `\r`, `\t`, `\u{1b}`, ...
+/// `text` with each control character, the Unicode line and paragraph separators and the
+/// bidirectional controls (which reorder how a line reads) written as a Rust escape: `\n`,
+/// `\r`, `\t`, `\u{1b}`, `\u{202e}`, ...
 pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() || c == '\u{2028}' || c == '\u{2029}';
+    let unsafe_char = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{2028}' | '\u{2029}' | '\u{200e}' | '\u{200f}')
+            || ('\u{202a}'..='\u{202e}').contains(&c)
+            || ('\u{2066}'..='\u{2069}').contains(&c)
+    };
     if !text.contains(unsafe_char) {
         return text.into();
     }
@@ -125,6 +131,10 @@ mod tests {
         assert_eq!(
             escape_controls("a\nb\rc\td\u{1b}[31me\0f\u{7f}g\u{2028}h"),
             "a\\nb\\rc\\td\\u{1b}[31me\\u{0}f\\u{7f}g\\u{2028}h"
+        );
+        assert_eq!(
+            escape_controls("user\u{202e}nimda\u{2066}x"),
+            "user\\u{202e}nimda\\u{2066}x"
         );
     }
 }

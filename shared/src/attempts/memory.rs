@@ -50,7 +50,7 @@ impl AttemptStore for MemoryAttemptStore {
                 map.retain(|_, entry| entry.expires_at > now);
             }
             let entry = Self::entry(map, counter);
-            let under = entry.count < 0 || (entry.count as u64) < counter.limit;
+            let under = (entry.count.max(0) as u64) < counter.limit;
             if under {
                 entry.count += 1;
             }

@@ -89,7 +89,9 @@ pub struct SignInCounters {
     pub source_and_account: Counter,
     pub source: Counter,
     pub account: Counter,
-    /// The source as known to the account: kept across unlocks (its key has no epoch).
+    /// The source as known to the account. Its key carries the lockout epoch, so an unlock
+    /// or a new password (which unlocks) forgets every known source: an address that once
+    /// held the old password keeps nothing past the ceiling.
     pub known_source: KnownSource,
 }
 
@@ -99,14 +101,13 @@ const NO_ACCOUNT: &str = "none";
 /// The subject an account's counters are kept under: a hash of the name (never the name) and
 /// the account's lockout epoch.
 fn account_subject(username: &Username, lockout_epoch: u64) -> String {
-    format!("{}.{lockout_epoch}", name_hash(username))
-}
-
-/// 128 bits of the SHA-256 of a username: collisions are out of reach, and keys stay short.
-fn name_hash(username: &Username) -> String {
     let digest =
         aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, username.as_str().as_bytes());
-    URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
+    // 128 bits of the hash: collisions are out of reach, and the key stays short.
+    format!(
+        "{}.{lockout_epoch}",
+        URL_SAFE_NO_PAD.encode(&digest.as_ref()[..16])
+    )
 }
 
 /// The subject a client's counters are kept under: `c.` and a hash of its id (an account's
@@ -136,15 +137,12 @@ impl SignInCounters {
         source: &SourceAddress,
         now: UnixSeconds,
     ) -> Self {
-        let (account, known_as) = match account {
-            Some((username, lockout_epoch)) => (
-                account_subject(username, lockout_epoch),
-                name_hash(username),
-            ),
-            None => (NO_ACCOUNT.to_owned(), NO_ACCOUNT.to_owned()),
+        let account = match account {
+            Some((username, lockout_epoch)) => account_subject(username, lockout_epoch),
+            None => NO_ACCOUNT.to_owned(),
         };
         SignInCounters {
-            known_source: KnownSource::new(&known_as, source, policy, now),
+            known_source: KnownSource::new(&account, source, policy, now),
             source_and_account: Counter::new(
                 "p",
                 &format!("{account}#{source}"),
@@ -193,7 +191,17 @@ impl SignInCounters {
             store.count(&self.source_and_account, now),
             store.count(&self.source, now),
             store.count(&self.account, now),
-            store.is_known(&self.known_source, now),
+            async {
+                // Not knowing is the safe side (the ceiling then applies): a failed read
+                // must not refuse an attempt whose counts already landed.
+                Ok(store
+                    .is_known(&self.known_source, now)
+                    .await
+                    .unwrap_or_else(|err| {
+                        tracing::warn!(error = %err, "could not read a known source; treated as unknown");
+                        false
+                    }))
+            },
         )?;
         let counted = [pair, source, account];
         Ok(Counted {
@@ -380,10 +388,10 @@ mod tests {
     }
 
     #[test]
-    fn a_known_source_outlives_unlocks_and_names_neither_user_nor_password() {
+    fn an_unlock_forgets_known_sources_and_keys_name_neither_user_nor_password() {
         let before = counters("johndoe", 0, "203.0.113.7", 1_000_000);
         let after = counters("johndoe", 1, "203.0.113.7", 1_000_000);
-        assert_eq!(before.known_source, after.known_source);
+        assert_ne!(before.known_source, after.known_source);
         assert!(before.known_source.key.starts_with("known#"));
         assert!(before.known_source.key.ends_with("#203.0.113.7"));
         assert!(!before.known_source.key.contains("johndoe"));

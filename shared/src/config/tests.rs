@@ -245,6 +245,44 @@ fn trusted_keys_never_reach_a_real_key_set() {
     )
     .unwrap();
     assert!(c.trusted_keys.is_some());
+    // Any other endpoint override (a VPC or FIPS endpoint) is no local stand-in.
+    let err = config(
+        Mode::Function,
+        &[
+            local,
+            ("TOKEN_SIGNER", "kms"),
+            ("USER_STORE", "dynamodb"),
+            (
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                "https://dynamodb-fips.us-east-1.amazonaws.com",
+            ),
+            trusted,
+        ],
+    )
+    .unwrap_err();
+    assert!(matches!(err, ConfigError::LocalOnly(_)), "{err}");
+}
+
+#[test]
+fn local_endpoints_are_this_machine_or_its_container_host() {
+    for url in [
+        "http://127.0.0.1:5000",
+        "http://localhost:8000/",
+        "http://[::1]:5000",
+        "http://host.docker.internal:5000",
+        "HTTP://LOCALHOST",
+    ] {
+        assert!(is_local_endpoint(url), "{url}");
+    }
+    for url in [
+        "https://dynamodb.eu-west-1.amazonaws.com",
+        "https://vpce-1.dynamodb.us-east-1.vpce.amazonaws.com",
+        "http://10.0.0.5:8000",
+        "localhost:8000",
+        "http://localhost.evil.example",
+    ] {
+        assert!(!is_local_endpoint(url), "{url}");
+    }
 }
 
 #[test]

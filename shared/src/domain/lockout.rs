@@ -11,9 +11,9 @@
 //! Every attempt is counted *before* its password is checked, on each counter only while that
 //! counter is under its limit (one conditional update each), and it is admitted only if all
 //! three counted it, so parallel guesses cannot race past a budget. An attempt that is refused
-//! gives back what it counted, so refusals cost no budget: hammering a locked account from one
-//! address cannot spend the account's ceiling. A success also gives its attempt back to the
-//! two wide budgets and clears the narrow one. Windows are fixed, so failures age out when
+//! gives back what it counted on the account's budgets (not on the source's, see below), so
+//! hammering a locked account from one address cannot spend the account's ceiling. A success
+//! gives its attempt back to the two wide budgets and clears the narrow one. Windows are fixed, so failures age out when
 //! their window ends: no request can keep a lock alive past it.
 //!
 //! Two rules keep the budgets from telling anything or locking owners out:
@@ -23,7 +23,8 @@
 //!   that are no account share one narrow counter, which an attacker can fill), and an
 //!   attacker could read that back through its own account's sign-ins.
 //! - A source that signed in to an account successfully before (a *known source*, remembered
-//!   for [`LockoutPolicy::remember_sources_for`]) is not stopped by the account-wide ceiling:
+//!   for [`LockoutPolicy::remember_sources_for`], forgotten by an unlock or a new password)
+//!   is not stopped by the account-wide ceiling:
 //!   a guesser with many addresses can spend the ceiling, but not shut the owner out from
 //!   where the owner signs in. Its narrow budget and the per-source budget still hold.
 

@@ -32,9 +32,9 @@ pub(super) fn request_id(extensions: &Extensions) -> Option<&str> {
     api_gateway(extensions)?.request_id.as_deref()
 }
 
-/// The client's address: the last entry of the trusted proxy header if one is configured and
-/// present, else API Gateway's `sourceIp` in Lambda, the socket's peer locally, and otherwise
-/// the shared "unknown" source.
+/// The client's address: the last entry of the trusted proxy header if one is configured (the
+/// shared "unknown" source if it is missing or unreadable), else API Gateway's `sourceIp` in
+/// Lambda, the socket's peer locally, and otherwise the shared "unknown" source.
 pub(super) struct ClientSource(pub SourceAddress);
 
 /// CloudFront's header with the viewer's address, which always ends in `:port`.
@@ -59,12 +59,12 @@ impl FromRequestParts<AppState> for ClientSource {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(source) = state
-            .source_header
-            .as_ref()
-            .and_then(|header| from_trusted_header(parts, header))
-        {
-            return Ok(ClientSource(source));
+        if let Some(header) = &state.source_header {
+            // Behind the proxy, the gateway's source is the proxy (a CloudFront edge shared
+            // by many users): without the proxy's header, the source is not known.
+            return Ok(ClientSource(
+                from_trusted_header(parts, header).unwrap_or_else(SourceAddress::unknown),
+            ));
         }
         let from_gateway = api_gateway(&parts.extensions)
             .and_then(|context| context.http.source_ip.as_deref())

@@ -102,8 +102,12 @@ impl KeySetCache {
 
     /// The set at hand, unless it is `max_stale` old (possible only while reads fail).
     fn usable(&self, cached: &Cached, now: UnixSeconds) -> Option<Arc<KeySet>> {
+        // A clock that went back past the read proves nothing about the set's age.
         let age = now.saturating_sub(cached.fetched_at);
-        cached.set.clone().filter(|_| age < self.policy.max_stale)
+        cached
+            .set
+            .clone()
+            .filter(|_| (0..self.policy.max_stale).contains(&age))
     }
 
     /// The published key `kid` at `now`. An unknown `kid` triggers one early re-read, unless

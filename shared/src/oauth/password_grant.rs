@@ -61,7 +61,7 @@ impl PasswordGrant {
 /// than check unguarded.
 ///
 /// Every well-formed grant then costs the same work whether the user exists, is disabled or
-/// is locked out: one read, three counts, one Argon2 verification (against a dummy hash when
+/// is locked out: one read, three counts and a known-source read, one Argon2 verification (against a dummy hash when
 /// there is nothing real to check) and one settlement of all three counters (a success's clears and refunds, a
 /// refusal's refunds, a failure's note), so neither the answer nor its
 /// timing says which usernames exist or which budget is spent.

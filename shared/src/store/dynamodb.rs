@@ -4,11 +4,9 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::client::Waiters as _;
 use aws_sdk_dynamodb::error::{DisplayErrorContext, SdkError};
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{
     AttributeDefinition, AttributeValue, BillingMode, KeySchemaElement, KeyType,
-    PointInTimeRecoverySpecification, ReturnValue, ReturnValuesOnConditionCheckFailure,
-    ScalarAttributeType,
+    PointInTimeRecoverySpecification, ReturnValue, ScalarAttributeType,
 };
 use aws_sdk_dynamodb::Client;
 
@@ -191,21 +189,14 @@ impl UserStore for DynamoUserStore {
             .expression_attribute_names("#k", KEY)
             .expression_attribute_values(":read", AttributeValue::S(read.to_owned()))
             .expression_attribute_values(":upgraded", AttributeValue::S(upgraded.to_owned()))
-            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
             .send()
             .await;
         match result {
             Ok(_) => Ok(true),
-            Err(err) => match err.into_service_error() {
-                // The item came back: it exists with another hash now.
-                UpdateItemError::ConditionalCheckFailedException(failed) => match failed.item() {
-                    Some(_) => Ok(false),
-                    None => Err(StoreError::NotFound(username.clone())),
-                },
-                other => Err(StoreError::Unavailable(
-                    DisplayErrorContext(other).to_string(),
-                )),
-            },
+            // Another hash now, or no user: either way nothing to upgrade (and no item, with
+            // its new hash, sent back to tell which).
+            Err(err) if condition_failed(&err) => Ok(false),
+            Err(err) => Err(unavailable(err)),
         }
     }
 

@@ -62,12 +62,13 @@ impl UserStore for MemoryUserStore {
         read: &str,
         upgraded: &str,
     ) -> Result<bool, StoreError> {
-        self.update(username, |user| {
-            let unchanged = user.password_hash == read;
-            if unchanged {
+        let mut users = self.users.write().unwrap_or_else(|e| e.into_inner());
+        Ok(match users.get_mut(username) {
+            Some(user) if user.password_hash == read => {
                 user.password_hash = upgraded.to_owned();
+                true
             }
-            unchanged
+            _ => false,
         })
     }
 

@@ -63,7 +63,8 @@ pub trait UserStore: Send + Sync {
 
     /// Replaces the password hash `read` (at sign-in) by `upgraded`, the same password hashed
     /// at current parameters, only if it is still `read`: an operator's new password that
-    /// landed meanwhile is never undone. Says whether it replaced it.
+    /// landed meanwhile is never undone. Says whether it replaced it (not if the hash changed
+    /// or the user is gone).
     async fn upgrade_password_hash(
         &self,
         username: &Username,

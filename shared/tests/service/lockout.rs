@@ -287,6 +287,18 @@ async fn the_ceiling_does_not_shut_the_owner_out_where_they_signed_in_before(bac
         .advance(token_service::domain::lockout::REMEMBER_SOURCES_FOR as i64);
     spend_the_ceiling(&app).await;
     assert_eq!(app.token_from(OWNER, right_password()).await.status, 400);
+
+    // An unlock (as every new password does) forgets the known addresses: one that held an
+    // old password keeps nothing past the ceiling.
+    let unlock = AccountChange {
+        unlock: true,
+        ..AccountChange::default()
+    };
+    app.change_account("johndoe", &unlock).await;
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 200);
+    app.change_account("johndoe", &unlock).await;
+    spend_the_ceiling(&app).await;
+    assert_eq!(app.token_from(OWNER, right_password()).await.status, 400);
 }
 
 /// The review's attack (finding 1): with an account of its own, an attacker fills the narrow

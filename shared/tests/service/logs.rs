@@ -293,6 +293,7 @@ async fn client_text_cannot_forge_or_garble_a_line_in_either_format() {
         }
     }
     let mut checked = 0;
+    let mut escaped_seen = false;
     for (path, body) in requests {
         let captured = Captured::default();
         let response = captured
@@ -314,6 +315,7 @@ async fn client_text_cannot_forge_or_garble_a_line_in_either_format() {
         checked += json.len();
         // The same events in both formats, one line each: nothing forged a line.
         assert_eq!(text.len(), json.len(), "{path} {body}:\n{text:#?}");
+        escaped_seen |= text.iter().any(|line| line.contains("x\\r\\n INFO forged"));
         for line in &text {
             assert!(
                 [" INFO ", " WARN ", "ERROR "]
@@ -328,4 +330,6 @@ async fn client_text_cannot_forge_or_garble_a_line_in_either_format() {
         }
     }
     assert!(checked >= 10, "only {checked} lines checked");
+    // The client's text is still there, escaped, not dropped.
+    assert!(escaped_seen, "no escaped client text in any line");
 }
