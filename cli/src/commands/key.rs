@@ -15,8 +15,8 @@ use token_service::clock::{Clock as _, SystemClock, UnixSeconds};
 use token_service::config::{DEFAULT_KEYS_TABLE, MAX_TTL_SECONDS};
 use token_service::keys::store::{update_key_set, DynamoKeySetStore, FileKeySetStore, UpdateError};
 use token_service::keys::{
-    KeyId, KeyLocation, KeyRecord, KeySetError, KeySetStore, KeyState, Retirement, RotationPolicy,
-    KMS_TAG_KEY,
+    signing_key_policy, KeyId, KeyLocation, KeyRecord, KeySetError, KeySetStore, KeyState,
+    Retirement, RotationPolicy, KMS_TAG_KEY,
 };
 use token_service::store::dynamodb_client;
 use token_service::tokens::signer::kms_public_key;
@@ -81,6 +81,11 @@ pub struct RotateArgs {
     /// function may sign only with keys that carry it.
     #[arg(long, env = "SIGNING_KEY_TAG")]
     tag: Option<String>,
+    /// The token function's role (the stack's TokenFunctionRoleArn output): the key policy
+    /// of a key created here denies `kms:Sign` to every other principal, as the template's
+    /// first key does.
+    #[arg(long, env = "TOKEN_FUNCTION_ROLE_ARN")]
+    token_role_arn: Option<String>,
     /// Seconds the new key is published before it signs (API Gateway caches keys up to 1 h).
     #[arg(long, default_value_t = 3600)]
     publish_lead: u32,
@@ -222,7 +227,14 @@ async fn rotate(args: RotateArgs) -> Result<()> {
                 )
                 .into());
             };
-            create_kms_key(&kms, tag).await?
+            let Some(role) = &args.token_role_arn else {
+                return Err(InputError(
+                    "a new KMS key needs --token-role-arn (or TOKEN_FUNCTION_ROLE_ARN): the stack's TokenFunctionRoleArn output, the only role its policy lets sign".into(),
+                )
+                .into());
+            };
+            let policy = signing_key_policy(role).map_err(|e| InputError(e.to_string()))?;
+            create_kms_key(&kms, tag, &policy.to_string()).await?
         }
     };
     let public = kms_public_key(&kms, &key_id)
@@ -309,11 +321,12 @@ fn kms_error(err: impl std::error::Error + 'static) -> SignError {
     SignError::Kms(aws_sdk_kms::error::DisplayErrorContext(err).to_string())
 }
 
-async fn create_kms_key(kms: &aws_sdk_kms::Client, tag: &str) -> Result<String> {
+async fn create_kms_key(kms: &aws_sdk_kms::Client, tag: &str, policy: &str) -> Result<String> {
     let created = kms
         .create_key()
         .key_spec(KeySpec::Rsa2048)
         .key_usage(KeyUsageType::SignVerify)
+        .policy(policy)
         .description("token-service access-token signing key (RS256)")
         .tags(Tag::builder().tag_key(KMS_TAG_KEY).tag_value(tag).build()?)
         .send()

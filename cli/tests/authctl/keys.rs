@@ -2,6 +2,27 @@
 
 use crate::support::*;
 
+const TOKEN_ROLE: &str = "arn:aws:iam::123456789012:role/stack-a-TokenFunctionRole-X";
+
+/// The key policy of a KMS key on the test server, as JSON.
+fn key_policy(key_id: &str) -> serde_json::Value {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let kms = aws_sdk_kms::Client::new(&aws_config::load_from_env().await);
+        let policy = kms
+            .get_key_policy()
+            .key_id(key_id)
+            .policy_name("default")
+            .send()
+            .await
+            .unwrap();
+        serde_json::from_str(policy.policy().unwrap()).unwrap()
+    })
+}
+
 #[test]
 #[ignore = "needs a DynamoDB and KMS server: scripts/test.sh runs it"]
 fn key_rotation_with_kms_keys() {
@@ -27,21 +48,46 @@ fn key_rotation_with_kms_keys() {
     assert!(!untagged.status.success());
     assert!(String::from_utf8_lossy(&untagged.stderr).contains("--tag"));
 
+    // ...and so is one without the token function's role, or with something else in its
+    // place: its key policy could not keep other principals from signing. Nothing is created.
+    let no_role = key(&["rotate", "--tag", "stack-a"]).output().unwrap();
+    assert!(!no_role.status.success());
+    assert!(String::from_utf8_lossy(&no_role.stderr).contains("--token-role-arn"));
+    let user = "arn:aws:iam::123456789012:user/alice";
+    let not_a_role = key(&["rotate", "--tag", "stack-a", "--token-role-arn", user])
+        .output()
+        .unwrap();
+    assert!(!not_a_role.status.success());
+    assert!(String::from_utf8_lossy(&not_a_role.stderr).contains("not an IAM role ARN"));
+    assert_eq!(list(), serde_json::json!([]));
+
     // The first key of an empty set signs at once.
-    let first: serde_json::Value =
-        serde_json::from_str(&run_stdout(key(&["rotate", "--tag", "stack-a", "--json"]))).unwrap();
+    let first: serde_json::Value = serde_json::from_str(&run_stdout(key(&[
+        "rotate",
+        "--tag",
+        "stack-a",
+        "--token-role-arn",
+        TOKEN_ROLE,
+        "--json",
+    ])))
+    .unwrap();
     assert_eq!(first["state"], "signing");
     assert_eq!(first["kind"], "kms");
-    assert!(first["key_id"]
-        .as_str()
-        .unwrap()
-        .starts_with("arn:aws:kms:"));
+    let first_arn = first["key_id"].as_str().unwrap();
+    assert!(first_arn.starts_with("arn:aws:kms:"));
+    // Its key policy is the template's: the account manages it, only the token role signs.
+    assert_eq!(
+        key_policy(first_arn),
+        token_service::keys::signing_key_policy(TOKEN_ROLE).unwrap()
+    );
 
     // The second is published now and signs after the lead; the first hands over then.
     let second: serde_json::Value = serde_json::from_str(&run_stdout(key(&[
         "rotate",
         "--tag",
         "stack-a",
+        "--token-role-arn",
+        TOKEN_ROLE,
         "--publish-lead",
         "3600",
         "--json",

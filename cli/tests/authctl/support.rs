@@ -29,6 +29,7 @@ pub fn authctl(args: &[&str]) -> Command {
         "TOKEN_SIGNER",
         "SIGNING_KEY_FILE",
         "SIGNING_KEY_TAG",
+        "TOKEN_FUNCTION_ROLE_ARN",
         "KEY_SET_FILE",
         "KEYS_TABLE",
         "TOKENS_TABLE",

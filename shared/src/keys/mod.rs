@@ -6,11 +6,13 @@
 
 mod cache;
 mod jwk;
+mod policy;
 mod set;
 pub mod store;
 
 pub use cache::{CachePolicy, KeySetCache};
 pub use jwk::{JwkSet, KeyError, KeyId, PublicJwk, RsaPublicKey};
+pub use policy::{signing_key_policy, NotARoleArn, ONLY_THE_TOKEN_FUNCTION_SIGNS};
 pub use set::{KeyLocation, KeyRecord, KeySet, KeySetError, KeyState, Retirement, RotationPolicy};
 pub use store::{KeySetStore, KeyStoreError};
 

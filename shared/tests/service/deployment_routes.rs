@@ -159,7 +159,7 @@ fn actions_of(resource: &str) -> BTreeSet<String> {
 
 #[test]
 fn only_the_token_function_may_sign_and_verifiers_only_read() {
-    let token = actions_of("TokenFunction");
+    let token = actions_of("TokenFunctionPolicy");
     assert!(token.contains("kms:Sign"), "{token:?}");
     for function in [
         "UsersMeFunction",

@@ -21,5 +21,6 @@ mod sample_events;
 mod sign_in_cost;
 mod signing_keys;
 mod store_faults;
+mod template_permissions;
 mod token_endpoint;
 mod user_store;
