@@ -146,7 +146,7 @@ impl AppState {
         let signs = duty == Duty::IssueAndVerify;
         let needs_aws = config.store == StoreChoice::DynamoDb
             || matches!(config.key_set, KeySetChoice::DynamoDb { .. })
-            || (signs && matches!(config.signer, SignerChoice::Kms { .. }));
+            || (signs && matches!(config.signer, SignerChoice::Kms));
         let aws = if needs_aws {
             Some(aws_config::load_from_env().await)
         } else {
@@ -253,7 +253,7 @@ pub async fn token_issuer(
     now: UnixSeconds,
 ) -> Result<TokenIssuer, StartupError> {
     let signer: Arc<dyn Signer> = match &config.signer {
-        SignerChoice::Kms { initial_key } => {
+        SignerChoice::Kms => {
             let loaded;
             let aws = match aws {
                 Some(aws) => aws,
@@ -269,7 +269,7 @@ pub async fn token_issuer(
                     .retry_config(crate::store::aws_retries())
                     .build(),
             );
-            Arc::new(KmsSigner::new(client, keys.clone(), initial_key.clone()))
+            Arc::new(KmsSigner::new(client, keys.clone()))
         }
         SignerChoice::LocalRsa { key_file } => {
             let signer = match key_file {

@@ -55,8 +55,10 @@ pub enum StoreChoice {
 /// Who signs access tokens (used only by the process that issues them).
 #[derive(Debug, Clone)]
 pub enum SignerChoice {
-    /// AWS KMS; `initial_key` is published if the key set is empty (the template's first key).
-    Kms { initial_key: Option<String> },
+    /// AWS KMS, with the key the key set names as signing. The set's first key is published
+    /// by the operator (`authctl key rotate --kms-key-id`), never by the function: its role
+    /// cannot write the key set.
+    Kms,
     /// An in-process RSA key: from `key_file` (created there if missing) or generated.
     LocalRsa { key_file: Option<PathBuf> },
     /// The explicit local opt-in: HS256 with a shared secret.
@@ -197,12 +199,8 @@ impl Config {
 
         let secret = get("JWT_SECRET");
         let signer = match get("TOKEN_SIGNER").as_deref() {
-            Some("kms") => SignerChoice::Kms {
-                initial_key: get("SIGNING_KEY_ARN"),
-            },
-            None if deployed => SignerChoice::Kms {
-                initial_key: get("SIGNING_KEY_ARN"),
-            },
+            Some("kms") => SignerChoice::Kms,
+            None if deployed => SignerChoice::Kms,
             Some("local") | None => {
                 local_only("TOKEN_SIGNER=local")?;
                 SignerChoice::LocalRsa {

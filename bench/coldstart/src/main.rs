@@ -138,7 +138,6 @@ fn function_env(api: &str) -> HashMap<String, String> {
         ("TOKENS_TABLE", TOKENS_TABLE),
         ("CLIENTS_TABLE", CLIENTS_TABLE),
         ("JWT_ISSUER", ""),
-        ("SIGNING_KEY_ARN", KEY_ARN),
         ("TOKEN_SIGNER", ""),
         ("TRUSTED_KEYS", ""),
         ("AWS_ENDPOINT_URL_DYNAMODB", &stub),

@@ -47,7 +47,7 @@ pub async fn run(args: Args) -> Result<()> {
             key_file: Some(path),
         } => format!("the RSA key in {}", path.display()),
         SignerChoice::Hs256(_) => "HS256 with JWT_SECRET (local opt-in)".to_owned(),
-        SignerChoice::Kms { .. } => "AWS KMS".to_owned(),
+        SignerChoice::Kms => "AWS KMS".to_owned(),
     };
     eprintln!("users: {:?}; signing with {signer}", config.store);
     if config.store == StoreChoice::MemoryDemo {

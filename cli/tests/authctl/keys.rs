@@ -81,6 +81,39 @@ fn key_rotation_with_kms_keys() {
         token_service::keys::signing_key_policy(TOKEN_ROLE).unwrap()
     );
 
+    // The deployment step after the first `sam deploy`: the template's key (an existing,
+    // tagged key) published into the stack's empty set signs at once. The token function
+    // cannot do it: its role may not write the key set.
+    let deployed_table = format!("keys-deployed-{}", std::process::id());
+    let deployed = |args: &[&str]| {
+        let mut all = vec!["key"];
+        all.extend_from_slice(args);
+        all.extend_from_slice(&["--keys-table", &deployed_table]);
+        authctl(&all)
+    };
+    run_ok(&mut deployed(&["create-table"]));
+    let wrong_tag = deployed(&["rotate", "--kms-key-id", first_arn, "--tag", "stack-b"])
+        .output()
+        .unwrap();
+    assert!(!wrong_tag.status.success());
+    assert!(String::from_utf8_lossy(&wrong_tag.stderr).contains("is not tagged"));
+    let published: serde_json::Value = serde_json::from_str(&run_stdout(deployed(&[
+        "rotate",
+        "--kms-key-id",
+        first_arn,
+        "--tag",
+        "stack-a",
+        "--json",
+    ])))
+    .unwrap();
+    assert_eq!(published["state"], "signing");
+    assert_eq!(published["key_id"], first_arn);
+    assert_eq!(published["signs_from"], published["created_at"]);
+    assert_eq!(published["kid"], first["kid"]);
+    let jwks: serde_json::Value = serde_json::from_str(&run_stdout(deployed(&["jwks"]))).unwrap();
+    assert_eq!(jwks["keys"].as_array().unwrap().len(), 1);
+    assert_eq!(jwks["keys"][0]["kid"], first["kid"]);
+
     // The second is published now and signs after the lead; the first hands over then.
     let second: serde_json::Value = serde_json::from_str(&run_stdout(key(&[
         "rotate",

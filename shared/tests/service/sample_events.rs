@@ -278,10 +278,6 @@ async fn only_the_token_function_can_sign() {
     // no signer (so no KMS client), only the key set.
     let deployed: HashMap<&str, &str> = HashMap::from([
         ("JWT_ISSUER", "https://auth.example.com"),
-        (
-            "SIGNING_KEY_ARN",
-            "arn:aws:kms:eu-west-1:123456789012:key/k",
-        ),
         ("AWS_REGION", "eu-west-1"),
     ]);
     let config = Config::from_lookup(Mode::Function, |name| {

@@ -1,5 +1,6 @@
-//! Signing keys end to end: tokens signed by KMS (moto) verify with nothing but the published
-//! JWKS, found through the discovery document; rotation keeps old tokens valid until they
+//! Signing keys end to end: the token function never publishes a key (it answers 503 until the
+//! operator has); tokens signed by KMS (moto) verify with nothing but the published JWKS,
+//! found through the discovery document; rotation keeps old tokens valid until they
 //! expire while new tokens carry the new `kid`; a flood of made-up `kid`s does not become a
 //! flood of key-set reads.
 
@@ -54,6 +55,37 @@ async fn kms_key(client: &aws_sdk_kms::Client) -> String {
         .await
         .unwrap();
     created.key_metadata().unwrap().arn().unwrap().to_owned()
+}
+
+fn now() -> UnixSeconds {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as UnixSeconds
+}
+
+/// The operator publishing the first key into an empty set, as `authctl key rotate` does.
+async fn publish_first(
+    client: &aws_sdk_kms::Client,
+    store: &dyn KeySetStore,
+    key_arn: &str,
+    now: UnixSeconds,
+) {
+    let public = kms_public_key(client, key_arn).await.unwrap();
+    let record = KeyRecord::new(
+        &public,
+        KeyLocation::Kms {
+            key_id: key_arn.to_owned(),
+        },
+        now,
+        now,
+    );
+    update_key_set(store, |set: &mut KeySet| {
+        assert!(set.keys.is_empty(), "the first key goes into an empty set");
+        set.bootstrap(record.clone(), now)
+    })
+    .await
+    .unwrap();
 }
 
 async fn keys_table() -> (String, DynamoKeySetStore) {
@@ -116,7 +148,6 @@ async fn kms_signed_tokens_verify_with_nothing_but_the_published_jwks() {
     // The deployed configuration, as the template sets it.
     let vars: HashMap<&str, String> = HashMap::from([
         ("JWT_ISSUER", ISSUER.to_owned()),
-        ("SIGNING_KEY_ARN", key_arn.clone()),
         ("KEYS_TABLE", keys_table),
         ("USERS_TABLE", users_table),
         ("TOKENS_TABLE", tokens_table),
@@ -137,7 +168,26 @@ async fn kms_signed_tokens_verify_with_nothing_but_the_published_jwks() {
         }
     };
 
-    // The token function publishes the template's key on first use and signs with KMS.
+    // Before the operator has published the first key, the token function cannot sign: a
+    // 503 with the JSON error body (after the password check), and the key set stays empty.
+    let (status, headers, body) = call(
+        function(Endpoint::Token).await,
+        "POST",
+        "/token",
+        "username=johndoe&password=secret&scope=me+items",
+    )
+    .await;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+    assert!(headers.contains_key("retry-after"), "{headers:?}");
+    assert!(body.get("access_token").is_none());
+    assert!(key_store.load().await.unwrap().keys.is_empty());
+
+    // The operator's deployment step (what `authctl key rotate --kms-key-id <SigningKeyArn>`
+    // does with an empty set): the template's key is published and signs at once.
+    publish_first(&client, &key_store, &key_arn, now()).await;
+
+    // Now the token function signs with KMS.
     let (status, headers, body) = call(
         function(Endpoint::Token).await,
         "POST",
@@ -224,14 +274,11 @@ async fn rotation_keeps_old_tokens_valid_until_they_expire_and_new_tokens_carry_
     let (_, store) = keys_table().await;
     let store: Arc<dyn KeySetStore> = Arc::new(store);
     let settings = support::token_settings();
+    publish_first(&client, store.as_ref(), &first_arn, T0).await;
     let signing_keys = Arc::new(KeySetCache::new(store.clone(), CachePolicy::default()));
     let issuer = TokenIssuer::new(
         &settings,
-        Arc::new(KmsSigner::new(
-            client.clone(),
-            signing_keys,
-            Some(first_arn.clone()),
-        )),
+        Arc::new(KmsSigner::new(client.clone(), signing_keys)),
     );
     // A verifying function: its own cache of the same key set.
     let verifier = TokenVerifier::published(
@@ -386,4 +433,50 @@ async fn a_flood_of_made_up_kids_costs_one_key_set_read() {
     assert!(statuses.iter().all(|s| *s == 401), "{statuses:?}");
     // All at the same instant: one early re-read for all of them.
     assert_eq!(counting.loads.load(Ordering::SeqCst), 2);
+}
+
+/// The deployed token function before the operator has published a key: its KMS signer
+/// finds nothing to sign with, answers 503 with the JSON error body (never a 500 or a
+/// panic), and writes nothing to the key set, however often it is asked.
+#[tokio::test]
+async fn a_kms_token_function_with_an_empty_key_set_answers_503_and_publishes_nothing() {
+    let app = TestApp::start(Backend::Memory).await;
+    let empty = Arc::new(CountingKeys {
+        inner: MemoryKeySetStore::new(),
+        loads: AtomicUsize::new(0),
+    });
+    let keys = Arc::new(KeySetCache::new(empty.clone(), CachePolicy::default()));
+    // Never called: with no signing key there is nothing to ask KMS.
+    let kms = aws_sdk_kms::Client::from_conf(
+        aws_sdk_kms::Config::builder()
+            .behavior_version(aws_sdk_kms::config::BehaviorVersion::latest())
+            .region(aws_sdk_kms::config::Region::new("us-east-1"))
+            .endpoint_url("http://127.0.0.1:9")
+            .build(),
+    );
+    let issuer = TokenIssuer::new(
+        &support::token_settings(),
+        Arc::new(KmsSigner::new(kms, keys)),
+    );
+    let state = AppState {
+        issuer: Some(Arc::new(issuer)),
+        ..app.state.clone()
+    };
+    for _ in 0..3 {
+        let (status, headers, body) = call(
+            http::router_of_all(state.clone()),
+            "POST",
+            "/token",
+            "username=johndoe&password=secret&scope=me",
+        )
+        .await;
+        assert_eq!(status, 503, "{body}");
+        assert_eq!(body["error"], "temporarily_unavailable", "{body}");
+        assert_eq!(headers["content-type"], "application/json");
+        assert!(body.get("access_token").is_none());
+    }
+    assert!(empty.loads.load(Ordering::SeqCst) >= 1);
+    let set = empty.inner.load().await.unwrap();
+    assert!(set.keys.is_empty(), "the function published a key");
+    assert_eq!(set.version, 0, "the function wrote the key set");
 }

@@ -373,3 +373,71 @@ fn only_the_token_function_role_can_sign_whatever_iam_allows() {
         }
     }
 }
+
+/// The resources a statement names (`!GetAtt X.Arn` as `X`).
+fn resources_of(statement: &Value) -> Vec<String> {
+    strings(&statement["Resource"])
+        .into_iter()
+        .map(|r| {
+            r.strip_prefix("!GetAtt ")
+                .and_then(|r| r.strip_suffix(".Arn"))
+                .map_or(r.clone(), str::to_owned)
+        })
+        .collect()
+}
+
+fn actions_of(statement: &Value) -> Vec<String> {
+    let mut actions = strings(&statement["Action"]);
+    actions.sort();
+    actions
+}
+
+#[test]
+fn only_the_operator_writes_the_key_set() {
+    let template = template();
+    let mut operator_writes = false;
+    for (holder, statements) in grants(&template) {
+        for statement in statements {
+            assert!(
+                statement.get("NotAction").is_none() && statement.get("NotResource").is_none(),
+                "{holder}: {statement}"
+            );
+            let resources = resources_of(statement);
+            let actions = actions_of(statement);
+            let on_keys = resources.iter().any(|r| r == "KeysTable" || r == "*");
+            let dynamodb = actions
+                .iter()
+                .any(|a| a.starts_with("dynamodb:") || a == "*");
+            if statement["Effect"] != "Allow" || !on_keys || !dynamodb {
+                continue;
+            }
+            assert_eq!(resources, ["KeysTable"], "{holder}: {statement}");
+            if holder == "OperatorPolicy" {
+                assert_eq!(actions, ["dynamodb:GetItem", "dynamodb:PutItem"]);
+                operator_writes = true;
+            } else {
+                assert_eq!(
+                    actions,
+                    ["dynamodb:GetItem"],
+                    "{holder} may write the key set"
+                );
+            }
+        }
+    }
+    assert!(operator_writes, "the operator publishes keys");
+    // No function is told a key to publish, nor may read a KMS key's public half to do so.
+    let globals = &template["Globals"]["Function"]["Environment"]["Variables"];
+    let token = &resource(&template, "TokenFunction")["Properties"];
+    assert!(globals.get("SIGNING_KEY_ARN").is_none());
+    assert!(token.get("Environment").is_none(), "{token}");
+    for (holder, statements) in grants(&template) {
+        if holder != "OperatorPolicy" {
+            for statement in statements {
+                assert!(
+                    !actions_of(statement).contains(&"kms:GetPublicKey".to_owned()),
+                    "{holder}"
+                );
+            }
+        }
+    }
+}

@@ -6,61 +6,19 @@ use jsonwebtoken::Algorithm;
 
 use super::{SignError, Signer, SigningKey, KMS_MAX_MESSAGE_BYTES};
 use crate::clock::UnixSeconds;
-use crate::keys::store::update_key_set;
-use crate::keys::{KeyLocation, KeyRecord, KeySetCache, KeySetError, RsaPublicKey};
+use crate::keys::{KeyLocation, KeySetCache, RsaPublicKey};
 
-/// RS256 by the AWS KMS key the key set names as signing at the time. On an empty key set it
-/// publishes `initial_key` (the template's first key) and signs with it.
+/// RS256 by the AWS KMS key the key set names as signing at the time. It never writes the key
+/// set: with no key signing (an empty set before the operator has published the first key),
+/// [`SignError::NoSigningKey`] makes the token endpoint answer 503.
 pub struct KmsSigner {
     client: aws_sdk_kms::Client,
     keys: Arc<KeySetCache>,
-    initial_key: Option<String>,
 }
 
 impl KmsSigner {
-    pub fn new(
-        client: aws_sdk_kms::Client,
-        keys: Arc<KeySetCache>,
-        initial_key: Option<String>,
-    ) -> Self {
-        Self {
-            client,
-            keys,
-            initial_key,
-        }
-    }
-
-    /// Puts the initial key into an empty set: published and signing at once, since no token
-    /// or cache has seen any other key.
-    async fn bootstrap(&self, key_id: &str, now: UnixSeconds) -> Result<(), SignError> {
-        let public = kms_public_key(&self.client, key_id).await?;
-        let record = KeyRecord::new(
-            &public,
-            KeyLocation::Kms {
-                key_id: key_id.to_owned(),
-            },
-            now,
-            now,
-        );
-        let result = update_key_set(self.keys.store().as_ref(), |set| {
-            if !set.keys.is_empty() {
-                // Someone else (another cold start, an operator) was first.
-                return Ok::<_, KeySetError>(());
-            }
-            set.bootstrap(record.clone(), now)
-        })
-        .await;
-        match result {
-            Ok(_) => {
-                tracing::info!(kid = %record.kid, "published the initial KMS signing key");
-                self.keys.reload(now).await?;
-                Ok(())
-            }
-            Err(crate::keys::store::UpdateError::Store(err)) => Err(err.into()),
-            Err(crate::keys::store::UpdateError::Rejected(err)) => {
-                Err(SignError::Kms(err.to_string()))
-            }
-        }
+    pub fn new(client: aws_sdk_kms::Client, keys: Arc<KeySetCache>) -> Self {
+        Self { client, keys }
     }
 }
 
@@ -95,13 +53,7 @@ pub async fn kms_public_key(
 #[async_trait::async_trait]
 impl Signer for KmsSigner {
     async fn signing_key(&self, now: UnixSeconds) -> Result<SigningKey, SignError> {
-        let mut set = self.keys.current(now).await?;
-        if set.keys.is_empty() {
-            if let Some(initial) = &self.initial_key {
-                self.bootstrap(initial, now).await?;
-                set = self.keys.current(now).await?;
-            }
-        }
+        let set = self.keys.current(now).await?;
         let key = set.signing_key(now).ok_or(SignError::NoSigningKey)?;
         match &key.location {
             KeyLocation::Kms { .. } => Ok(SigningKey {
