@@ -441,3 +441,582 @@ fn only_the_operator_writes_the_key_set() {
         }
     }
 }
+
+// ------------------------------------------------------------------ every call allowed
+// The functions' DynamoDB calls, recorded at the SDK as they run against a DynamoDB server,
+// each checked against the template's statements for that function (action, table, and
+// every condition): a call the template does not allow is an outage no other test sees.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
+
+use aws_sdk_dynamodb::config::interceptors::BeforeSerializationInterceptorContextRef;
+use aws_sdk_dynamodb::config::{ConfigBag, Intercept};
+use aws_sdk_dynamodb::types::AttributeValue;
+use axum::body::Body;
+use http_body_util::BodyExt as _;
+use tower::ServiceExt as _;
+
+use crate::support::{self, NOW, SERVICE_SECRET};
+
+/// One DynamoDB item access as IAM authorizes it.
+#[derive(Debug, Clone)]
+struct Call {
+    action: &'static str,
+    table: String,
+    key: String,
+    /// Top-level attribute names the request names (its key, expressions, names).
+    attributes: BTreeSet<String>,
+    return_values: Option<String>,
+}
+
+#[derive(Debug, Default, Clone)]
+struct Recorder(Arc<Mutex<Vec<Call>>>);
+
+impl Recorder {
+    fn take(&self) -> Vec<Call> {
+        std::mem::take(&mut self.0.lock().unwrap())
+    }
+}
+
+fn key_of(key: &HashMap<String, AttributeValue>) -> String {
+    assert_eq!(key.len(), 1, "one hash key: {key:?}");
+    key.values().next().unwrap().as_s().unwrap().clone()
+}
+
+/// Attribute names in expressions: plain identifiers that are no keyword or function, and
+/// the names `#placeholders` stand for.
+fn attributes(
+    key: &HashMap<String, AttributeValue>,
+    expressions: &[Option<&str>],
+    names: Option<&HashMap<String, String>>,
+) -> BTreeSet<String> {
+    const WORDS: [&str; 12] = [
+        "SET",
+        "ADD",
+        "REMOVE",
+        "DELETE",
+        "AND",
+        "OR",
+        "NOT",
+        "IN",
+        "BETWEEN",
+        "attribute_exists",
+        "attribute_not_exists",
+        "if_not_exists",
+    ];
+    let mut found: BTreeSet<String> = key.keys().cloned().collect();
+    found.extend(names.into_iter().flat_map(|n| n.values().cloned()));
+    for expression in expressions.iter().flatten() {
+        for token in expression.split(|c: char| !(c.is_alphanumeric() || "_:#".contains(c))) {
+            if !token.is_empty()
+                && !token.starts_with([':', '#'])
+                && !token.starts_with(|c: char| c.is_ascii_digit())
+                && !WORDS.contains(&token)
+            {
+                found.insert(token.to_owned());
+            }
+        }
+    }
+    found
+}
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "Recorder"
+    }
+
+    fn read_before_execution(
+        &self,
+        context: &BeforeSerializationInterceptorContextRef<'_>,
+        _: &mut ConfigBag,
+    ) -> Result<(), aws_sdk_dynamodb::error::BoxError> {
+        use aws_sdk_dynamodb::operation::{
+            delete_item::DeleteItemInput, get_item::GetItemInput, put_item::PutItemInput,
+            transact_write_items::TransactWriteItemsInput, update_item::UpdateItemInput,
+        };
+        let input = context.input();
+        let mut calls = Vec::new();
+        let table = |t: Option<&str>| t.unwrap().to_owned();
+        if let Some(i) = input.downcast_ref::<GetItemInput>() {
+            let key = i.key().unwrap();
+            calls.push(Call {
+                action: "GetItem",
+                table: table(i.table_name()),
+                key: key_of(key),
+                attributes: attributes(
+                    key,
+                    &[i.projection_expression()],
+                    i.expression_attribute_names(),
+                ),
+                return_values: None,
+            });
+        } else if let Some(i) = input.downcast_ref::<UpdateItemInput>() {
+            let key = i.key().unwrap();
+            calls.push(Call {
+                action: "UpdateItem",
+                table: table(i.table_name()),
+                key: key_of(key),
+                attributes: attributes(
+                    key,
+                    &[i.update_expression(), i.condition_expression()],
+                    i.expression_attribute_names(),
+                ),
+                return_values: i.return_values().map(|r| r.as_str().to_owned()),
+            });
+        } else if let Some(i) = input.downcast_ref::<PutItemInput>() {
+            let item = i.item().unwrap();
+            calls.push(Call {
+                action: "PutItem",
+                table: table(i.table_name()),
+                key: item_key(item),
+                attributes: item.keys().cloned().collect(),
+                return_values: i.return_values().map(|r| r.as_str().to_owned()),
+            });
+        } else if let Some(i) = input.downcast_ref::<DeleteItemInput>() {
+            let key = i.key().unwrap();
+            calls.push(Call {
+                action: "DeleteItem",
+                table: table(i.table_name()),
+                key: key_of(key),
+                attributes: attributes(
+                    key,
+                    &[i.condition_expression()],
+                    i.expression_attribute_names(),
+                ),
+                return_values: i.return_values().map(|r| r.as_str().to_owned()),
+            });
+        } else if let Some(i) = input.downcast_ref::<TransactWriteItemsInput>() {
+            // Authorized item by item, as the single-item action each one is.
+            for item in i.transact_items() {
+                let put = item.put().expect("the service's transactions only put");
+                calls.push(Call {
+                    action: "PutItem",
+                    table: put.table_name().to_owned(),
+                    key: item_key(put.item()),
+                    attributes: put.item().keys().cloned().collect(),
+                    return_values: None,
+                });
+            }
+        } else {
+            // Table set-up, or a call this test does not know: fails in `assert_allowed`.
+            let name = format!("{input:?}");
+            calls.push(Call {
+                action: "unknown",
+                table: String::new(),
+                key: name.chars().take(200).collect(),
+                attributes: BTreeSet::new(),
+                return_values: None,
+            });
+        }
+        self.0.lock().unwrap().extend(calls);
+        Ok(())
+    }
+}
+
+/// The key of a whole item: the service's tables are keyed by `id`, `username` or `client_id`.
+fn item_key(item: &HashMap<String, AttributeValue>) -> String {
+    ["id", "username", "client_id"]
+        .iter()
+        .find_map(|k| item.get(*k))
+        .and_then(|v| v.as_s().ok())
+        .expect("an item with its key")
+        .clone()
+}
+
+/// `*` matches any run of characters, as in IAM's StringLike.
+fn like(pattern: &str, text: &str) -> bool {
+    match pattern.split_once('*') {
+        None => pattern == text,
+        Some((head, tail)) => text.strip_prefix(head).is_some_and(|rest| {
+            (0..=rest.len()).any(|i| rest.is_char_boundary(i) && like(tail, &rest[i..]))
+        }),
+    }
+}
+
+fn condition_holds(condition: Option<&Value>, call: &Call) -> bool {
+    let Some(condition) = condition else {
+        return true;
+    };
+    condition
+        .as_object()
+        .unwrap()
+        .iter()
+        .all(|(operator, keys)| {
+            keys.as_object().unwrap().iter().all(|(key, values)| {
+                let values = strings(values);
+                match (operator.as_str(), key.as_str()) {
+                    ("ForAllValues:StringLike", "dynamodb:LeadingKeys") => {
+                        values.iter().any(|p| like(p, &call.key))
+                    }
+                    ("ForAllValues:StringEquals", "dynamodb:Attributes") => {
+                        call.attributes.iter().all(|a| values.contains(a))
+                    }
+                    ("StringEqualsIfExists", "dynamodb:ReturnValues") => call
+                        .return_values
+                        .as_ref()
+                        .is_none_or(|r| values.contains(r)),
+                    _ => panic!("this test cannot evaluate {operator} on {key}"),
+                }
+            })
+        })
+}
+
+/// The template's statements for `holder`, checked against every call (tables by logical id).
+fn assert_allowed(template: &Value, holder: &str, tables: &HashMap<String, &str>, calls: &[Call]) {
+    let statements = statements(resource(template, holder));
+    assert!(!calls.is_empty(), "{holder}: nothing recorded");
+    for call in calls {
+        assert_ne!(
+            call.action, "unknown",
+            "{holder}: a call this test does not know: {call:?}"
+        );
+        let table = tables[&call.table];
+        let allowed = statements.iter().any(|s| {
+            s["Effect"] == "Allow"
+                && actions_of(s).contains(&format!("dynamodb:{}", call.action))
+                && resources_of(s) == [table]
+                && condition_holds(s.get("Condition"), call)
+        });
+        assert!(allowed, "{holder} may not {} {table} {call:?}", call.action);
+    }
+}
+
+async fn post(router: &axum::Router, path: &str, body: &str, client: (&str, &str)) -> (u16, Value) {
+    let request = axum::http::Request::builder()
+        .method("POST")
+        .uri(path)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("authorization", support::basic(client.0, client.1))
+        .body(Body::from(body.to_owned()))
+        .unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+#[tokio::test]
+#[ignore = "needs a DynamoDB server: scripts/test.sh runs it"]
+async fn every_dynamodb_call_of_the_functions_is_one_the_template_allows() {
+    use token_service::attempts::DynamoAttemptStore;
+    use token_service::clients::ClientStore as _;
+    use token_service::clients::DynamoClientStore;
+    use token_service::domain::lockout::LockoutPolicy;
+    use token_service::keys::store::DynamoKeySetStore;
+    use token_service::keys::{CachePolicy, KeySetCache};
+    use token_service::sessions::DynamoSessionStore;
+    use token_service::store::{AccountChange, DynamoUserStore, UserStore as _};
+
+    let template = template();
+    let recorder = Recorder::default();
+    let aws = aws_config::load_from_env().await;
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&aws)
+            .interceptor(recorder.clone())
+            .build(),
+    );
+    let name = |kind: &str| format!("{kind}-iam-{}", uuid::Uuid::new_v4());
+    let (users_table, clients_table, tokens_table, keys_table) =
+        (name("users"), name("clients"), name("tokens"), name("keys"));
+    let tables: HashMap<String, &str> = HashMap::from([
+        (users_table.clone(), "UsersTable"),
+        (clients_table.clone(), "ClientsTable"),
+        (tokens_table.clone(), "TokensTable"),
+        (keys_table.clone(), "KeysTable"),
+    ]);
+    let users = Arc::new(DynamoUserStore::new(client.clone(), &users_table));
+    users.create_table().await.unwrap();
+    let clients = Arc::new(DynamoClientStore::new(client.clone(), &clients_table));
+    clients.create_table().await.unwrap();
+    let sessions = Arc::new(DynamoSessionStore::new(client.clone(), &tokens_table));
+    sessions.create_table().await.unwrap();
+    let attempts = Arc::new(DynamoAttemptStore::new(client.clone(), &tokens_table));
+    let key_store = DynamoKeySetStore::new(client.clone(), &keys_table);
+    key_store.create_table().await.unwrap();
+    let keys = Arc::new(KeySetCache::new(
+        Arc::new(key_store),
+        CachePolicy::default(),
+    ));
+    for user in tokio::task::spawn_blocking(support::test_users)
+        .await
+        .unwrap()
+    {
+        users.insert(&user).await.unwrap();
+    }
+    // bob's hash made at weaker parameters: his sign-in re-hashes it.
+    let weak = tokio::task::spawn_blocking(|| {
+        use argon2::password_hash::PasswordHasher as _;
+        argon2::Argon2::new(
+            argon2::Algorithm::Argon2id,
+            argon2::Version::V0x13,
+            argon2::Params::new(8192, 1, 1, None).unwrap(),
+        )
+        .hash_password(b"bobpassword")
+        .unwrap()
+        .to_string()
+    })
+    .await
+    .unwrap();
+    let change = AccountChange {
+        password_hash: Some(weak),
+        ..AccountChange::default()
+    };
+    users
+        .update_account(&support::username("bob"), &change)
+        .await
+        .unwrap();
+    for registered in tokio::task::spawn_blocking(support::test_clients)
+        .await
+        .unwrap()
+    {
+        clients.insert(&registered).await.unwrap();
+    }
+    // The operator's part (the key set, the users, the clients) is not a function's.
+    let (_, issuer) = support::local_issuer(&keys).await;
+    let verifier =
+        token_service::tokens::TokenVerifier::published(&support::token_settings(), keys.clone());
+    let state = token_service::AppState::new(Some(issuer), verifier, keys.clone(), users)
+        .with_clients(clients, true)
+        .with_sessions(sessions, Default::default())
+        .with_attempts(attempts, LockoutPolicy::default())
+        .with_clock(Arc::new(token_service::clock::ManualClock::at(NOW)));
+    let router = token_service::http::router_of_all(state);
+    recorder.take();
+
+    // The token function: sign-ins (right, wrong, re-hashing), a refresh, client credentials.
+    let service = ("service-two", SERVICE_SECRET);
+    let (status, wrong) = post(
+        &router,
+        "/token",
+        "grant_type=password&username=johndoe&password=nope",
+        service,
+    )
+    .await;
+    assert_eq!(status, 400, "{wrong}");
+    let (status, bob) = post(
+        &router,
+        "/token",
+        "grant_type=password&username=bob&password=bobpassword&scope=me",
+        service,
+    )
+    .await;
+    assert_eq!(status, 200, "{bob}");
+    let (status, signed_in) = post(
+        &router,
+        "/token",
+        "grant_type=password&username=johndoe&password=secret&scope=me",
+        service,
+    )
+    .await;
+    assert_eq!(status, 200, "{signed_in}");
+    let refresh = signed_in["refresh_token"].as_str().unwrap();
+    let (status, refreshed) = post(
+        &router,
+        "/token",
+        &format!("grant_type=refresh_token&refresh_token={refresh}"),
+        service,
+    )
+    .await;
+    assert_eq!(status, 200, "{refreshed}");
+    let (status, machine) = post(
+        &router,
+        "/token",
+        "grant_type=client_credentials&scope=items",
+        ("service", SERVICE_SECRET),
+    )
+    .await;
+    assert_eq!(status, 200, "{machine}");
+    let token_calls = recorder.take();
+    assert!(
+        token_calls
+            .iter()
+            .any(|c| c.action == "UpdateItem" && tables[&c.table] == "UsersTable"),
+        "bob's hash was upgraded"
+    );
+    assert_allowed(&template, "TokenFunctionPolicy", &tables, &token_calls);
+
+    // The introspection function: refresh and access tokens, a wrong secret.
+    let refresh = refreshed["refresh_token"].as_str().unwrap();
+    let access = refreshed["access_token"].as_str().unwrap();
+    for token in [refresh, access] {
+        let (status, body) = post(&router, "/introspect", &format!("token={token}"), service).await;
+        assert_eq!((status, &body["active"]), (200, &json!(true)), "{body}");
+    }
+    let (status, _) = post(
+        &router,
+        "/introspect",
+        &format!("token={access}"),
+        ("service-two", "wrong-secret-0123456789"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    assert_allowed(&template, "IntrospectFunction", &tables, &recorder.take());
+
+    // The revocation function: by access token, by refresh token, a wrong secret.
+    let (status, _) = post(
+        &router,
+        "/revoke",
+        &format!("token={access}"),
+        ("service-two", "wrong-secret-0123456789"),
+    )
+    .await;
+    assert_eq!(status, 401);
+    for token in [access, refresh] {
+        let (status, body) = post(&router, "/revoke", &format!("token={token}"), service).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let revoke_calls = recorder.take();
+    assert!(revoke_calls
+        .iter()
+        .any(|c| c.action == "UpdateItem" && c.key.starts_with("fam#")));
+    assert!(revoke_calls
+        .iter()
+        .any(|c| c.action == "PutItem" && c.key.starts_with("known#")));
+    assert_allowed(&template, "RevokeFunction", &tables, &revoke_calls);
+}
+
+#[test]
+fn like_is_iams_string_like() {
+    assert!(like("rt#*", "rt#abc"));
+    assert!(like("att#p#c.*", "att#p#c.xyz#1.2.3.4#300:1"));
+    assert!(!like("att#p#c.*", "att#p#AbCd.0#1.2.3.4#300:1"));
+    assert!(!like("fam#*", "rt#fam#"));
+    assert!(like("a*b*c", "axxbyyc"));
+    assert!(!like("a*b", "a"));
+}
+
+/// The statements of `holder` on `table`.
+fn on_table<'a>(template: &'a Value, holder: &str, table: &str) -> Vec<&'a Value> {
+    statements(resource(template, holder))
+        .into_iter()
+        .filter(|s| resources_of(s).iter().any(|r| r == table || r == "*"))
+        .collect()
+}
+
+fn writes(statement: &Value) -> bool {
+    actions_of(statement)
+        .iter()
+        .any(|a| !matches!(a.as_str(), "dynamodb:GetItem"))
+}
+
+#[test]
+fn the_token_function_writes_nothing_of_a_user_but_the_password_hash() {
+    let template = template();
+    let users = on_table(&template, "TokenFunctionPolicy", "UsersTable");
+    let written: Vec<_> = users.iter().filter(|s| writes(s)).collect();
+    assert_eq!(written.len(), 1, "{users:?}");
+    let update = written[0];
+    assert_eq!(update["Effect"], "Allow");
+    assert_eq!(actions_of(update), ["dynamodb:UpdateItem"]);
+    assert_eq!(resources_of(update), ["UsersTable"]);
+    assert_eq!(
+        update["Condition"],
+        json!({
+            // The key the request names, and the one attribute a re-hash changes.
+            "ForAllValues:StringEquals": {"dynamodb:Attributes": ["username", "password_hash"]},
+            // No write that hands back attributes it does not name.
+            "StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"]}
+        })
+    );
+    // The other functions only read users; only the operator manages them.
+    for (holder, statements) in grants(&template) {
+        if matches!(holder.as_str(), "TokenFunctionPolicy" | "OperatorPolicy") {
+            continue;
+        }
+        for statement in statements {
+            if resources_of(statement).iter().any(|r| r == "UsersTable") {
+                assert_eq!(actions_of(statement), ["dynamodb:GetItem"], "{holder}");
+            }
+        }
+    }
+}
+
+#[test]
+fn revocation_and_introspection_touch_only_their_items_in_the_tokens_table() {
+    use token_service::attempts::SignInCounters;
+    use token_service::domain::lockout::LockoutPolicy;
+    use token_service::domain::SourceAddress;
+
+    let template = template();
+    let source = SourceAddress::from_ip("203.0.113.7".parse().unwrap());
+    let policy = LockoutPolicy::default();
+    let user = SignInCounters::new(
+        &policy,
+        Some((&support::username("johndoe"), 0)),
+        &source,
+        NOW,
+    );
+    let client = SignInCounters::for_client(&policy, &support::client_id("service"), &source, NOW);
+    // Items of other kinds, by the keys the service gives them.
+    let accounts = [
+        user.account.key.clone(),
+        user.source_and_account.key.clone(),
+        user.known_source.key.clone(),
+    ];
+    let clients = [
+        client.account.key.clone(),
+        client.source_and_account.key.clone(),
+        client.source.key.clone(),
+    ];
+    for (holder, session_writes) in [
+        ("RevokeFunction", vec![("dynamodb:UpdateItem", "fam#f")]),
+        ("IntrospectFunction", vec![]),
+    ] {
+        let statements = on_table(&template, holder, "TokensTable");
+        assert!(!statements.is_empty());
+        let mut allowed: Vec<(String, String)> = Vec::new();
+        for statement in &statements {
+            assert_eq!(statement["Effect"], "Allow");
+            assert_eq!(resources_of(statement), ["TokensTable"], "{holder}");
+            // Every statement names its items: one LeadingKeys condition, nothing else.
+            let condition = statement["Condition"].as_object().expect("a condition");
+            assert_eq!(condition.len(), 1, "{holder}: {statement}");
+            let patterns = strings(&condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]);
+            assert!(!patterns.is_empty(), "{holder}: {statement}");
+            for action in actions_of(statement) {
+                for pattern in &patterns {
+                    allowed.push((action.clone(), pattern.clone()));
+                }
+            }
+        }
+        let may = |action: &str, key: &str| {
+            allowed
+                .iter()
+                .any(|(a, pattern)| a == action && like(pattern, key))
+        };
+        // What they need: sessions read, revocation by family, the client's attempts.
+        assert!(may("dynamodb:GetItem", "rt#h"), "{holder}");
+        for (action, key) in &session_writes {
+            assert!(may(action, key), "{holder}: {action} {key}");
+        }
+        for key in &clients {
+            assert!(may("dynamodb:UpdateItem", key), "{holder}: {key}");
+            assert!(may("dynamodb:DeleteItem", key), "{holder}: {key}");
+        }
+        assert!(may("dynamodb:GetItem", &client.known_source.key));
+        assert!(may("dynamodb:PutItem", &client.known_source.key));
+        // What they must not: write a session but to revoke it, or an account's sign-in items.
+        for action in [
+            "dynamodb:PutItem",
+            "dynamodb:UpdateItem",
+            "dynamodb:DeleteItem",
+        ] {
+            for key in ["rt#h", "fam#f"] {
+                let needed = session_writes
+                    .iter()
+                    .any(|(a, k)| *a == action && *k == key);
+                assert_eq!(may(action, key), needed, "{holder}: {action} {key}");
+            }
+            for key in &accounts {
+                assert!(!may(action, key), "{holder}: {action} {key}");
+            }
+        }
+        for key in &accounts {
+            assert!(!may("dynamodb:GetItem", key), "{holder}: reads {key}");
+        }
+    }
+}
