@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{Context as _, Result};
 
 use super::InputError;
-use aws_sdk_kms::types::{KeySpec, KeyUsageType, Tag};
+use aws_sdk_kms::types::{KeySpec, KeyUsageType, OriginType, Tag};
 use serde::Serialize;
 use token_service::clock::{Clock as _, SystemClock, UnixSeconds};
 use token_service::config::{DEFAULT_KEYS_TABLE, MAX_TTL_SECONDS};
@@ -327,6 +327,10 @@ async fn create_kms_key(kms: &aws_sdk_kms::Client, tag: &str, policy: &str) -> R
         .key_spec(KeySpec::Rsa2048)
         .key_usage(KeyUsageType::SignVerify)
         .policy(policy)
+        // Sent explicitly: OperatorPolicy's conditions on them need them in the request.
+        .origin(OriginType::AwsKms)
+        .multi_region(false)
+        .bypass_policy_lockout_safety_check(false)
         .description("token-service access-token signing key (RS256)")
         .tags(Tag::builder().tag_key(KMS_TAG_KEY).tag_value(tag).build()?)
         .send()

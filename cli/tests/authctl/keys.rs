@@ -4,7 +4,8 @@ use crate::support::*;
 
 const TOKEN_ROLE: &str = "arn:aws:iam::123456789012:role/stack-a-TokenFunctionRole-X";
 
-/// The key policy of a KMS key on the test server, as JSON.
+/// The key policy of a KMS key on the test server, as JSON, and whether the key was made
+/// in KMS (not imported) for one Region.
 fn key_policy(key_id: &str) -> serde_json::Value {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -12,6 +13,13 @@ fn key_policy(key_id: &str) -> serde_json::Value {
         .unwrap();
     runtime.block_on(async {
         let kms = aws_sdk_kms::Client::new(&aws_config::load_from_env().await);
+        let key = kms.describe_key().key_id(key_id).send().await.unwrap();
+        let metadata = key.key_metadata().unwrap();
+        assert_eq!(
+            metadata.origin(),
+            Some(&aws_sdk_kms::types::OriginType::AwsKms)
+        );
+        assert_ne!(metadata.multi_region(), Some(true));
         let policy = kms
             .get_key_policy()
             .key_id(key_id)

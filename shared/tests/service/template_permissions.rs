@@ -1020,3 +1020,55 @@ fn revocation_and_introspection_touch_only_their_items_in_the_tokens_table() {
         }
     }
 }
+
+#[test]
+fn operators_create_only_kms_made_single_region_tagged_signing_keys() {
+    let template = template();
+    let operator = statements(resource(&template, "OperatorPolicy"));
+    let create = sid(&operator, "CreateTaggedSigningKeys");
+    assert_eq!(create["Effect"], "Allow");
+    assert_eq!(actions_of(create), ["kms:CreateKey", "kms:TagResource"]);
+    assert_eq!(
+        create["Condition"],
+        json!({
+            "StringEquals": {
+                "aws:RequestTag/token-service-signing-key": "!Ref AWS::StackName",
+                "kms:KeySpec": "RSA_2048",
+                "kms:KeyUsage": "SIGN_VERIFY"
+            },
+            "ForAllValues:StringEquals": {"aws:TagKeys": ["token-service-signing-key"]}
+        })
+    );
+    for (name, actions, condition) in [
+        (
+            "OnlyKeysMadeInKms",
+            vec!["kms:CreateKey"],
+            json!({"StringNotEquals": {"kms:KeyOrigin": "AWS_KMS"}}),
+        ),
+        (
+            "NoMultiRegionKeys",
+            vec!["kms:CreateKey"],
+            json!({"Bool": {"kms:MultiRegion": "true"}}),
+        ),
+        (
+            "NoLockoutSafetyCheckBypass",
+            vec!["kms:CreateKey", "kms:PutKeyPolicy"],
+            json!({"Bool": {"kms:BypassPolicyLockoutSafetyCheck": "true"}}),
+        ),
+    ] {
+        let deny = sid(&operator, name);
+        assert_eq!(deny["Effect"], "Deny", "{name}");
+        assert_eq!(actions_of(deny), actions, "{name}");
+        assert_eq!(deny["Resource"], "*", "{name}");
+        assert_eq!(deny["Condition"], condition, "{name}");
+    }
+    // The operator neither signs nor changes key policies.
+    for statement in &operator {
+        if statement["Effect"] == "Allow" {
+            let actions = actions_of(statement);
+            for forbidden in ["kms:Sign", "kms:PutKeyPolicy", "kms:*", "*"] {
+                assert!(!actions.iter().any(|a| a == forbidden), "{statement}");
+            }
+        }
+    }
+}
