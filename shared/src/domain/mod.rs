@@ -1,8 +1,9 @@
 //! The service's vocabulary as plain types, with no I/O and no clock: scopes, usernames,
-//! users, source addresses and the sign-in budgets. Everything here is parsed once at the edge and trusted after.
+//! users, clients and their redirect URIs, PKCE challenges, source addresses and the sign-in budgets. Everything here is parsed once at the edge and trusted after.
 
 pub mod client;
 pub mod lockout;
+pub mod pkce;
 pub mod scopes;
 pub mod source;
 pub mod user;
@@ -11,6 +12,7 @@ pub mod username;
 pub use client::{
     Client, ClientId, ClientType, GrantType, GrantTypes, InvalidClientId, RedirectUri, SecretHash,
 };
+pub use pkce::{CodeChallenge, PkceError};
 pub use scopes::{Scope, ScopeSet, UnknownScope};
 pub use source::SourceAddress;
 pub use user::{OwnedItem, StoredItem, User, UserProfile};

@@ -4,6 +4,7 @@
 //! authentication (§2.3), revocation (RFC 7009), introspection (RFC 7662) and bearer-token
 //! authorization (RFC 6750).
 
+pub mod authenticate;
 pub mod bearer;
 pub mod client_auth;
 pub mod client_credentials_grant;

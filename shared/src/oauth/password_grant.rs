@@ -3,13 +3,13 @@
 
 use secrecy::ExposeSecret as _;
 
+use super::authenticate::{authenticate, Authenticated, SignInStores};
 use super::session::{start_session, TokenResponse};
 use super::token_request::TokenRequest;
 
 use crate::app::AppState;
-use crate::attempts::SignInCounters;
 use crate::clock::UnixSeconds;
-use crate::domain::{Client, ScopeSet, SourceAddress, User, Username};
+use crate::domain::{Client, ScopeSet, SourceAddress, Username};
 use crate::error::ApiError;
 use crate::passwords::Password;
 
@@ -55,16 +55,9 @@ impl PasswordGrant {
     }
 }
 
-/// Signs in through `client` (already authenticated). The attempt is counted against the sign-in budgets before the password is looked
-/// at ([`SignInCounters::count`]): parallel guesses each see a different count, so no more of
-/// them are checked than the budgets allow, and a store that cannot count refuses (503) rather
-/// than check unguarded.
-///
-/// Every well-formed grant then costs the same work whether the user exists, is disabled or
-/// is locked out: one read, three counts and a known-source read, one Argon2 verification (against a dummy hash when
-/// there is nothing real to check) and one settlement of all three counters (a success's clears and refunds, a
-/// refusal's refunds, a failure's note), so neither the answer nor its
-/// timing says which usernames exist or which budget is spent.
+/// Signs in through `client` (already authenticated): the one sign-in procedure
+/// ([`authenticate`]: budgets counted before the password is checked, uniform cost), then a
+/// session with the scopes asked for that the user and the client both hold.
 pub async fn sign_in(
     state: &AppState,
     client: &Client,
@@ -73,118 +66,30 @@ pub async fn sign_in(
     issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<TokenResponse, ApiError> {
-    let user = state.store.get(&grant.username).await?;
-    let counters = SignInCounters::new(
-        &state.lockout,
-        user.as_ref().map(|u| (&u.username, u.lockout_epoch)),
+    let Authenticated { user, known_source } = authenticate(
+        SignInStores::of(state),
+        &grant.username,
+        &grant.password,
         source,
         now,
+    )
+    .await?;
+    let granted = grant
+        .scope
+        .intersection(&user.allowed_scopes)
+        .intersection(&client.allowed_scopes);
+    let issued = start_session(state, &user, &granted, client, issuer_url, now).await?;
+    tracing::info!(
+        event = "token_issued",
+        username = %user.username,
+        client_id = %client.client_id,
+        %source,
+        known_source,
+        requested = %grant.scope,
+        granted = %granted,
+        "token issued"
     );
-    let counted = counters
-        .count(state.attempts.as_ref(), &state.lockout, now)
-        .await?;
-    let exhausted = counted.exhausted;
-
-    let stored_hash = user
-        .as_ref()
-        .filter(|_| exhausted.is_none())
-        .map(|u| u.password_hash.clone());
-    let password_ok = state.passwords.verify(&grant.password, stored_hash).await;
-
-    match user {
-        Some(user) if password_ok && !user.disabled => {
-            // A failed write must not cost the user the token: the attempt then simply stays
-            // counted, which errs on the safe side.
-            if let Err(err) = counters
-                .settle_success(state.attempts.as_ref(), &counted)
-                .await
-            {
-                tracing::error!(error = %err, "could not settle a successful sign-in");
-            }
-            rehash_if_outdated(state, &user, &grant.password).await;
-            let granted = grant
-                .scope
-                .intersection(&user.allowed_scopes)
-                .intersection(&client.allowed_scopes);
-            let issued = start_session(state, &user, &granted, client, issuer_url, now).await?;
-            tracing::info!(
-                event = "token_issued",
-                username = %user.username,
-                client_id = %client.client_id,
-                %source,
-                known_source = counted.known,
-                requested = %grant.scope,
-                granted = %granted,
-                "token issued"
-            );
-            Ok(issued)
-        }
-        user => {
-            let reason = match (&user, exhausted) {
-                (_, Some(exhausted)) => exhausted.as_str(),
-                (None, None) => "unknown user",
-                (Some(_), None) if password_ok => "user disabled",
-                (Some(_), None) => "wrong password",
-            };
-            // A failed write must not change the answer, or it would tell outcomes apart.
-            if let Err(err) = counters
-                .settle_failure(state.attempts.as_ref(), &counted, now)
-                .await
-            {
-                tracing::error!(error = %err, "could not settle a failed sign-in");
-            }
-            let locked_out = exhausted.is_some();
-            match user {
-                Some(user) => tracing::warn!(
-                    event = "sign_in_refused",
-                    username = %user.username,
-                    %source,
-                    reason,
-                    locked_out,
-                    "sign-in refused"
-                ),
-                // Not the name itself: people type passwords into the username field.
-                None => tracing::warn!(
-                    event = "sign_in_refused",
-                    username_len = grant.username.as_str().len(),
-                    %source,
-                    reason,
-                    locked_out,
-                    "sign-in refused"
-                ),
-            }
-            Err(ApiError::InvalidGrant)
-        }
-    }
-}
-
-/// Upgrades a hash made at other parameters, only if it is still the hash this sign-in read
-/// (an operator's new password may have landed meanwhile). It may not cost the user their
-/// token, so a failure is logged, not returned.
-async fn rehash_if_outdated(state: &AppState, user: &User, password: &Password) {
-    if !crate::passwords::needs_rehash(&user.password_hash) {
-        return;
-    }
-    let rehashed = match state.passwords.hash(password).await {
-        Ok(hash) => state
-            .store
-            .upgrade_password_hash(&user.username, &user.password_hash, &hash)
-            .await
-            .map_err(|e| e.to_string()),
-        Err(err) => Err(err.to_string()),
-    };
-    match rehashed {
-        Ok(true) => {
-            tracing::info!(username = %user.username, "password re-hashed at current parameters")
-        }
-        Ok(false) => tracing::info!(
-            username = %user.username,
-            "password changed during sign-in; the new one is kept as it is"
-        ),
-        Err(error) => {
-            tracing::error!(username = %user.username, %error, "password re-hash failed")
-        }
-    }
+    Ok(issued)
 }
 
 #[cfg(test)]
