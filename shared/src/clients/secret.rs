@@ -8,19 +8,14 @@ use crate::clock::UnixSeconds;
 use crate::domain::SecretHash;
 use crate::passwords::{Password, PasswordError, PasswordHasher};
 
-/// Random bytes in a generated client secret.
-const SECRET_BYTES: usize = 32;
-
 /// A client secret as presented or generated. Its `Debug` never shows it.
 #[derive(Clone)]
 pub struct ClientSecret(Password);
 
 impl ClientSecret {
-    /// 256 random bits from the operating system, base64url (43 characters).
+    /// 256 random bits ([`crate::random`]).
     pub fn generate() -> Self {
-        let mut bytes = [0u8; SECRET_BYTES];
-        getrandom::fill(&mut bytes).expect("the operating system's random generator works");
-        ClientSecret(Password::parse(URL_SAFE_NO_PAD.encode(bytes)).expect("43 characters"))
+        ClientSecret(Password::parse(crate::random::base64url_256_bits()).expect("43 characters"))
     }
 
     /// A presented secret: non-empty, at most the longest password.

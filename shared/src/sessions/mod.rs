@@ -6,8 +6,6 @@
 pub(crate) mod dynamodb;
 mod memory;
 
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use base64::Engine as _;
 use serde::{Deserialize, Serialize};
 
 use crate::clock::UnixSeconds;
@@ -17,28 +15,19 @@ use crate::store::StoreError;
 pub use dynamodb::DynamoSessionStore;
 pub use memory::MemorySessionStore;
 
-/// Random bytes in a refresh token: 256 bits.
-const REFRESH_TOKEN_BYTES: usize = 32;
-
 /// A refresh token as the client holds it. Never stored, never printed.
 #[derive(Clone, PartialEq, Eq)]
 pub struct RefreshToken(String);
 
 impl RefreshToken {
-    /// 256 random bits from the operating system's CSPRNG (`getrandom`), base64url (43
-    /// characters). Not AWS-LC's generator: seeding it costs about 20 ms on a process's first
-    /// use, which a token function would pay on every cold start's first sign-in.
+    /// 256 random bits ([`crate::random`]).
     pub fn generate() -> Self {
-        let mut bytes = [0u8; REFRESH_TOKEN_BYTES];
-        getrandom::fill(&mut bytes).expect("the operating system's random generator works");
-        RefreshToken(URL_SAFE_NO_PAD.encode(bytes))
+        RefreshToken(crate::random::base64url_256_bits())
     }
 
-    /// A presented token, if it has the shape of one of ours (anything else cannot match a
-    /// stored hash, so it is refused without a store read).
+    /// A presented token, if it has the shape of one of ours.
     pub fn parse(text: &str) -> Option<Self> {
-        let decoded = URL_SAFE_NO_PAD.decode(text).ok()?;
-        (decoded.len() == REFRESH_TOKEN_BYTES).then(|| RefreshToken(text.to_owned()))
+        crate::random::is_base64url_256_bits(text).then(|| RefreshToken(text.to_owned()))
     }
 
     /// What the client is handed.
@@ -48,8 +37,7 @@ impl RefreshToken {
 
     /// The only form the store keeps.
     pub fn hash(&self) -> TokenHash {
-        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, self.0.as_bytes());
-        TokenHash(URL_SAFE_NO_PAD.encode(digest.as_ref()))
+        TokenHash(crate::random::sha256_base64url(&self.0))
     }
 }
 

@@ -9,6 +9,7 @@ mod api_docs;
 mod attempt_store;
 mod client_authentication;
 mod client_grants;
+mod code_store;
 mod deployment_routes;
 mod hostile_tokens;
 mod introspection;

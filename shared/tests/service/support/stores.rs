@@ -10,6 +10,7 @@ use token_service::attempts::{
 };
 use token_service::clients::{ClientStore, DynamoClientStore, MemoryClientStore};
 use token_service::clock::UnixSeconds;
+use token_service::codes::{CodeStore, DynamoCodeStore, MemoryCodeStore};
 use token_service::domain::{User, Username};
 use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
 use token_service::keys::KeySetStore;
@@ -164,6 +165,23 @@ pub async fn token_stores(backend: Backend) -> (Arc<dyn SessionStore>, Arc<dyn A
                 Arc::new(store),
                 Arc::new(DynamoAttemptStore::new(client, table)),
             )
+        }
+    }
+}
+
+/// Authorization codes: in memory, or in a fresh tokens table (as deployed).
+pub async fn code_store(backend: Backend) -> Arc<dyn CodeStore> {
+    match backend {
+        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemoryCodeStore::new()),
+        Backend::DynamoDb => {
+            let aws = aws_config::load_from_env().await;
+            let table = format!("tokens-test-{}", uuid::Uuid::new_v4());
+            let client = token_service::store::dynamodb_client(&aws);
+            DynamoSessionStore::new(client.clone(), &table)
+                .create_table()
+                .await
+                .expect("create tokens table");
+            Arc::new(DynamoCodeStore::new(client, table))
         }
     }
 }

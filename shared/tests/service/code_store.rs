@@ -1,0 +1,140 @@
+//! The `CodeStore` contract, identical in memory and in DynamoDB's tokens table: a code's
+//! grant comes back exactly as issued, of many exchanges at the same instant exactly one
+//! redeems it and every other one learns when (so the session it started can be ended), and
+//! unknown or forgotten codes are unknown.
+
+use std::sync::Arc;
+
+use token_service::codes::{
+    AuthorizationCode, CodeGrant, Redemption, CODE_LIFETIME_SECONDS, REMEMBER_REDEEMED_SECONDS,
+};
+use token_service::domain::{CodeChallenge, ScopeSet};
+use token_service::sessions::FamilyId;
+
+use crate::for_each_backend;
+use crate::support::{client_id, code_store, username, Backend, NOW};
+
+for_each_backend!(
+    a_code_is_redeemed_by_exactly_one_of_many_parallel_exchanges,
+    a_replay_learns_the_grant_and_when_it_was_redeemed,
+    codes_never_issued_or_forgotten_are_unknown,
+    a_code_hash_is_never_stored_twice,
+);
+
+fn grant(now: i64) -> CodeGrant {
+    CodeGrant {
+        client_id: client_id("spa"),
+        redirect_uri: "http://127.0.0.1:53211/callback".into(),
+        challenge: CodeChallenge::of("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+        username: username("johndoe"),
+        token_version: 3,
+        scope: ScopeSet::parse("me items").unwrap(),
+        family: FamilyId::generate(),
+        issued_at: now,
+        valid_until: now + CODE_LIFETIME_SECONDS,
+    }
+}
+
+async fn a_code_is_redeemed_by_exactly_one_of_many_parallel_exchanges(backend: Backend) {
+    let store = code_store(backend).await;
+    let code = AuthorizationCode::generate();
+    let issued = grant(NOW);
+    store.issue(&code.hash(), &issued).await.unwrap();
+    let tasks: Vec<_> = (0..20)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            let hash = code.hash();
+            tokio::spawn(async move { store.redeem(&hash, NOW + 1 + i % 2).await })
+        })
+        .collect();
+    let mut first = Vec::new();
+    let mut replays = Vec::new();
+    for task in tasks {
+        match task.await.unwrap().unwrap() {
+            Redemption::First(grant) => first.push(grant),
+            Redemption::Replayed { grant, at } => replays.push((grant, at)),
+            Redemption::Unknown => panic!("an issued code came back unknown"),
+        }
+    }
+    assert_eq!(
+        first,
+        std::slice::from_ref(&issued),
+        "exactly one redemption, with the grant"
+    );
+    assert_eq!(replays.len(), 19);
+    let at = replays[0].1;
+    assert!(at == NOW + 1 || at == NOW + 2, "{at}");
+    for (grant, replayed_at) in replays {
+        assert_eq!(grant, issued);
+        assert_eq!(replayed_at, at, "every replay sees the one redemption");
+    }
+}
+
+async fn a_replay_learns_the_grant_and_when_it_was_redeemed(backend: Backend) {
+    let store = code_store(backend).await;
+    let code = AuthorizationCode::generate();
+    let issued = grant(NOW);
+    store.issue(&code.hash(), &issued).await.unwrap();
+    assert_eq!(
+        store.redeem(&code.hash(), NOW + 5).await.unwrap(),
+        Redemption::First(issued.clone())
+    );
+    // Long after the code expired, a replay still names the session to end...
+    let late = issued.valid_until + REMEMBER_REDEEMED_SECONDS - 1;
+    for now in [NOW + 6, late] {
+        assert_eq!(
+            store.redeem(&code.hash(), now).await.unwrap(),
+            Redemption::Replayed {
+                grant: issued.clone(),
+                at: NOW + 5
+            },
+            "at {now}"
+        );
+    }
+    // ...and is not a redemption itself: the first one's time stands.
+    assert!(!issued.is_valid_at(late));
+}
+
+async fn codes_never_issued_or_forgotten_are_unknown(backend: Backend) {
+    let store = code_store(backend).await;
+    let never = AuthorizationCode::generate();
+    assert_eq!(
+        store.redeem(&never.hash(), NOW).await.unwrap(),
+        Redemption::Unknown
+    );
+    // Expired but remembered: redeemed (the exchange refuses it by `valid_until`).
+    let expired = AuthorizationCode::generate();
+    let issued = grant(NOW);
+    store.issue(&expired.hash(), &issued).await.unwrap();
+    assert!(issued.is_valid_at(NOW + CODE_LIFETIME_SECONDS - 1));
+    assert!(!issued.is_valid_at(NOW + CODE_LIFETIME_SECONDS));
+    // Past keeping (DynamoDB's TTL may not have deleted it yet): unknown, redeemed or not.
+    let forgotten = AuthorizationCode::generate();
+    store.issue(&forgotten.hash(), &issued).await.unwrap();
+    let forget_at = issued.forget_at();
+    assert_eq!(
+        store.redeem(&forgotten.hash(), forget_at).await.unwrap(),
+        Redemption::Unknown
+    );
+    assert_eq!(
+        store.redeem(&expired.hash(), forget_at - 1).await.unwrap(),
+        Redemption::First(issued.clone())
+    );
+    assert_eq!(
+        store.redeem(&expired.hash(), forget_at).await.unwrap(),
+        Redemption::Unknown
+    );
+}
+
+async fn a_code_hash_is_never_stored_twice(backend: Backend) {
+    let store = code_store(backend).await;
+    let code = AuthorizationCode::generate();
+    store.issue(&code.hash(), &grant(NOW)).await.unwrap();
+    let mut other = grant(NOW);
+    other.username = username("alice");
+    assert!(store.issue(&code.hash(), &other).await.is_err());
+    match store.redeem(&code.hash(), NOW).await.unwrap() {
+        Redemption::First(grant) => assert_eq!(grant.username, username("johndoe")),
+        other => panic!("{other:?}"),
+    }
+}
