@@ -9,6 +9,7 @@ use std::sync::Arc;
 use crate::attempts::{AttemptStore, DynamoAttemptStore, MemoryAttemptStore};
 use crate::clients::{demo_clients, ClientStore, DynamoClientStore, MemoryClientStore};
 use crate::clock::{Clock, SystemClock, UnixSeconds};
+use crate::codes::{CodeStore, DynamoCodeStore, MemoryCodeStore};
 use crate::config::{Config, KeySetChoice, SessionSettings, SignerChoice, StoreChoice};
 use crate::domain::lockout::LockoutPolicy;
 use crate::keys::store::{DynamoKeySetStore, FileKeySetStore, MemoryKeySetStore};
@@ -36,6 +37,8 @@ pub struct AppState {
     pub anonymous_client: bool,
     /// Refresh-token sessions.
     pub sessions: Arc<dyn SessionStore>,
+    /// Authorization codes waiting for their exchange.
+    pub codes: Arc<dyn CodeStore>,
     pub session_settings: SessionSettings,
     /// Sign-in attempt counters, and the budgets they are held to.
     pub attempts: Arc<dyn AttemptStore>,
@@ -85,6 +88,7 @@ impl AppState {
             clients: Arc::new(MemoryClientStore::new()),
             anonymous_client: true,
             sessions: Arc::new(MemorySessionStore::new()),
+            codes: Arc::new(MemoryCodeStore::new()),
             session_settings: SessionSettings::default(),
             attempts: Arc::new(MemoryAttemptStore::new()),
             lockout: LockoutPolicy::default(),
@@ -101,6 +105,11 @@ impl AppState {
             session_settings: settings,
             ..self
         }
+    }
+
+    /// The same state keeping authorization codes in `codes`.
+    pub fn with_codes(self, codes: Arc<dyn CodeStore>) -> Self {
+        Self { codes, ..self }
     }
 
     /// The same state with the registered clients in `clients`, serving requests that name
@@ -166,24 +175,27 @@ impl AppState {
             None
         };
 
-        // Sessions and attempt counters share the tokens table.
-        let (sessions, attempts): (Arc<dyn SessionStore>, Arc<dyn AttemptStore>) =
-            match (config.store, &aws) {
-                (StoreChoice::DynamoDb, Some(aws)) => {
-                    let client = dynamodb_client(aws);
-                    (
-                        Arc::new(DynamoSessionStore::new(
-                            client.clone(),
-                            &config.tokens_table,
-                        )),
-                        Arc::new(DynamoAttemptStore::new(client, &config.tokens_table)),
-                    )
-                }
-                _ => (
-                    Arc::new(MemorySessionStore::new()),
-                    Arc::new(MemoryAttemptStore::new()),
-                ),
-            };
+        // Sessions, authorization codes and attempt counters share the tokens table.
+        let (sessions, codes, attempts): (
+            Arc<dyn SessionStore>,
+            Arc<dyn CodeStore>,
+            Arc<dyn AttemptStore>,
+        ) = match (config.store, &aws) {
+            (StoreChoice::DynamoDb, Some(aws)) => {
+                let client = dynamodb_client(aws);
+                let table = &config.tokens_table;
+                (
+                    Arc::new(DynamoSessionStore::new(client.clone(), table)),
+                    Arc::new(DynamoCodeStore::new(client.clone(), table)),
+                    Arc::new(DynamoAttemptStore::new(client, table)),
+                )
+            }
+            _ => (
+                Arc::new(MemorySessionStore::new()),
+                Arc::new(MemoryCodeStore::new()),
+                Arc::new(MemoryAttemptStore::new()),
+            ),
+        };
         let (store, clients): (Arc<dyn UserStore>, Arc<dyn ClientStore>) = match (
             config.store,
             &aws,
@@ -213,6 +225,7 @@ impl AppState {
         Ok(Self::new(issuer, verifier, keys, store)
             .with_clients(clients, config.anonymous_client)
             .with_sessions(sessions, config.sessions)
+            .with_codes(codes)
             .with_attempts(attempts, LockoutPolicy::default())
             .with_source_header(config.source_header.clone())
             .with_clock(clock))

@@ -17,6 +17,11 @@ pub enum ApiError {
     /// or whose session or user was revoked.
     #[error("Refresh token is invalid, expired or revoked")]
     InvalidRefreshToken,
+    /// RFC 6749 §5.2 `invalid_grant` for an authorization code that is unknown, expired,
+    /// used before, issued to another client or redirect URI, or whose PKCE verifier does
+    /// not match (RFC 7636 §4.6). One answer for all of them; the reason is logged.
+    #[error("Authorization code is invalid, expired or already used, or the code_verifier or redirect_uri does not match")]
+    InvalidAuthorizationCode,
     /// RFC 6749 §5.2 `invalid_client`: an unknown or disabled client, a wrong or missing
     /// secret, two authentication methods at once. One answer for all of them; `reason` is
     /// for logs. `challenge`: answer 401 with a Basic challenge (the client used Basic, or
@@ -31,7 +36,7 @@ pub enum ApiError {
     #[error("{0}")]
     InvalidScope(String),
     /// RFC 6749 §5.2 `unsupported_grant_type`.
-    #[error("grant_type `{0}` is not supported; use `password`, `refresh_token` or `client_credentials`")]
+    #[error("grant_type `{0}` is not supported; use `authorization_code`, `password`, `refresh_token` or `client_credentials`")]
     UnsupportedGrantType(String),
     /// RFC 6750 §3.1 `invalid_request` on a protected resource: more than one credential.
     #[error("{0}")]

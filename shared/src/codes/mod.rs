@@ -70,9 +70,9 @@ impl CodeHash {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CodeGrant {
     pub client_id: ClientId,
-    /// The `redirect_uri` of the authorization request, as sent (the exchange must send the
-    /// same string, RFC 6749 §4.1.3).
-    pub redirect_uri: String,
+    /// The `redirect_uri` of the authorization request, as sent, if it was (the exchange must
+    /// then send the same string, RFC 6749 §4.1.3).
+    pub redirect_uri: Option<String>,
     pub challenge: CodeChallenge,
     pub username: Username,
     /// The user's token version at sign-in: a revocation since then refuses the exchange.

@@ -96,7 +96,9 @@ fn token_error_code(err: &ApiError) -> Option<ErrorCode> {
         ApiError::InvalidRequest(_) => Some(ErrorCode::InvalidRequest),
         ApiError::InvalidClient { .. } => Some(ErrorCode::InvalidClient),
         ApiError::UnauthorizedClient(_) => Some(ErrorCode::UnauthorizedClient),
-        ApiError::InvalidGrant | ApiError::InvalidRefreshToken => Some(ErrorCode::InvalidGrant),
+        ApiError::InvalidGrant
+        | ApiError::InvalidRefreshToken
+        | ApiError::InvalidAuthorizationCode => Some(ErrorCode::InvalidGrant),
         ApiError::InvalidScope(_) => Some(ErrorCode::InvalidScope),
         ApiError::UnsupportedGrantType(_) => Some(ErrorCode::UnsupportedGrantType),
         _ => None,
@@ -129,6 +131,7 @@ pub(super) fn error_answer(err: &ApiError) -> ErrorAnswer {
         ApiError::InvalidRequest(_)
         | ApiError::InvalidGrant
         | ApiError::InvalidRefreshToken
+        | ApiError::InvalidAuthorizationCode
         | ApiError::UnauthorizedClient(_)
         | ApiError::InvalidScope(_)
         | ApiError::UnsupportedGrantType(_)

@@ -1,5 +1,6 @@
-//! `POST /token`: the password grant (RFC 6749 §4.3), the client credentials grant (§4.4)
-//! and the refresh token grant (§6) over HTTP.
+//! `POST /token`: the authorization code grant (RFC 6749 §4.1.3, with PKCE), the password
+//! grant (§4.3), the client credentials grant (§4.4) and the refresh token grant (§6) over
+//! HTTP.
 
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -39,6 +40,9 @@ async fn issue_token(
         password: fields.take("password").map(SecretString::from),
         refresh_token: fields.take("refresh_token").map(SecretString::from),
         scope: fields.take("scope"),
+        code: fields.take("code").map(SecretString::from),
+        redirect_uri: fields.take("redirect_uri"),
+        code_verifier: fields.take("code_verifier").map(SecretString::from),
     };
     let grant = Grant::parse(request)?;
     let client = presented_client(&headers, &mut fields)?;

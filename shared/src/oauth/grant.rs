@@ -1,5 +1,6 @@
 //! The grant a token request asks for (RFC 6749 §4, §6), each parsed by its own file.
 
+use super::authorization_code_grant::AuthorizationCodeGrant;
 use super::client_credentials_grant::ClientCredentialsGrant;
 use super::password_grant::PasswordGrant;
 use super::refresh_grant::RefreshGrant;
@@ -16,6 +17,8 @@ pub enum Grant {
     RefreshToken(RefreshGrant),
     /// `grant_type=client_credentials` (RFC 6749 §4.4).
     ClientCredentials(ClientCredentialsGrant),
+    /// `grant_type=authorization_code` (RFC 6749 §4.1.3, PKCE required).
+    AuthorizationCode(AuthorizationCodeGrant),
 }
 
 impl Grant {
@@ -25,6 +28,9 @@ impl Grant {
             Some("refresh_token") => Ok(Grant::RefreshToken(RefreshGrant::parse(request)?)),
             Some("client_credentials") => Ok(Grant::ClientCredentials(
                 ClientCredentialsGrant::parse(request)?,
+            )),
+            Some("authorization_code") => Ok(Grant::AuthorizationCode(
+                AuthorizationCodeGrant::parse(request)?,
             )),
             Some(other) => {
                 let shown: String = other.chars().take(64).collect();
@@ -39,6 +45,7 @@ impl Grant {
             Grant::Password(_) => GrantType::Password,
             Grant::RefreshToken(_) => GrantType::RefreshToken,
             Grant::ClientCredentials(_) => GrantType::ClientCredentials,
+            Grant::AuthorizationCode(_) => GrantType::AuthorizationCode,
         }
     }
 }

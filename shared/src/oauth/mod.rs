@@ -5,6 +5,8 @@
 //! authorization (RFC 6750).
 
 pub mod authenticate;
+pub mod authorization;
+pub mod authorization_code_grant;
 pub mod bearer;
 pub mod client_auth;
 pub mod client_credentials_grant;

@@ -116,8 +116,8 @@ mod tests {
             grant_type: get("grant_type"),
             username: get("username"),
             password: get("password").map(SecretString::from),
-            refresh_token: None,
             scope: get("scope"),
+            ..TokenRequest::default()
         }
     }
 
@@ -154,7 +154,7 @@ mod tests {
 
     #[test]
     fn errors_come_in_the_order_a_client_can_fix_them() {
-        let err = parse(request(&[("grant_type", "authorization_code")]));
+        let err = parse(request(&[("grant_type", "implicit")]));
         assert!(matches!(err, Err(ApiError::UnsupportedGrantType(_))));
         let err = parse(request(&[("scope", "admin")]));
         assert_eq!(

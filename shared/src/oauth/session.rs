@@ -27,9 +27,35 @@ pub(super) async fn start_session(
     issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<TokenResponse, ApiError> {
+    let started = start_named_session(
+        state,
+        FamilyId::generate(),
+        user,
+        granted,
+        client,
+        issuer_url,
+        now,
+    )
+    .await?;
+    started.ok_or_else(|| ApiError::Unavailable {
+        reason: "a new session's random id was taken".into(),
+    })
+}
+
+/// [`start_session`] under an id chosen before (an authorization code names the session its
+/// exchange starts). `None`: the id was barred, by a replay of that code.
+pub(super) async fn start_named_session(
+    state: &AppState,
+    id: FamilyId,
+    user: &User,
+    granted: &ScopeSet,
+    client: &Client,
+    issuer_url: &str,
+    now: UnixSeconds,
+) -> Result<Option<TokenResponse>, ApiError> {
     let lifetime = i64::try_from(state.session_settings.refresh_ttl.as_secs()).unwrap_or(i64::MAX);
     let family = Family {
-        id: FamilyId::generate(),
+        id,
         username: user.username.clone(),
         created_at: now,
         expires_at: now.saturating_add(lifetime),
@@ -49,14 +75,16 @@ pub(super) async fn start_session(
         spent_at: None,
         generation: 0,
     };
-    state.sessions.start(&family, &first).await?;
+    if !state.sessions.start(&family, &first).await? {
+        return Ok(None);
+    }
     let access = issue_access(state, user, granted, client, &family.id, issuer_url, now).await?;
-    Ok(TokenResponse {
+    Ok(Some(TokenResponse {
         access,
         refresh_token: client
             .may_use(GrantType::RefreshToken)
             .then_some(refresh_token),
-    })
+    }))
 }
 
 /// An access token for `user` through `client` in session `family`.

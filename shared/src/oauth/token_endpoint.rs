@@ -3,7 +3,9 @@
 
 use super::client_auth::{authenticate_client, Callers, PresentedClient};
 use super::session::TokenResponse;
-use super::{client_credentials_grant, password_grant, refresh_grant, Grant};
+use super::{
+    authorization_code_grant, client_credentials_grant, password_grant, refresh_grant, Grant,
+};
 use crate::app::AppState;
 use crate::clock::UnixSeconds;
 use crate::domain::SourceAddress;
@@ -35,6 +37,9 @@ pub async fn exchange(
         }
         Grant::ClientCredentials(grant) => {
             client_credentials_grant::issue(state, &client, grant, issuer_url, now).await
+        }
+        Grant::AuthorizationCode(grant) => {
+            authorization_code_grant::exchange(state, &client, grant, issuer_url, now).await
         }
     }
 }

@@ -1,4 +1,4 @@
-//! A token request (RFC 6749 §4.3.2, §4.4.2, §6) as the client sent it, and the parsing its
+//! A token request (RFC 6749 §4.1.3, §4.3.2, §4.4.2, §6) as the client sent it, and the parsing its
 //! grants share. Which grant it asks for is [`super::Grant`]'s to say; the client's own
 //! credentials (`client_id`, `client_secret`, HTTP Basic) are read apart, into a
 //! [`super::PresentedClient`].
@@ -18,6 +18,10 @@ pub struct TokenRequest {
     pub password: Option<SecretString>,
     pub refresh_token: Option<SecretString>,
     pub scope: Option<String>,
+    /// Authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.5).
+    pub code: Option<SecretString>,
+    pub redirect_uri: Option<String>,
+    pub code_verifier: Option<SecretString>,
 }
 
 impl std::fmt::Debug for TokenRequest {
@@ -30,6 +34,9 @@ impl std::fmt::Debug for TokenRequest {
             .field("password", &secret(&self.password))
             .field("refresh_token", &secret(&self.refresh_token))
             .field("scope", &self.scope)
+            .field("code", &secret(&self.code))
+            .field("redirect_uri", &self.redirect_uri)
+            .field("code_verifier", &secret(&self.code_verifier))
             .finish()
     }
 }
@@ -37,12 +44,15 @@ impl std::fmt::Debug for TokenRequest {
 impl TokenRequest {
     /// The parameter names a token request may carry, the client's own included; others
     /// are ignored (§3.2).
-    pub const PARAMETERS: [&'static str; 7] = [
+    pub const PARAMETERS: [&'static str; 10] = [
         "grant_type",
         "username",
         "password",
         "refresh_token",
         "scope",
+        "code",
+        "redirect_uri",
+        "code_verifier",
         "client_id",
         "client_secret",
     ];

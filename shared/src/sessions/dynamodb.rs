@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{
     AttributeValue, Put, ReturnValuesOnConditionCheckFailure, TimeToLiveSpecification,
     TransactWriteItem,
@@ -114,15 +115,29 @@ impl DynamoSessionStore {
 
 #[async_trait::async_trait]
 impl SessionStore for DynamoSessionStore {
-    async fn start(&self, family: &Family, first: &RefreshRecord) -> Result<(), StoreError> {
-        self.client
+    async fn start(&self, family: &Family, first: &RefreshRecord) -> Result<bool, StoreError> {
+        let result = self
+            .client
             .transact_write_items()
             .transact_items(self.put(item(family, family_key(&family.id))?)?)
             .transact_items(self.put(item(first, token_key(&first.hash))?)?)
             .send()
-            .await
-            .map_err(unavailable)?;
-        Ok(())
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(err) => match err.into_service_error() {
+                TransactWriteItemsError::TransactionCanceledException(canceled)
+                    if canceled
+                        .cancellation_reasons()
+                        .first()
+                        .and_then(|r| r.code())
+                        == Some("ConditionalCheckFailed") =>
+                {
+                    Ok(false)
+                }
+                other => Err(unavailable(other)),
+            },
+        }
     }
 
     async fn token(&self, hash: &TokenHash) -> Result<Option<RefreshRecord>, StoreError> {
@@ -224,5 +239,28 @@ impl SessionStore for DynamoSessionStore {
             Err(err) if crate::store::dynamodb_condition_failed(&err) => Ok(()),
             Err(err) => Err(unavailable(err)),
         }
+    }
+
+    async fn bar_family(
+        &self,
+        id: &FamilyId,
+        now: UnixSeconds,
+        until: UnixSeconds,
+    ) -> Result<(), StoreError> {
+        // A started family keeps its own expiry; a barred id is kept until `until`.
+        self.client
+            .update_item()
+            .table_name(&self.table)
+            .key(KEY, family_key(id))
+            .update_expression(
+                "SET revoked_at = if_not_exists(revoked_at, :now), #ttl = if_not_exists(#ttl, :until)",
+            )
+            .expression_attribute_names("#ttl", TTL_ATTRIBUTE)
+            .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .expression_attribute_values(":until", AttributeValue::N(until.to_string()))
+            .send()
+            .await
+            .map_err(unavailable)?;
+        Ok(())
     }
 }

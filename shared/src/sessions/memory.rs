@@ -15,6 +15,8 @@ pub struct MemorySessionStore {
 #[derive(Default)]
 struct State {
     families: HashMap<FamilyId, Family>,
+    /// Ids barred before their family started.
+    barred: std::collections::HashSet<FamilyId>,
     tokens: HashMap<TokenHash, RefreshRecord>,
 }
 
@@ -30,12 +32,15 @@ impl MemorySessionStore {
 
 #[async_trait::async_trait]
 impl SessionStore for MemorySessionStore {
-    async fn start(&self, family: &Family, first: &RefreshRecord) -> Result<(), StoreError> {
-        self.with(|state| {
+    async fn start(&self, family: &Family, first: &RefreshRecord) -> Result<bool, StoreError> {
+        Ok(self.with(|state| {
+            if state.families.contains_key(&family.id) || state.barred.contains(&family.id) {
+                return false;
+            }
             state.families.insert(family.id.clone(), family.clone());
             state.tokens.insert(first.hash.clone(), first.clone());
-        });
-        Ok(())
+            true
+        }))
     }
 
     async fn token(&self, hash: &TokenHash) -> Result<Option<RefreshRecord>, StoreError> {
@@ -78,6 +83,23 @@ impl SessionStore for MemorySessionStore {
         self.with(|state| {
             if let Some(family) = state.families.get_mut(id) {
                 family.revoked_at.get_or_insert(now);
+            }
+        });
+        Ok(())
+    }
+
+    async fn bar_family(
+        &self,
+        id: &FamilyId,
+        now: UnixSeconds,
+        _until: UnixSeconds,
+    ) -> Result<(), StoreError> {
+        self.with(|state| match state.families.get_mut(id) {
+            Some(family) => {
+                family.revoked_at.get_or_insert(now);
+            }
+            None => {
+                state.barred.insert(id.clone());
             }
         });
         Ok(())

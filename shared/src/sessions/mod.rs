@@ -130,8 +130,10 @@ pub enum Spend {
 /// Where sessions live. Each method is one store operation.
 #[async_trait::async_trait]
 pub trait SessionStore: Send + Sync {
-    /// Starts `family` with its first token (one atomic write of both).
-    async fn start(&self, family: &Family, first: &RefreshRecord) -> Result<(), StoreError>;
+    /// Starts `family` with its first token (one atomic write of both, only if no family of
+    /// that id exists). `false`: the id is taken, which only a [`Self::bar_family`] makes
+    /// happen (ids are random).
+    async fn start(&self, family: &Family, first: &RefreshRecord) -> Result<bool, StoreError>;
 
     async fn token(&self, hash: &TokenHash) -> Result<Option<RefreshRecord>, StoreError>;
 
@@ -149,6 +151,16 @@ pub trait SessionStore: Send + Sync {
 
     /// Makes every token of the family unusable (idempotent; the first time is kept).
     async fn revoke_family(&self, id: &FamilyId, now: UnixSeconds) -> Result<(), StoreError>;
+
+    /// Revokes the family, or, if it has not started yet, makes sure it never does (its id
+    /// is held as revoked until `until`): a replayed authorization code ends the session the
+    /// first exchange starts, even while that exchange is still running.
+    async fn bar_family(
+        &self,
+        id: &FamilyId,
+        now: UnixSeconds,
+        until: UnixSeconds,
+    ) -> Result<(), StoreError>;
 }
 
 #[cfg(test)]

@@ -33,7 +33,7 @@ fn counters(source: &str, now: i64) -> SignInCounters {
 }
 
 async fn attempts(backend: Backend) -> Arc<dyn AttemptStore> {
-    token_stores(backend).await.1
+    token_stores(backend).await.attempts
 }
 
 async fn parallel_counts_stop_exactly_at_the_limit(backend: Backend) {

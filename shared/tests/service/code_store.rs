@@ -9,22 +9,23 @@ use token_service::codes::{
     AuthorizationCode, CodeGrant, Redemption, CODE_LIFETIME_SECONDS, REMEMBER_REDEEMED_SECONDS,
 };
 use token_service::domain::{CodeChallenge, ScopeSet};
-use token_service::sessions::FamilyId;
+use token_service::sessions::{Family, FamilyId, RefreshRecord, RefreshToken};
 
 use crate::for_each_backend;
-use crate::support::{client_id, code_store, username, Backend, NOW};
+use crate::support::{client_id, token_stores, username, Backend, NOW};
 
 for_each_backend!(
     a_code_is_redeemed_by_exactly_one_of_many_parallel_exchanges,
     a_replay_learns_the_grant_and_when_it_was_redeemed,
     codes_never_issued_or_forgotten_are_unknown,
     a_code_hash_is_never_stored_twice,
+    a_barred_session_never_starts_and_a_started_one_is_revoked,
 );
 
 fn grant(now: i64) -> CodeGrant {
     CodeGrant {
         client_id: client_id("spa"),
-        redirect_uri: "http://127.0.0.1:53211/callback".into(),
+        redirect_uri: Some("http://127.0.0.1:53211/callback".into()),
         challenge: CodeChallenge::of("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
         username: username("johndoe"),
         token_version: 3,
@@ -36,7 +37,7 @@ fn grant(now: i64) -> CodeGrant {
 }
 
 async fn a_code_is_redeemed_by_exactly_one_of_many_parallel_exchanges(backend: Backend) {
-    let store = code_store(backend).await;
+    let store = token_stores(backend).await.codes;
     let code = AuthorizationCode::generate();
     let issued = grant(NOW);
     store.issue(&code.hash(), &issued).await.unwrap();
@@ -71,7 +72,7 @@ async fn a_code_is_redeemed_by_exactly_one_of_many_parallel_exchanges(backend: B
 }
 
 async fn a_replay_learns_the_grant_and_when_it_was_redeemed(backend: Backend) {
-    let store = code_store(backend).await;
+    let store = token_stores(backend).await.codes;
     let code = AuthorizationCode::generate();
     let issued = grant(NOW);
     store.issue(&code.hash(), &issued).await.unwrap();
@@ -96,7 +97,7 @@ async fn a_replay_learns_the_grant_and_when_it_was_redeemed(backend: Backend) {
 }
 
 async fn codes_never_issued_or_forgotten_are_unknown(backend: Backend) {
-    let store = code_store(backend).await;
+    let store = token_stores(backend).await.codes;
     let never = AuthorizationCode::generate();
     assert_eq!(
         store.redeem(&never.hash(), NOW).await.unwrap(),
@@ -127,7 +128,7 @@ async fn codes_never_issued_or_forgotten_are_unknown(backend: Backend) {
 }
 
 async fn a_code_hash_is_never_stored_twice(backend: Backend) {
-    let store = code_store(backend).await;
+    let store = token_stores(backend).await.codes;
     let code = AuthorizationCode::generate();
     store.issue(&code.hash(), &grant(NOW)).await.unwrap();
     let mut other = grant(NOW);
@@ -137,4 +138,61 @@ async fn a_code_hash_is_never_stored_twice(backend: Backend) {
         Redemption::First(grant) => assert_eq!(grant.username, username("johndoe")),
         other => panic!("{other:?}"),
     }
+}
+
+fn session(id: &FamilyId) -> (Family, RefreshRecord) {
+    let family = Family {
+        id: id.clone(),
+        username: username("johndoe"),
+        created_at: NOW,
+        expires_at: NOW + 3600,
+        revoked_at: None,
+        token_version: 0,
+        generation: 0,
+    };
+    let first = RefreshRecord {
+        hash: RefreshToken::generate().hash(),
+        family: id.clone(),
+        username: username("johndoe"),
+        scope: ScopeSet::parse("me").unwrap(),
+        client_id: Some("spa".into()),
+        issued_at: NOW,
+        expires_at: NOW + 3600,
+        spent_at: None,
+        generation: 0,
+    };
+    (family, first)
+}
+
+/// What a replayed code does to the session its first exchange starts, whichever comes first.
+async fn a_barred_session_never_starts_and_a_started_one_is_revoked(backend: Backend) {
+    let sessions = token_stores(backend).await.sessions;
+    // The replay first: the session never starts, and its token is never stored.
+    let barred = FamilyId::generate();
+    sessions.bar_family(&barred, NOW, NOW + 60).await.unwrap();
+    let (family, first) = session(&barred);
+    assert!(!sessions.start(&family, &first).await.unwrap());
+    assert_eq!(sessions.token(&first.hash).await.unwrap(), None);
+    // The session first: the replay revokes it, and keeps the first revocation's time.
+    let started = FamilyId::generate();
+    let (family, first) = session(&started);
+    assert!(sessions.start(&family, &first).await.unwrap());
+    sessions
+        .bar_family(&started, NOW + 5, NOW + 60)
+        .await
+        .unwrap();
+    sessions
+        .bar_family(&started, NOW + 9, NOW + 60)
+        .await
+        .unwrap();
+    let stored = sessions.family(&started).await.unwrap().unwrap();
+    assert_eq!(stored.revoked_at, Some(NOW + 5));
+    assert_eq!(
+        stored.expires_at,
+        NOW + 3600,
+        "the session keeps its own end"
+    );
+    assert_eq!(stored.username, username("johndoe"));
+    // Starting an id twice is refused too.
+    assert!(!sessions.start(&family, &first).await.unwrap());
 }

@@ -7,6 +7,7 @@ mod support;
 
 mod api_docs;
 mod attempt_store;
+mod authorization_code;
 mod client_authentication;
 mod client_grants;
 mod code_store;

@@ -52,12 +52,16 @@ pub(super) fn refusals(endpoint: Endpoint) -> Vec<(&'static str, ApiError)> {
             ("invalid_grant", ApiError::InvalidGrant),
             ("invalid_refresh_token", ApiError::InvalidRefreshToken),
             (
+                "invalid_authorization_code",
+                ApiError::InvalidAuthorizationCode,
+            ),
+            (
                 "invalid_scope",
                 ApiError::InvalidScope("unknown scope `admin`".into()),
             ),
             (
                 "unsupported_grant_type",
-                ApiError::UnsupportedGrantType("authorization_code".into()),
+                ApiError::UnsupportedGrantType("implicit".into()),
             ),
             (
                 "unauthorized_client",

@@ -171,13 +171,19 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
     let scope_name = format!("({})", names.join("|"));
     let token_request = ObjectBuilder::new()
         .description(Some(
-            "RFC 6749 §4.3.2 (password), §4.4.2 (client_credentials) or §6 (refresh_token). \
-             Parameters the service does not know are ignored.",
+            "RFC 6749 §4.3.2 (password), §4.4.2 (client_credentials), §6 (refresh_token) or \
+             §4.1.3 with RFC 7636 §4.5 (authorization_code). Parameters the service does not \
+             know are ignored.",
         ))
         .property(
             "grant_type",
             string()
-                .enum_values(Some(["password", "refresh_token", "client_credentials"]))
+                .enum_values(Some([
+                    "password",
+                    "refresh_token",
+                    "client_credentials",
+                    "authorization_code",
+                ]))
                 .default(Some("password".into()))
                 .description(Some("`password` when omitted (or empty).")),
         )
@@ -203,6 +209,32 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
             "refresh_token",
             string()
                 .description(Some("Refresh token grant: required."))
+                .examples([""]),
+        )
+        .property(
+            "code",
+            string()
+                .description(Some(
+                    "Authorization code grant: required; the code the redirect carried.",
+                ))
+                .examples([""]),
+        )
+        .property(
+            "redirect_uri",
+            string()
+                .description(Some(
+                    "Authorization code grant: the authorization request's `redirect_uri`, \
+                     exactly, if it sent one.",
+                ))
+                .examples([""]),
+        )
+        .property(
+            "code_verifier",
+            string()
+                .description(Some(
+                    "Authorization code grant: the PKCE verifier (RFC 7636) the \
+                     `code_challenge` was made from (S256).",
+                ))
                 .examples([""]),
         )
         .property(
@@ -233,7 +265,14 @@ pub(super) fn schemas() -> Vec<(String, RefOr<Schema>)> {
                         "required": ["grant_type"],
                     },
                     "then": {},
-                    "else": {"required": ["username", "password"]},
+                    "else": {
+                        "if": {
+                            "properties": {"grant_type": {"const": "authorization_code"}},
+                            "required": ["grant_type"],
+                        },
+                        "then": {"required": ["code"]},
+                        "else": {"required": ["username", "password"]},
+                    },
                 }),
             ),
         ])));

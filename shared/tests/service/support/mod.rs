@@ -266,6 +266,25 @@ impl TestApp {
         Self::start_with_parts(store, None, backend, SessionSettings::default(), false).await
     }
 
+    /// [`Self::start`] with the backend's sessions seen through `wrap` (a test's interleaving).
+    pub async fn start_wrapping_sessions(
+        backend: Backend,
+        wrap: impl FnOnce(Arc<dyn SessionStore>) -> Arc<dyn SessionStore>,
+    ) -> TestApp {
+        let store = empty_store(backend).await;
+        let users = tokio::task::spawn_blocking(test_users).await.unwrap();
+        for user in &users {
+            store.insert(user).await.unwrap();
+        }
+        let app = Self::start_with(store, backend).await;
+        let sessions = wrap(app.sessions.clone());
+        let state = app
+            .state
+            .clone()
+            .with_sessions(sessions.clone(), app.state.session_settings);
+        app.with_state(state, sessions)
+    }
+
     async fn start_with_parts(
         store: Arc<dyn UserStore>,
         attempts: Option<Arc<dyn AttemptStore>>,
@@ -281,8 +300,9 @@ impl TestApp {
         ));
         let (signer, issuer) = local_issuer(&keys).await;
         let verifier = TokenVerifier::published(&token_settings(), keys.clone());
-        let (sessions, backend_attempts) = token_stores(backend).await;
-        let attempts = attempts.unwrap_or(backend_attempts);
+        let tokens = token_stores(backend).await;
+        let sessions = tokens.sessions;
+        let attempts = attempts.unwrap_or(tokens.attempts);
         let clients = client_store(backend).await;
         let registered = tokio::task::spawn_blocking(test_clients).await.unwrap();
         for client in &registered {
@@ -291,6 +311,7 @@ impl TestApp {
         let state = AppState::new(Some(issuer), verifier, keys.clone(), Arc::clone(&store))
             .with_clients(clients.clone(), anonymous_client)
             .with_sessions(sessions.clone(), settings)
+            .with_codes(tokens.codes)
             .with_attempts(attempts.clone(), LockoutPolicy::default())
             .with_clock(clock.clone());
         let router = http::router_of_all(state.clone());
@@ -321,6 +342,18 @@ impl TestApp {
             clock,
             transport,
         }
+    }
+
+    /// The same app serving `state` (whose sessions are `sessions`), called directly.
+    fn with_state(mut self, state: AppState, sessions: Arc<dyn SessionStore>) -> TestApp {
+        assert!(
+            matches!(self.transport, Transport::Router(_)),
+            "only a directly called app changes its state"
+        );
+        self.transport = Transport::Router(http::router_of_all(state.clone()));
+        self.state = state;
+        self.sessions = sessions;
+        self
     }
 
     /// The app's current time.

@@ -147,41 +147,33 @@ pub async fn client_store(backend: Backend) -> Arc<dyn ClientStore> {
     }
 }
 
-/// The sessions and sign-in attempt counters of a test app: in memory, or in one fresh tokens
-/// table on the DynamoDB server (as deployed).
-pub async fn token_stores(backend: Backend) -> (Arc<dyn SessionStore>, Arc<dyn AttemptStore>) {
+/// What a test app keeps in the tokens table.
+pub struct TokenStores {
+    pub sessions: Arc<dyn SessionStore>,
+    pub codes: Arc<dyn CodeStore>,
+    pub attempts: Arc<dyn AttemptStore>,
+}
+
+/// The sessions, authorization codes and sign-in attempt counters of a test app: in memory,
+/// or in one fresh tokens table on the DynamoDB server (as deployed).
+pub async fn token_stores(backend: Backend) -> TokenStores {
     match backend {
-        Backend::Memory | Backend::MemoryOverSocket => (
-            Arc::new(MemorySessionStore::new()),
-            Arc::new(MemoryAttemptStore::new()),
-        ),
+        Backend::Memory | Backend::MemoryOverSocket => TokenStores {
+            sessions: Arc::new(MemorySessionStore::new()),
+            codes: Arc::new(MemoryCodeStore::new()),
+            attempts: Arc::new(MemoryAttemptStore::new()),
+        },
         Backend::DynamoDb => {
             let aws = aws_config::load_from_env().await;
             let table = format!("tokens-test-{}", uuid::Uuid::new_v4());
             let client = token_service::store::dynamodb_client(&aws);
             let store = DynamoSessionStore::new(client.clone(), &table);
             store.create_table().await.expect("create tokens table");
-            (
-                Arc::new(store),
-                Arc::new(DynamoAttemptStore::new(client, table)),
-            )
-        }
-    }
-}
-
-/// Authorization codes: in memory, or in a fresh tokens table (as deployed).
-pub async fn code_store(backend: Backend) -> Arc<dyn CodeStore> {
-    match backend {
-        Backend::Memory | Backend::MemoryOverSocket => Arc::new(MemoryCodeStore::new()),
-        Backend::DynamoDb => {
-            let aws = aws_config::load_from_env().await;
-            let table = format!("tokens-test-{}", uuid::Uuid::new_v4());
-            let client = token_service::store::dynamodb_client(&aws);
-            DynamoSessionStore::new(client.clone(), &table)
-                .create_table()
-                .await
-                .expect("create tokens table");
-            Arc::new(DynamoCodeStore::new(client, table))
+            TokenStores {
+                sessions: Arc::new(store),
+                codes: Arc::new(DynamoCodeStore::new(client.clone(), &table)),
+                attempts: Arc::new(DynamoAttemptStore::new(client, table)),
+            }
         }
     }
 }
