@@ -2,8 +2,8 @@
 #
 # SAM runs `make --makefile <this file> build-<LogicalId>` once per function with
 # ARTIFACTS_DIR set. Every build-* target runs the same single
-# `cargo lambda build` for all ten function binaries into the repo's target/
-# directory: the first call compiles the dependency tree once, the other nine
+# `cargo lambda build` for all eleven function binaries into the repo's target/
+# directory: the first call compiles the dependency tree once, the other ten
 # are cargo no-ops (about a second each), and each target then copies its own
 # bootstrap into ARTIFACTS_DIR. (SAM's rust-cargolambda build method would
 # compile the whole tree once per function instead.)
@@ -12,7 +12,7 @@
 # build also reuses target/ if SAM runs make from a scratch copy; samconfig.toml
 # sets build_in_source = true so that SAM does not make that (huge) copy at all.
 #
-# Local use:  make lambdas   -> target/lambda/<bin>/bootstrap for all ten.
+# Local use:  make lambdas   -> target/lambda/<bin>/bootstrap for all eleven.
 
 ROOT := $(patsubst %/,%,$(dir $(abspath $(lastword $(MAKEFILE_LIST)))))
 
@@ -27,7 +27,7 @@ export CARGO_TARGET_DIR ?= $(ROOT)/target
 LAMBDA_DIR := $(CARGO_TARGET_DIR)/lambda
 
 # Function binaries (package name = binary name) built for the template.
-FUNCTION_BINS := token users-me users-me-items status revoke introspect jwks openid-configuration openapi docs
+FUNCTION_BINS := token users-me users-me-items status revoke introspect jwks openid-configuration openapi docs authorize
 # --arm64 matches `Architectures: [arm64]`; --locked builds exactly Cargo.lock.
 # On top of the workspace's [profile.release], cargo-lambda's release defaults add
 # panic = "abort" (a panic ends the execution environment; Lambda starts a new
@@ -37,7 +37,7 @@ CARGO_LAMBDA_FLAGS ?= --release --arm64 --locked
 
 .PHONY: lambdas build-TokenFunction build-UsersMeFunction build-UsersMeItemsFunction build-StatusFunction \
   build-RevokeFunction build-IntrospectFunction build-JwksFunction build-OpenIdConfigurationFunction build-OpenApiFunction \
-  build-DocsFunction
+  build-DocsFunction build-AuthorizeFunction
 
 lambdas:
 	cargo lambda build $(CARGO_LAMBDA_FLAGS) \
@@ -81,3 +81,6 @@ build-OpenApiFunction: lambdas
 
 build-DocsFunction: lambdas
 	$(call install-bootstrap,docs)
+
+build-AuthorizeFunction: lambdas
+	$(call install-bootstrap,authorize)

@@ -47,6 +47,8 @@ pub struct AppState {
     pub source_header: Option<axum::http::HeaderName>,
     pub passwords: Arc<PasswordHasher>,
     pub clock: Arc<dyn Clock>,
+    /// The hosted sign-in page's heading.
+    pub sign_in_title: Arc<str>,
 }
 
 /// What a process does with tokens, which decides whether it gets a signer at all.
@@ -95,6 +97,7 @@ impl AppState {
             source_header: None,
             passwords: Arc::new(PasswordHasher::new()),
             clock: Arc::new(SystemClock),
+            sign_in_title: Arc::from(crate::config::DEFAULT_SIGN_IN_TITLE),
         }
     }
 
@@ -142,6 +145,14 @@ impl AppState {
     /// The same state reading time from `clock` (tests of expiry and lockout).
     pub fn with_clock(self, clock: Arc<dyn Clock>) -> Self {
         Self { clock, ..self }
+    }
+
+    /// The same state titling the sign-in page `title`.
+    pub fn with_sign_in_title(self, title: &str) -> Self {
+        Self {
+            sign_in_title: Arc::from(title),
+            ..self
+        }
     }
 
     /// The time a request is judged at: read once per request.
@@ -228,7 +239,8 @@ impl AppState {
             .with_codes(codes)
             .with_attempts(attempts, LockoutPolicy::default())
             .with_source_header(config.source_header.clone())
-            .with_clock(clock))
+            .with_clock(clock)
+            .with_sign_in_title(&config.sign_in_title))
     }
 }
 

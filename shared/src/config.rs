@@ -116,7 +116,14 @@ pub struct Config {
     /// `x-forwarded-for`) whose last entry is the client's address for the sign-in budgets.
     /// Unset (the default), no header is ever believed.
     pub source_header: Option<axum::http::HeaderName>,
+    /// The heading and title of the hosted sign-in page (`SIGN_IN_TITLE`).
+    pub sign_in_title: String,
 }
+
+/// The sign-in page's heading when `SIGN_IN_TITLE` is unset.
+pub const DEFAULT_SIGN_IN_TITLE: &str = "Sign in";
+/// Longest `SIGN_IN_TITLE`: a heading, not a paragraph.
+pub const MAX_SIGN_IN_TITLE_CHARS: usize = 80;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ConfigError {
@@ -337,6 +344,21 @@ impl Config {
             }
         };
 
+        let sign_in_title = match get("SIGN_IN_TITLE") {
+            None => DEFAULT_SIGN_IN_TITLE.to_owned(),
+            Some(title)
+                if title.chars().count() > MAX_SIGN_IN_TITLE_CHARS
+                    || title.chars().any(char::is_control) =>
+            {
+                return Err(invalid(
+                    "SIGN_IN_TITLE",
+                    "at most 80 characters on one line",
+                    title,
+                ))
+            }
+            Some(title) => title.trim().to_owned(),
+        };
+
         let issuer = match get("JWT_ISSUER") {
             Some(url) if deployed && !url.starts_with("https://") => {
                 return Err(invalid("JWT_ISSUER", "an https:// URL when deployed", url))
@@ -372,6 +394,7 @@ impl Config {
             key_set,
             trusted_keys,
             source_header,
+            sign_in_title,
         })
     }
 }

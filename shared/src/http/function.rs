@@ -59,4 +59,5 @@ functions! {
     OpenIdConfiguration => openid_configuration,
     OpenApi => openapi,
     Docs => docs,
+    Authorize => authorize,
 }

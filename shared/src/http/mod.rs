@@ -3,6 +3,7 @@
 //! serve the router of all endpoints. Both slash forms of every path, the JSON 404 and 405
 //! (with `Allow`) and the body limit all come from here.
 
+mod authorize;
 mod bearer;
 mod browser;
 mod client_auth;
@@ -19,6 +20,7 @@ pub mod openapi;
 mod openid_configuration;
 mod response;
 pub(crate) mod revoke;
+mod sign_in_page;
 mod status;
 mod token;
 mod users_me;
@@ -78,13 +80,17 @@ pub enum Endpoint {
     OpenApi,
     /// `GET /docs`: Swagger UI, and the files it loads.
     Docs,
+    /// `GET /authorize` (the sign-in page) and `POST /authorize` (its form): the
+    /// authorization code flow's authorization endpoint (RFC 6749 §4.1.1).
+    Authorize,
 }
 
 const POST: &[Method] = &[Method::POST];
 const GET: &[Method] = &[Method::GET];
+const GET_AND_POST: &[Method] = &[Method::GET, Method::POST];
 
 impl Endpoint {
-    pub const ALL: [Endpoint; 10] = [
+    pub const ALL: [Endpoint; 11] = [
         Endpoint::Token,
         Endpoint::UsersMe,
         Endpoint::UsersMeItems,
@@ -95,6 +101,7 @@ impl Endpoint {
         Endpoint::OpenIdConfiguration,
         Endpoint::OpenApi,
         Endpoint::Docs,
+        Endpoint::Authorize,
     ];
 
     /// The path as the FastAPI tutorial spells it.
@@ -117,6 +124,7 @@ impl Endpoint {
             Endpoint::OpenIdConfiguration => &openid_configuration::PATHS,
             Endpoint::OpenApi => &[openapi::PATH],
             Endpoint::Docs => &docs::PATHS,
+            Endpoint::Authorize => &authorize::PATHS,
         }
     }
 
@@ -132,6 +140,7 @@ impl Endpoint {
             | Endpoint::OpenIdConfiguration
             | Endpoint::OpenApi
             | Endpoint::Docs => GET,
+            Endpoint::Authorize => GET_AND_POST,
         }
     }
 
@@ -173,7 +182,8 @@ impl Endpoint {
             | Endpoint::Jwks
             | Endpoint::OpenIdConfiguration
             | Endpoint::OpenApi
-            | Endpoint::Docs => ScopeSet::empty(),
+            | Endpoint::Docs
+            | Endpoint::Authorize => ScopeSet::empty(),
         }
     }
 

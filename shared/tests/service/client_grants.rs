@@ -375,7 +375,29 @@ async fn discovery_lists_clients_grants_and_introspection(backend: Backend) {
     );
     assert_eq!(
         document["grant_types_supported"],
-        serde_json::json!(["password", "refresh_token", "client_credentials"])
+        serde_json::json!([
+            "authorization_code",
+            "password",
+            "refresh_token",
+            "client_credentials"
+        ])
+    );
+    // The code flow (RFC 8414 §2, RFC 7636 §6.2, RFC 9207 §3).
+    assert_eq!(
+        document["authorization_endpoint"],
+        format!("{}/authorize", crate::support::ISSUER)
+    );
+    assert_eq!(
+        document["response_types_supported"],
+        serde_json::json!(["code"])
+    );
+    assert_eq!(
+        document["code_challenge_methods_supported"],
+        serde_json::json!(["S256"])
+    );
+    assert_eq!(
+        document["authorization_response_iss_parameter_supported"],
+        true
     );
     for field in [
         "token_endpoint_auth_methods_supported",

@@ -25,6 +25,7 @@ pub fn function_of(endpoint: Endpoint) -> (&'static str, &'static str) {
         Endpoint::OpenIdConfiguration => ("OpenIdConfigurationFunction", "openid-configuration"),
         Endpoint::OpenApi => ("OpenApiFunction", "openapi"),
         Endpoint::Docs => ("DocsFunction", "docs"),
+        Endpoint::Authorize => ("AuthorizeFunction", "authorize"),
     }
 }
 
@@ -291,15 +292,29 @@ fn route_throttles() -> Vec<(String, String, String)> {
 #[test]
 fn the_token_endpoint_has_one_throttle_budget_for_both_paths() {
     // One route carries the token throttle, and it is the only route to the token function:
-    // /token and /token/ (both served by it) cannot add up to twice the budget.
+    // /token and /token/ (both served by it) cannot add up to twice the budget. The sign-in
+    // page's form posts, which take passwords too, are held to the same throttle.
+    let token_throttle = |route: &str| {
+        (
+            route.to_owned(),
+            "TokenThrottlingRateLimit".to_owned(),
+            "TokenThrottlingBurstLimit".to_owned(),
+        )
+    };
     assert_eq!(
         route_throttles(),
-        [(
-            "$default".to_owned(),
-            "TokenThrottlingRateLimit".to_owned(),
-            "TokenThrottlingBurstLimit".to_owned()
-        )]
+        [
+            token_throttle("$default"),
+            token_throttle("POST /authorize"),
+            token_throttle("POST /authorize/"),
+        ]
     );
+    for path in both_forms(Endpoint::Authorize) {
+        assert!(
+            template_routes().contains(&("AuthorizeFunction".into(), "POST".into(), path.clone())),
+            "POST {path}"
+        );
+    }
     let to_token: Vec<_> = template_routes()
         .into_iter()
         .filter(|(function, _, _)| function == "TokenFunction")
@@ -321,13 +336,18 @@ fn cargo_lambda_watch_serves_every_production_path() {
     let manifest = read("Cargo.toml");
     for endpoint in Endpoint::ALL {
         for path in both_forms(endpoint) {
-            for method in endpoint.methods() {
-                let entry = format!(
-                    "\"{path}\" = [{{ function = \"{}\", method = \"{method}\" }}]",
-                    function_of(endpoint).1,
-                );
-                assert!(manifest.contains(&entry), "Cargo.toml router lacks {entry}");
-            }
+            let routes: Vec<String> = endpoint
+                .methods()
+                .iter()
+                .map(|method| {
+                    format!(
+                        "{{ function = \"{}\", method = \"{method}\" }}",
+                        function_of(endpoint).1
+                    )
+                })
+                .collect();
+            let entry = format!("\"{path}\" = [{}]", routes.join(", "));
+            assert!(manifest.contains(&entry), "Cargo.toml router lacks {entry}");
         }
     }
 }

@@ -58,6 +58,7 @@ fn endpoint_for(name: &str) -> Endpoint {
         ("openid-configuration-", Endpoint::OpenIdConfiguration),
         ("openapi-", Endpoint::OpenApi),
         ("docs-", Endpoint::Docs),
+        ("authorize-", Endpoint::Authorize),
     ]
     .into_iter()
     .find(|(prefix, _)| name.starts_with(prefix))
@@ -139,6 +140,10 @@ async fn invoke(
     }
     let body = if html {
         Value::String(String::from_utf8(bytes.to_vec()).expect("a UTF-8 page"))
+    } else if let Some(location) = headers.get("location") {
+        // A redirect: where to, as its text.
+        assert!(bytes.is_empty(), "{name}: a redirect with a body");
+        Value::String(location.to_str().unwrap().to_owned())
     } else {
         serde_json::from_slice(&bytes)
             .unwrap_or_else(|e| panic!("{name} on {endpoint:?}: not JSON ({e}): {bytes:?}"))

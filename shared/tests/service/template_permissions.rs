@@ -772,28 +772,34 @@ fn writes(statement: &Value) -> bool {
         .any(|a| !matches!(a.as_str(), "dynamodb:GetItem"))
 }
 
+/// The functions that sign people in (and so may re-hash their passwords).
+const SIGNERS_IN: [&str; 2] = ["TokenFunctionPolicy", "AuthorizeFunction"];
+
 #[test]
-fn the_token_function_writes_nothing_of_a_user_but_the_password_hash() {
+fn the_functions_that_sign_in_write_nothing_of_a_user_but_the_password_hash() {
     let template = template();
-    let users = on_table(&template, "TokenFunctionPolicy", "UsersTable");
-    let written: Vec<_> = users.iter().filter(|s| writes(s)).collect();
-    assert_eq!(written.len(), 1, "{users:?}");
-    let update = written[0];
-    assert_eq!(update["Effect"], "Allow");
-    assert_eq!(actions_of(update), ["dynamodb:UpdateItem"]);
-    assert_eq!(resources_of(update), ["UsersTable"]);
-    assert_eq!(
-        update["Condition"],
-        json!({
-            // The key the request names, and the one attribute a re-hash changes.
-            "ForAllValues:StringEquals": {"dynamodb:Attributes": ["username", "password_hash"]},
-            // No write that hands back attributes it does not name.
-            "StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"]}
-        })
-    );
+    for holder in SIGNERS_IN {
+        let users = on_table(&template, holder, "UsersTable");
+        let written: Vec<_> = users.iter().filter(|s| writes(s)).collect();
+        assert_eq!(written.len(), 1, "{holder}: {users:?}");
+        let update = written[0];
+        assert_eq!(update["Effect"], "Allow");
+        assert_eq!(actions_of(update), ["dynamodb:UpdateItem"]);
+        assert_eq!(resources_of(update), ["UsersTable"]);
+        assert_eq!(
+            update["Condition"],
+            json!({
+                // The key the request names, and the one attribute a re-hash changes.
+                "ForAllValues:StringEquals": {"dynamodb:Attributes": ["username", "password_hash"]},
+                // No write that hands back attributes it does not name.
+                "StringEqualsIfExists": {"dynamodb:ReturnValues": ["NONE", "UPDATED_OLD", "UPDATED_NEW"]}
+            }),
+            "{holder}"
+        );
+    }
     // The other functions only read users; only the operator manages them.
     for (holder, statements) in grants(&template) {
-        if matches!(holder.as_str(), "TokenFunctionPolicy" | "OperatorPolicy") {
+        if SIGNERS_IN.contains(&holder.as_str()) || holder == "OperatorPolicy" {
             continue;
         }
         for statement in statements {

@@ -230,7 +230,7 @@ async fn checks_grant_type_when_present(backend: Backend) {
         .await;
     response.assert_error(
         400,
-        "grant_type `urn:ietf:params:oauth:grant-type:device_code` is not supported; use `password`, `refresh_token` or `client_credentials`",
+        "grant_type `urn:ietf:params:oauth:grant-type:device_code` is not supported; use `authorization_code`, `password`, `refresh_token` or `client_credentials`",
         Some("unsupported_grant_type"),
     );
     // RFC 6749 §3.1: a parameter without a value counts as omitted.

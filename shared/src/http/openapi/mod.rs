@@ -57,9 +57,13 @@ async fn serve_document() -> Response {
 }
 
 /// The endpoints the document describes: the API, not the documentation itself (as FastAPI
-/// leaves `/docs` and `/openapi.json` out of its own document).
+/// leaves `/docs` and `/openapi.json` out of its own document), nor the sign-in page, which
+/// is for people's browsers (discovery names it as `authorization_endpoint`).
 pub fn documented(endpoint: Endpoint) -> bool {
-    !matches!(endpoint, Endpoint::OpenApi | Endpoint::Docs)
+    !matches!(
+        endpoint,
+        Endpoint::OpenApi | Endpoint::Docs | Endpoint::Authorize
+    )
 }
 
 /// The OpenAPI 3.1 document of every documented endpoint, at its canonical path.

@@ -137,7 +137,9 @@ fn about(endpoint: Endpoint) -> (&'static str, &'static str, &'static str, &'sta
             "Issuer, JWKS URL, endpoints and scopes (RFC 8414); also served at \
              `/.well-known/oauth-authorization-server`. Cacheable.",
         ),
-        Endpoint::OpenApi | Endpoint::Docs => unreachable!("not in the document"),
+        Endpoint::OpenApi | Endpoint::Docs | Endpoint::Authorize => {
+            unreachable!("not in the document")
+        }
     }
 }
 
@@ -372,7 +374,9 @@ fn success(endpoint: Endpoint) -> Response {
         ),
         Endpoint::Jwks => ("The public keys", reference("JsonWebKeySet")),
         Endpoint::OpenIdConfiguration => ("The metadata", reference(&schema_name::<Discovery>())),
-        Endpoint::OpenApi | Endpoint::Docs => unreachable!("not in the document"),
+        Endpoint::OpenApi | Endpoint::Docs | Endpoint::Authorize => {
+            unreachable!("not in the document")
+        }
     };
     ResponseBuilder::new()
         .description(description)

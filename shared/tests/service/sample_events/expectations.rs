@@ -24,7 +24,11 @@ pub(super) fn expectations() -> HashMap<&'static str, (u16, Value)> {
         "token_endpoint": format!("{}/token", issuer()),
         "revocation_endpoint": format!("{}/revoke", issuer()),
         "introspection_endpoint": format!("{}/introspect", issuer()),
-        "grant_types_supported": ["password", "refresh_token", "client_credentials"],
+        "authorization_endpoint": format!("{}/authorize", issuer()),
+        "grant_types_supported": ["authorization_code", "password", "refresh_token", "client_credentials"],
+        "response_types_supported": ["code"],
+        "code_challenge_methods_supported": ["S256"],
+        "authorization_response_iss_parameter_supported": true,
         "token_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post", "none"],
         "introspection_endpoint_auth_methods_supported": ["client_secret_basic", "client_secret_post"],
         "id_token_signing_alg_values_supported": ["RS256"],
@@ -184,6 +188,31 @@ pub(super) fn expectations() -> HashMap<&'static str, (u16, Value)> {
             ),
         ),
         ("docs-page", (200, json!("<div id=\"swagger-ui\""))),
+        // The sign-in page: the app's name and the form; redirects by their Location.
+        ("authorize-page", (200, json!("<strong>demo-app</strong> asks to sign you in"))),
+        (
+            "authorize-missing-pkce",
+            (
+                302,
+                json!("http://127.0.0.1:8765/callback?error=invalid_request&error_description=code_challenge+is+required"),
+            ),
+        ),
+        (
+            "authorize-unregistered-redirect-uri",
+            (400, json!("The redirect_uri is not one this client registered.")),
+        ),
+        (
+            "authorize-sign-in-success",
+            (303, json!("http://127.0.0.1:8765/callback?code=")),
+        ),
+        (
+            "authorize-sign-in-wrong-password",
+            (400, json!("Incorrect username or password.")),
+        ),
+        (
+            "authorize-sign-in-csrf-mismatch",
+            (400, json!("The sign-in form was not one this browser was given for this request.")),
+        ),
         ("openid-configuration-success", (200, discovery)),
     ])
 }
