@@ -31,14 +31,14 @@ for_each_backend!(
     a_replay_during_the_exchange_leaves_no_session,
 );
 
-const SPA_CALLBACK: &str = "http://127.0.0.1/callback";
+pub(crate) const SPA_CALLBACK: &str = "http://127.0.0.1/callback";
 const WEB_CALLBACK: &str = "https://web.example/cb";
-const INVALID_CODE: &str = "Authorization code is invalid, expired or already used, or the code_verifier or redirect_uri does not match";
+pub(crate) const INVALID_CODE: &str = "Authorization code is invalid, expired or already used, or the code_verifier or redirect_uri does not match";
 
 /// The app with three clients of the code flow: public `spa` (loopback callback, refresh
 /// tokens), public `spa-two` (the same callback) and confidential `web` (secret
 /// [`SERVICE_SECRET`]).
-async fn app(backend: Backend) -> TestApp {
+pub(crate) async fn app(backend: Backend) -> TestApp {
     let app = TestApp::start(backend).await;
     let with = |id: &str, kind: ClientType, callback: &str| {
         let mut c = client(
@@ -91,7 +91,12 @@ async fn code_for(
     (code.expose().to_owned(), verifier)
 }
 
-fn exchange_form(client_id: &str, code: &str, redirect_uri: &str, verifier: &str) -> String {
+pub(crate) fn exchange_form(
+    client_id: &str,
+    code: &str,
+    redirect_uri: &str,
+    verifier: &str,
+) -> String {
     format!(
         "grant_type=authorization_code&client_id={client_id}&code={code}&redirect_uri={}&code_verifier={verifier}",
         urlencode(redirect_uri)

@@ -21,6 +21,7 @@ mod refresh_tokens;
 mod revocation;
 mod sample_events;
 mod sign_in_cost;
+mod sign_in_page;
 mod signing_keys;
 mod store_faults;
 mod template_permissions;
