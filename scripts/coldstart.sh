@@ -15,5 +15,5 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 cargo build --release --locked -p token -p users-me -p users-me-items -p status -p revoke -p introspect \
-  -p jwks -p openid-configuration -p openapi -p docs -p coldstart
+  -p jwks -p openid-configuration -p openapi -p docs -p authorize -p coldstart
 exec "${CARGO_TARGET_DIR:-$ROOT/target}/release/coldstart" --runs "${RUNS:-20}" "$@"

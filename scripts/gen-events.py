@@ -45,6 +45,7 @@ ROUTES = {
     "openid-configuration": ("GET", "/.well-known/openid-configuration"),
     "openapi": ("GET", "/openapi.json"),
     "docs": ("GET", "/docs"),
+    "authorize": ("GET", "/authorize"),
 }
 
 
@@ -161,6 +162,60 @@ def basic(client_id, secret):
 # The zero-setup demo client (authctl serve, USER_STORE=memory); refused when deployed.
 DEMO_SERVICE = basic("demo-service", "demo-service-secret")
 
+# The sign-in page's events: the demo app's authorization request (RFC 7636's example
+# challenge), and a browser that was given the page (its CSRF cookie, a fixed sample value).
+BROWSER = {"accept": "text/html,application/xhtml+xml"}
+AUTHORIZATION = [
+    ("response_type", "code"),
+    ("client_id", "demo-app"),
+    ("redirect_uri", "http://127.0.0.1:8765/callback"),
+    ("scope", "me items"),
+    ("state", "af0ifjsldkj"),
+    ("code_challenge", "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+    ("code_challenge_method", "S256"),
+]
+BROWSER_SECRET = "c2FtcGxlLWV2ZW50LWJyb3dzZXItc2VjcmV0LTAwMDE"
+
+
+def csrf_token(params):
+    """The form's CSRF token for `params`, as the page makes it (http/authorize.rs)."""
+    import hashlib
+    text = BROWSER_SECRET + "".join(f"\n{n}:{len(v.encode())}:{v}" for n, v in params)
+    return base64.urlsafe_b64encode(hashlib.sha256(text.encode()).digest()).decode().rstrip("=")
+
+
+def authorize_events():
+    from urllib.parse import quote, urlencode
+
+    def page(params):
+        ev = event("authorize", BROWSER)
+        ev["rawQueryString"] = urlencode(params, quote_via=quote)
+        ev["queryStringParameters"] = dict(params)
+        return ev
+
+    def sign_in(password, signed_for=AUTHORIZATION):
+        form = urlencode(AUTHORIZATION + [("csrf_token", csrf_token(signed_for)), ("username", "johndoe"), ("password", password)])
+        headers = {**BROWSER, **FORM, "origin": ISSUER, "sec-fetch-site": "same-origin"}
+        ev = event("authorize", headers, form, method="POST")
+        # API Gateway (payload v2) hands cookies over apart from the headers.
+        ev["cookies"] = [f"sign-in-csrf={BROWSER_SECRET}"]
+        return ev
+
+    def without(name):
+        return [(n, v) for n, v in AUTHORIZATION if n != name]
+
+    def changed(name, value):
+        return [(n, value if n == name else v) for n, v in AUTHORIZATION]
+
+    return {
+        "authorize-page": page(AUTHORIZATION),
+        "authorize-missing-pkce": page(without("code_challenge")),
+        "authorize-unregistered-redirect-uri": page(changed("redirect_uri", "https://evil.example/cb")),
+        "authorize-sign-in-success": sign_in("secret"),
+        "authorize-sign-in-wrong-password": sign_in("wrong"),
+        "authorize-sign-in-csrf-mismatch": sign_in("secret", signed_for=changed("state", "other-state")),
+    }
+
 
 def main():
     johndoe_all = token("johndoe", "me items")
@@ -205,6 +260,7 @@ def main():
         "oauth-authorization-server-success": event("openid-configuration", path="/.well-known/oauth-authorization-server"),
         "openapi-success": event("openapi"),
         "docs-page": event("docs", {"accept": "text/html"}),
+        **authorize_events(),
     }
     for name, ev in events.items():
         (EVENTS / f"{name}.json").write_text(json.dumps(ev, indent=2) + "\n")

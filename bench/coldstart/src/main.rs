@@ -41,7 +41,7 @@ use stub::*;
 
 /// The functions, each with the sample event its first invocation gets and the status the
 /// response must carry.
-const FUNCTIONS: [(&str, &str, u16); 10] = [
+const FUNCTIONS: [(&str, &str, u16); 11] = [
     ("token", "token-success.json", 200),
     ("users-me", "users-me-success.json", 200),
     ("users-me-items", "users-me-items-success.json", 200),
@@ -56,6 +56,7 @@ const FUNCTIONS: [(&str, &str, u16); 10] = [
     ),
     ("openapi", "openapi-success.json", 200),
     ("docs", "docs-page.json", 200),
+    ("authorize", "authorize-page.json", 200),
 ];
 
 /// What an answer's body must say besides its status, where the status alone would not show
@@ -276,7 +277,7 @@ async fn main() -> Result<()> {
     let stub = Stub {
         run: Arc::default(),
         johndoe: Arc::new(tokio::task::spawn_blocking(johndoe_item).await??),
-        demo_service: Arc::new(tokio::task::spawn_blocking(demo_service_item).await??),
+        demo_clients: Arc::new(tokio::task::spawn_blocking(demo_client_items).await??),
         key_set: Arc::new(key_set_item(&signer)),
         signer: signer.clone(),
     };

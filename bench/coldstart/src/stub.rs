@@ -22,8 +22,8 @@ pub(crate) const USERS_TABLE: &str = "users";
 pub(crate) const KEYS_TABLE: &str = "keys";
 pub(crate) const TOKENS_TABLE: &str = "tokens";
 pub(crate) const CLIENTS_TABLE: &str = "clients";
-/// The one registered client the stub's clients table holds.
-pub(crate) const DEMO_SERVICE: &str = "demo-service";
+/// The registered clients the stub's clients table holds: the demo clients.
+pub(crate) const DEMO_CLIENTS: [&str; 2] = ["demo-service", "demo-app"];
 
 /// What the stub saw of the current run.
 #[derive(Default)]
@@ -43,8 +43,9 @@ pub(crate) struct Stub {
     pub(crate) run: Arc<Mutex<Run>>,
     /// DynamoDB item of the demo user johndoe.
     pub(crate) johndoe: Arc<Value>,
-    /// DynamoDB item of the confidential demo client `demo-service` (its demo secret).
-    pub(crate) demo_service: Arc<Value>,
+    /// DynamoDB items of the demo clients (`demo-service` with its demo secret, and the
+    /// code flow's `demo-app`), by id.
+    pub(crate) demo_clients: Arc<std::collections::HashMap<String, Value>>,
     /// DynamoDB item of the key set: one KMS key, the probe's.
     pub(crate) key_set: Arc<Value>,
     /// Signs for [`KEY_ARN`].
@@ -125,11 +126,14 @@ pub(crate) async fn aws_json(
             let item = match request["TableName"].as_str() {
                 Some(USERS_TABLE) => json!({ "Item": *stub.johndoe }),
                 Some(KEYS_TABLE) => json!({ "Item": *stub.key_set }),
-                // demo-service, the client of the introspection event; no other client.
-                Some(CLIENTS_TABLE) if request["Key"]["client_id"]["S"] == DEMO_SERVICE => {
-                    json!({ "Item": *stub.demo_service })
-                }
-                Some(CLIENTS_TABLE) => json!({}),
+                // The demo clients (of the introspection and sign-in page events); no other.
+                Some(CLIENTS_TABLE) => match request["Key"]["client_id"]["S"]
+                    .as_str()
+                    .and_then(|id| stub.demo_clients.get(id))
+                {
+                    Some(item) => json!({ "Item": item }),
+                    None => json!({}),
+                },
                 // No sessions (the revoke event names an unknown refresh token) and no
                 // attempt counters yet.
                 Some(TOKENS_TABLE) => json!({}),
@@ -193,17 +197,21 @@ pub(crate) fn johndoe_item() -> Result<Value> {
     }))
 }
 
-/// The clients table's item of the demo client `demo-service`, as the service's own demo
-/// clients define it (secret `demo-service-secret`, hashed here with Argon2id).
-pub(crate) fn demo_service_item() -> Result<Value> {
-    let client = token_service::clients::demo_clients()?
-        .into_iter()
-        .find(|client| client.client_id.as_str() == DEMO_SERVICE)
-        .context("the demo clients include demo-service")?;
-    match attribute_value(serde_json::to_value(&client)?) {
-        Value::Object(mut map) => map.remove("M").context("a client is a map"),
-        other => anyhow::bail!("a client is a map, not {other}"),
+/// The clients table's items of the demo clients, as the service's own demo clients define
+/// them (`demo-service`'s secret `demo-service-secret` hashed here with Argon2id), by id.
+pub(crate) fn demo_client_items() -> Result<std::collections::HashMap<String, Value>> {
+    let mut items = std::collections::HashMap::new();
+    for client in token_service::clients::demo_clients()? {
+        let item = match attribute_value(serde_json::to_value(&client)?) {
+            Value::Object(mut map) => map.remove("M").context("a client is a map")?,
+            other => anyhow::bail!("a client is a map, not {other}"),
+        };
+        items.insert(client.client_id.to_string(), item);
     }
+    for id in DEMO_CLIENTS {
+        anyhow::ensure!(items.contains_key(id), "the demo clients include {id}");
+    }
+    Ok(items)
 }
 
 /// A JSON value as DynamoDB's attribute value, the shape serde_dynamo gives a serialized

@@ -648,9 +648,21 @@ async fn every_dynamodb_call_of_the_functions_is_one_the_template_allows() {
     let (_, issuer) = support::local_issuer(&keys).await;
     let verifier =
         token_service::tokens::TokenVerifier::published(&support::token_settings(), keys.clone());
+    let mut spa = support::client(
+        "spa",
+        token_service::domain::ClientType::Public,
+        &[token_service::domain::GrantType::AuthorizationCode],
+        "me items",
+    );
+    spa.redirect_uris =
+        vec![token_service::domain::RedirectUri::parse("http://127.0.0.1/cb").unwrap()];
+    clients.insert(&spa).await.unwrap();
+    let operator_users = users.clone();
+    let codes = token_service::codes::DynamoCodeStore::new(client.clone(), &tokens_table);
     let state = token_service::AppState::new(Some(issuer), verifier, keys.clone(), users)
         .with_clients(clients, true)
         .with_sessions(sessions, Default::default())
+        .with_codes(Arc::new(codes))
         .with_attempts(attempts, LockoutPolicy::default())
         .with_clock(Arc::new(token_service::clock::ManualClock::at(NOW)));
     let router = token_service::http::router_of_all(state);
@@ -746,6 +758,111 @@ async fn every_dynamodb_call_of_the_functions_is_one_the_template_allows() {
         .iter()
         .any(|c| c.action == "UpdateItem" && c.key.starts_with("known#")));
     assert_allowed(&template, "RevokeFunction", &tables, &revoke_calls);
+
+    // The authorize function: the page, a wrong password, a sign-in that re-hashes (bob's
+    // hash made weak again by the operator); then the token function redeems the code.
+    operator_users
+        .update_account(&support::username("bob"), &change)
+        .await
+        .unwrap();
+    recorder.take();
+    let verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
+    let query = format!(
+        "response_type=code&client_id=spa&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&state=s&code_challenge={}&code_challenge_method=S256",
+        token_service::domain::CodeChallenge::of(verifier).as_str()
+    );
+    let (status, headers, page) =
+        send(&router, "GET", &format!("/authorize?{query}"), &[], "").await;
+    assert_eq!(status, 200, "{page}");
+    let cookie = headers["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let csrf_at = page.find("name=\"csrf_token\" value=\"").unwrap() + 25;
+    let csrf = &page[csrf_at..csrf_at + 43];
+    let form =
+        |password: &str| format!("{query}&csrf_token={csrf}&username=bob&password={password}");
+    let form_headers = [
+        ("content-type", "application/x-www-form-urlencoded"),
+        ("cookie", cookie.as_str()),
+    ];
+    let (status, _, _) = send(&router, "POST", "/authorize", &form_headers, &form("nope")).await;
+    assert_eq!(status, 400);
+    let (status, headers, _) = send(
+        &router,
+        "POST",
+        "/authorize",
+        &form_headers,
+        &form("bobpassword"),
+    )
+    .await;
+    assert_eq!(status, 303);
+    let authorize_calls = recorder.take();
+    for (action, prefix) in [
+        ("PutItem", "code#"),
+        ("UpdateItem", "att#"),
+        ("UpdateItem", "known#"),
+    ] {
+        assert!(
+            authorize_calls
+                .iter()
+                .any(|c| c.action == action && c.key.starts_with(prefix)),
+            "{action} {prefix}"
+        );
+    }
+    assert!(
+        authorize_calls
+            .iter()
+            .any(|c| c.action == "UpdateItem" && tables[&c.table] == "UsersTable"),
+        "bob's hash was upgraded"
+    );
+    assert_allowed(&template, "AuthorizeFunction", &tables, &authorize_calls);
+    let location = headers["location"].to_str().unwrap();
+    let code = location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap();
+    let exchange = format!("grant_type=authorization_code&client_id=spa&code={code}&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcb&code_verifier={verifier}");
+    let (status, _, body) = send(
+        &router,
+        "POST",
+        "/token",
+        &[("content-type", "application/x-www-form-urlencoded")],
+        &exchange,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let exchange_calls = recorder.take();
+    assert!(exchange_calls
+        .iter()
+        .any(|c| c.action == "UpdateItem" && c.key.starts_with("code#")));
+    assert_allowed(&template, "TokenFunctionPolicy", &tables, &exchange_calls);
+}
+
+/// A request straight into `router`: (status, headers, body text).
+async fn send(
+    router: &axum::Router,
+    method: &str,
+    uri: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, axum::http::HeaderMap, String) {
+    let mut request = axum::http::Request::builder().method(method).uri(uri);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let request = request.body(Body::from(body.to_owned())).unwrap();
+    let response = router.clone().oneshot(request).await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, String::from_utf8(bytes.to_vec()).unwrap())
 }
 
 #[test]
