@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # The API documentation, checked from outside, against real local runs on 127.0.0.1:
-#   1. the browser test: the zero-setup local run (`authctl serve`, demo users in memory);
+#   1. the browser tests: the zero-setup local run (`authctl serve`, demo users in memory);
 #      headless Chromium (Debian's package) driven by Playwright opens /docs, authorizes with
 #      the password flow as johndoe with scopes me and items, calls GET /users/me/ from the
 #      page, sees the 200 and saves a screenshot (target/docs-checks/docs-authorized.png);
+#      then signs in on the hosted sign-in page as the demo app's user (axe-core's
+#      accessibility rules, screenshots at phone and desktop width, a wrong password, the
+#      redirect to the app's loopback callback, the code exchanged with PKCE);
 #   2. schemathesis with its default checks against /openapi.json of a second local run,
 #      backed by DynamoDB (moto), as a dedicated user `schemathesis` that signs in from its
 #      own address, and at /introspect as a dedicated confidential client that `authctl
@@ -22,6 +25,9 @@ log() { echo "docs-checks.sh: $*" >&2; }
 
 if [[ "${1:-}" != "--inside" ]]; then
   "$ROOT/scripts/install-chromium.sh"
+  # axe-core for the sign-in page's accessibility check.
+  AXE_JS="$("$ROOT/scripts/install-axe.sh")"
+  export AXE_JS
   cargo build -q --locked -p authctl
   exec "$ROOT/scripts/with-moto.sh" "$ROOT/scripts/docs-checks.sh" --inside
 fi
@@ -39,6 +45,11 @@ serve_authctl docs-checks.sh "$OUT/serve-memory.log" USER_STORE=memory
 log "browser test against $BASE/docs"
 timeout --foreground -k 10 300 "$PYTHON" "$ROOT/scripts/docs-checks/browser_docs.py" \
   "$BASE" johndoe secret "$OUT/docs-authorized.png"
+# The hosted sign-in page, as the demo app's user meets it (its loopback callback on 8765,
+# the demo app's registered redirect URI), with axe-core's accessibility rules.
+log "browser sign-in through $BASE/authorize"
+timeout --foreground -k 10 300 "$PYTHON" "$ROOT/scripts/docs-checks/browser_sign_in.py" \
+  "$BASE" demo-app 8765 "$AXE_JS" "$OUT"
 
 # 2. schemathesis, on DynamoDB, as its own user from its own address.
 RUN="docs-$$"
@@ -93,4 +104,4 @@ if [[ "$status" != 200 ]]; then
   log "$DOCS_CHECK_CLIENT_ID cannot introspect after the run: $status"
   exit 1
 fi
-log "passed: the docs page in Chromium; schemathesis on every operation; no demo user touched"
+log "passed: the docs page and the sign-in page in Chromium; schemathesis on every operation; no demo user touched"
