@@ -7,7 +7,9 @@ browser lands on the service's page, which is checked for what a person needs (t
 name, the scopes, labelled fields), passes axe-core's accessibility rules (WCAG 2 A and AA),
 and is screenshotted at phone and desktop widths. A wrong password shows the one message;
 then the right one, and the browser follows the redirect to the callback, where the app finds
-its state and `iss`, exchanges the code with its verifier and calls /users/me/. Fails on any
+its state and `iss`, exchanges the code with its verifier and calls /users/me/. A second
+authorization in the same browser completes without the form (its browser session), unless
+the app sends `prompt=login`. Fails on any
 Content-Security-Policy violation, console error or request to a third origin.
 
     python browser_sign_in.py BASE CLIENT_ID CALLBACK_PORT AXE_JS OUT_DIR
@@ -119,11 +121,21 @@ def main(base, client_id, port, axe_js, out):
         page.get_by_role("button", name="Sign in").click()
         page.wait_for_url(f"{redirect_uri}?*")
         expect(page.get_by_text("Signed in, back in the app.")).to_be_visible()
+
+        # The same browser, a second authorization (another app would do the same): its
+        # browser session answers at once, without the form.
+        second_state = secrets.token_urlsafe(12)
+        page.goto(url.replace(f"state={state}", f"state={second_state}"))
+        page.wait_for_url(f"{redirect_uri}?*")
+        assert len(Callback.received) == 2, Callback.received
+        assert parse_qs(urlsplit(Callback.received[1]).query)["state"] == [second_state]
+        # prompt=login asks for the password all the same.
+        page.goto(url + "&prompt=login")
+        expect(page.get_by_label("Password")).to_be_visible()
         browser.close()
     server.shutdown()
     assert not problems, "\n".join(problems)
 
-    assert len(Callback.received) == 1, Callback.received
     query = parse_qs(urlsplit(Callback.received[0]).query)
     assert query["state"] == [state], query
     meta = requests.get(f"{base}/.well-known/oauth-authorization-server", timeout=TIMEOUT).json()

@@ -7,6 +7,9 @@
 use std::sync::Arc;
 
 use crate::attempts::{AttemptStore, DynamoAttemptStore, MemoryAttemptStore};
+use crate::browser_sessions::{
+    BrowserSessionStore, DynamoBrowserSessionStore, MemoryBrowserSessionStore,
+};
 use crate::clients::{demo_clients, ClientStore, DynamoClientStore, MemoryClientStore};
 use crate::clock::{Clock, SystemClock, UnixSeconds};
 use crate::codes::{CodeStore, DynamoCodeStore, MemoryCodeStore};
@@ -39,6 +42,8 @@ pub struct AppState {
     pub sessions: Arc<dyn SessionStore>,
     /// Authorization codes waiting for their exchange.
     pub codes: Arc<dyn CodeStore>,
+    /// Browsers signed in to the sign-in page.
+    pub browser_sessions: Arc<dyn BrowserSessionStore>,
     pub session_settings: SessionSettings,
     /// Sign-in attempt counters, and the budgets they are held to.
     pub attempts: Arc<dyn AttemptStore>,
@@ -91,6 +96,7 @@ impl AppState {
             anonymous_client: true,
             sessions: Arc::new(MemorySessionStore::new()),
             codes: Arc::new(MemoryCodeStore::new()),
+            browser_sessions: Arc::new(MemoryBrowserSessionStore::new()),
             session_settings: SessionSettings::default(),
             attempts: Arc::new(MemoryAttemptStore::new()),
             lockout: LockoutPolicy::default(),
@@ -113,6 +119,14 @@ impl AppState {
     /// The same state keeping authorization codes in `codes`.
     pub fn with_codes(self, codes: Arc<dyn CodeStore>) -> Self {
         Self { codes, ..self }
+    }
+
+    /// The same state keeping browser sessions in `browser_sessions`.
+    pub fn with_browser_sessions(self, browser_sessions: Arc<dyn BrowserSessionStore>) -> Self {
+        Self {
+            browser_sessions,
+            ..self
+        }
     }
 
     /// The same state with the registered clients in `clients`, serving requests that name
@@ -186,10 +200,12 @@ impl AppState {
             None
         };
 
-        // Sessions, authorization codes and attempt counters share the tokens table.
-        let (sessions, codes, attempts): (
+        // Sessions, authorization codes, browser sessions and attempt counters share the
+        // tokens table.
+        let (sessions, codes, browser_sessions, attempts): (
             Arc<dyn SessionStore>,
             Arc<dyn CodeStore>,
+            Arc<dyn BrowserSessionStore>,
             Arc<dyn AttemptStore>,
         ) = match (config.store, &aws) {
             (StoreChoice::DynamoDb, Some(aws)) => {
@@ -198,12 +214,14 @@ impl AppState {
                 (
                     Arc::new(DynamoSessionStore::new(client.clone(), table)),
                     Arc::new(DynamoCodeStore::new(client.clone(), table)),
+                    Arc::new(DynamoBrowserSessionStore::new(client.clone(), table)),
                     Arc::new(DynamoAttemptStore::new(client, table)),
                 )
             }
             _ => (
                 Arc::new(MemorySessionStore::new()),
                 Arc::new(MemoryCodeStore::new()),
+                Arc::new(MemoryBrowserSessionStore::new()),
                 Arc::new(MemoryAttemptStore::new()),
             ),
         };
@@ -237,6 +255,7 @@ impl AppState {
             .with_clients(clients, config.anonymous_client)
             .with_sessions(sessions, config.sessions)
             .with_codes(codes)
+            .with_browser_sessions(browser_sessions)
             .with_attempts(attempts, LockoutPolicy::default())
             .with_source_header(config.source_header.clone())
             .with_clock(clock)

@@ -85,6 +85,9 @@ pub struct SessionSettings {
     /// How long after a refresh token was spent it may be presented again and still yield
     /// tokens; after that, presenting it revokes its family. 0 to 60 seconds.
     pub reuse_grace: Duration,
+    /// How long a browser stays signed in to the hosted sign-in page
+    /// (`SSO_SESSION_TTL_SECONDS`); zero: never, every authorization asks for the password.
+    pub browser_ttl: Duration,
 }
 
 impl Default for SessionSettings {
@@ -92,9 +95,15 @@ impl Default for SessionSettings {
         SessionSettings {
             refresh_ttl: Duration::from_secs(DEFAULT_REFRESH_TTL_SECONDS),
             reuse_grace: Duration::from_secs(DEFAULT_REUSE_GRACE_SECONDS),
+            browser_ttl: Duration::from_secs(DEFAULT_SSO_SESSION_TTL_SECONDS),
         }
     }
 }
+
+/// A browser stays signed in to the sign-in page for a working day by default.
+pub const DEFAULT_SSO_SESSION_TTL_SECONDS: u64 = 8 * 3600;
+/// At most thirty days.
+pub const MAX_SSO_SESSION_TTL_SECONDS: u64 = 30 * 24 * 3600;
 
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -332,6 +341,13 @@ impl Config {
             "a number of seconds from 0 to 60",
         )?;
 
+        let browser_ttl = seconds(
+            "SSO_SESSION_TTL_SECONDS",
+            DEFAULT_SSO_SESSION_TTL_SECONDS,
+            0..=MAX_SSO_SESSION_TTL_SECONDS,
+            "a number of seconds from 0 (no browser sessions) to 2592000 (30 days)",
+        )?;
+
         let anonymous_client = match get("ANONYMOUS_CLIENT").as_deref() {
             None | Some("on") => true,
             Some("off") => false,
@@ -384,6 +400,7 @@ impl Config {
             sessions: SessionSettings {
                 refresh_ttl: Duration::from_secs(refresh_ttl),
                 reuse_grace: Duration::from_secs(reuse_grace),
+                browser_ttl: Duration::from_secs(browser_ttl),
             },
             users_table: get("USERS_TABLE").unwrap_or_else(|| DEFAULT_TABLE.to_owned()),
             tokens_table: get("TOKENS_TABLE").unwrap_or_else(|| DEFAULT_TOKENS_TABLE.to_owned()),

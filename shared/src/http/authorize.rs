@@ -24,6 +24,7 @@ use super::form::{form_body, parse_urlencoded, FormFields};
 use super::issuer::RequestIssuer;
 use super::sign_in_page::{error_page, sign_in_page, SignInForm};
 use crate::app::AppState;
+use crate::browser_sessions::{BrowserSession, BrowserSessionSecret};
 use crate::domain::{SourceAddress, Username};
 use crate::error::ApiError;
 use crate::oauth::authenticate::{authenticate, SignInError, SignInStores};
@@ -62,9 +63,131 @@ async fn show(
         Ok(request) => request,
         Err(refusal) => return refused(html, refusal, &issuer),
     };
+    // A browser signed in here before gets its code without the form (unless the app asks
+    // for the password again).
+    if !request.login_required {
+        match signed_in_browser(&state, &headers).await {
+            Ok(Some(user)) => {
+                return code_redirect(&state, &request, &user, &issuer, "browser_session", None)
+                    .await
+            }
+            Ok(None) => {}
+            Err(err) => {
+                tracing::error!(error = %err, "sign-in page: browser session unreadable");
+                return unavailable(html, err.to_string());
+            }
+        }
+    }
     let csrf = BrowserSecret::of(&headers).unwrap_or_else(BrowserSecret::generate);
     let mut response = form(&state, &request, &params, &csrf, StatusCode::OK, "", None);
-    set_cookie(&mut response, &csrf, &issuer);
+    // Strict: sent only with this site's own requests, so never with another site's post.
+    set_cookie(
+        &mut response,
+        CSRF_COOKIE,
+        &csrf.0,
+        &issuer,
+        "SameSite=Strict",
+    );
+    response
+}
+
+/// The user a browser session cookie still signs in, if the browser sent one.
+async fn signed_in_browser(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<crate::domain::User>, crate::store::StoreError> {
+    if state.session_settings.browser_ttl.is_zero() {
+        return Ok(None);
+    }
+    let Some(secret) = cookie(headers, SESSION_COOKIE).and_then(BrowserSessionSecret::parse) else {
+        return Ok(None);
+    };
+    let now = state.now();
+    let Some(session) = state.browser_sessions.get(&secret.hash(), now).await? else {
+        return Ok(None);
+    };
+    let user = state.store.get(&session.username).await?;
+    Ok(user.filter(|user| session.signs_in(user, now)))
+}
+
+/// Starts a browser session for `user`, returning its cookie's secret; `None` when browser
+/// sessions are off or could not be stored (the sign-in stands either way).
+async fn start_browser_session(
+    state: &AppState,
+    user: &crate::domain::User,
+) -> Option<(BrowserSessionSecret, u64)> {
+    let ttl = state.session_settings.browser_ttl.as_secs();
+    if ttl == 0 {
+        return None;
+    }
+    let now = state.now();
+    let secret = BrowserSessionSecret::generate();
+    let session = BrowserSession {
+        username: user.username.clone(),
+        token_version: user.token_version,
+        created_at: now,
+        expires_at: now.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)),
+    };
+    match state.browser_sessions.start(&secret.hash(), &session).await {
+        Ok(()) => Some((secret, ttl)),
+        Err(err) => {
+            tracing::error!(error = %err, "could not store a browser session");
+            None
+        }
+    }
+}
+
+/// Issues a code for `user` and redirects to the app with it (303 after the form's post, 302
+/// for a browser already signed in).
+async fn code_redirect(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    user: &crate::domain::User,
+    issuer: &str,
+    via: &'static str,
+    session: Option<(BrowserSessionSecret, u64)>,
+) -> Response {
+    let now = state.now();
+    let code = match issue_code(state.codes.as_ref(), request, user, now).await {
+        Ok(code) => code,
+        Err(err) => {
+            tracing::error!(error = %err, "could not store an authorization code");
+            return unavailable(true, err.to_string());
+        }
+    };
+    tracing::info!(
+        event = "authorization_code_issued",
+        username = %user.username,
+        client_id = %request.client.client_id,
+        via,
+        "authorization code issued"
+    );
+    let status = if session.is_some() || via == "sign_in" {
+        StatusCode::SEE_OTHER
+    } else {
+        StatusCode::FOUND
+    };
+    let mut response = redirect(
+        status,
+        &request.redirect_to,
+        &[
+            ("code", Some(code.expose())),
+            ("state", request.state.as_deref()),
+            ("iss", Some(issuer)),
+        ],
+    );
+    if let Some((secret, ttl)) = session {
+        // Lax: sent when an app's link or redirect brings the browser here, not with
+        // another site's posts or embedded requests.
+        let attributes = format!("SameSite=Lax; Max-Age={ttl}");
+        set_cookie(
+            &mut response,
+            SESSION_COOKIE,
+            secret.expose(),
+            issuer,
+            &attributes,
+        );
+    }
     response
 }
 
@@ -140,30 +263,8 @@ async fn submit(
             return unavailable(html, err.to_string());
         }
     };
-    let now = state.now();
-    let code = match issue_code(state.codes.as_ref(), &request, &user, now).await {
-        Ok(code) => code,
-        Err(err) => {
-            tracing::error!(error = %err, "could not store an authorization code");
-            return unavailable(html, err.to_string());
-        }
-    };
-    tracing::info!(
-        event = "authorization_code_issued",
-        username = %user.username,
-        client_id = %request.client.client_id,
-        %source,
-        "authorization code issued"
-    );
-    redirect(
-        StatusCode::SEE_OTHER,
-        &request.redirect_to,
-        &[
-            ("code", Some(code.expose())),
-            ("state", request.state.as_deref()),
-            ("iss", Some(&issuer)),
-        ],
-    )
+    let session = start_browser_session(&state, &user).await;
+    code_redirect(&state, &request, &user, &issuer, "sign_in", session).await
 }
 
 async fn sign_in(
@@ -366,13 +467,43 @@ fn redirect(status: StatusCode, to: &str, pairs: &[(&str, Option<&str>)]) -> Res
 /// The random value that binds sign-in forms to the browser they were given to.
 struct BrowserSecret(String);
 
-/// The cookie's name: `__Host-` where the page is served over https (no subdomain can set
-/// or shadow it); plain on a loopback http run, where browsers refuse `Secure` cookies.
-fn cookie_name(secure: bool) -> &'static str {
+/// The CSRF cookie's base name.
+const CSRF_COOKIE: &str = "sign-in-csrf";
+/// The browser session cookie's base name.
+const SESSION_COOKIE: &str = "sign-in-session";
+
+/// A cookie's name: `__Host-` where the page is served over https (no subdomain can set or
+/// shadow it); plain on a loopback http run, where browsers refuse `Secure` cookies.
+fn cookie_name(base: &str, secure: bool) -> String {
     if secure {
-        "__Host-sign-in-csrf"
+        format!("__Host-{base}")
     } else {
-        "sign-in-csrf"
+        base.to_owned()
+    }
+}
+
+/// The value of the cookie `base` (either form of its name), if the browser sent it.
+fn cookie<'h>(headers: &'h HeaderMap, base: &str) -> Option<&'h str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == cookie_name(base, true) || *name == base)
+        .map(|(_, value)| value)
+}
+
+/// `Set-Cookie` for `base`: never readable by scripts; `Secure` (and `__Host-`) over https.
+fn set_cookie(response: &mut Response, base: &str, value: &str, issuer: &str, attributes: &str) {
+    let secure = issuer.starts_with("https://");
+    let cookie = format!(
+        "{}={value}; Path=/; HttpOnly; {attributes}{}",
+        cookie_name(base, secure),
+        if secure { "; Secure" } else { "" }
+    );
+    if let Ok(value) = HeaderValue::from_str(&cookie) {
+        response.headers_mut().append(SET_COOKIE, value);
     }
 }
 
@@ -383,14 +514,7 @@ impl BrowserSecret {
 
     /// The browser's secret, from its cookie, if it sent one of the right shape.
     fn of(headers: &HeaderMap) -> Option<Self> {
-        headers
-            .get_all(COOKIE)
-            .iter()
-            .filter_map(|value| value.to_str().ok())
-            .flat_map(|value| value.split(';'))
-            .filter_map(|pair| pair.trim().split_once('='))
-            .find(|(name, _)| *name == cookie_name(true) || *name == cookie_name(false))
-            .map(|(_, value)| value)
+        cookie(headers, CSRF_COOKIE)
             .filter(|value| crate::random::is_base64url_256_bits(value))
             .map(|value| BrowserSecret(value.to_owned()))
     }
@@ -411,19 +535,6 @@ impl BrowserSecret {
             token.as_bytes(),
         )
         .is_ok()
-    }
-}
-
-fn set_cookie(response: &mut Response, secret: &BrowserSecret, issuer: &str) {
-    let secure = issuer.starts_with("https://");
-    let cookie = format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Strict{}",
-        cookie_name(secure),
-        secret.0,
-        if secure { "; Secure" } else { "" }
-    );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(SET_COOKIE, value);
     }
 }
 

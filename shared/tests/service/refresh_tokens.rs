@@ -235,6 +235,7 @@ async fn concurrent_refreshes_inside_the_grace_window_all_get_tokens(backend: Ba
 
 async fn concurrent_refreshes_without_a_grace_window_count_as_reuse(backend: Backend) {
     let settings = SessionSettings {
+        browser_ttl: SessionSettings::default().browser_ttl,
         reuse_grace: Duration::ZERO,
         ..SessionSettings::default()
     };

@@ -26,6 +26,8 @@ for_each_backend!(
     an_untrusted_client_or_redirect_uri_gets_a_page_never_a_redirect,
     every_other_error_goes_back_to_the_app_with_state_and_iss,
     hostile_requests_get_a_4xx_and_never_a_redirect_elsewhere,
+    a_signed_in_browser_gets_its_code_without_the_form,
+    the_browser_session_ends_with_revocation_a_new_password_disabling_or_time,
 );
 
 const VERIFIER: &str = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
@@ -61,10 +63,10 @@ fn query(changes: &[(&str, &str)]) -> String {
     query.finish()
 }
 
-/// A browser: the cookies it was given, the form it was shown.
+/// A browser: the cookies it was given (by name), the form it was shown.
 struct Browser<'a> {
     app: &'a TestApp,
-    cookie: Option<String>,
+    cookies: BTreeMap<String, String>,
     ip: &'a str,
 }
 
@@ -72,14 +74,35 @@ impl<'a> Browser<'a> {
     fn new(app: &'a TestApp, ip: &'a str) -> Self {
         Browser {
             app,
-            cookie: None,
+            cookies: BTreeMap::new(),
             ip,
         }
     }
 
+    /// The `Cookie` header this browser sends, if any.
+    fn cookie(&self) -> Option<String> {
+        (!self.cookies.is_empty()).then(|| {
+            let pairs: Vec<String> = self
+                .cookies
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect();
+            pairs.join("; ")
+        })
+    }
+
+    /// Keeps what `response` set.
+    fn keep(&mut self, response: &TestResponse) {
+        for set in response.headers.get_all("set-cookie") {
+            let pair = set.to_str().unwrap().split(';').next().unwrap();
+            let (name, value) = pair.split_once('=').unwrap();
+            self.cookies.insert(name.to_owned(), value.to_owned());
+        }
+    }
+
     async fn open(&mut self, query: &str) -> TestResponse {
+        let cookie = self.cookie();
         let mut headers = vec![("accept", BROWSER)];
-        let cookie = self.cookie.clone();
         if let Some(cookie) = &cookie {
             headers.push(("cookie", cookie));
         }
@@ -93,21 +116,27 @@ impl<'a> Browser<'a> {
                 "",
             )
             .await;
-        if let Some(set) = response.header("set-cookie") {
-            self.cookie = Some(set.split(';').next().unwrap().to_owned());
-        }
+        self.keep(&response);
         response
     }
 
-    /// Posts `form` as this browser's page would (same origin).
-    async fn post(&self, form: &str) -> TestResponse {
+    /// Posts `form` as this browser's page would (same origin), keeping the cookies it sets.
+    async fn post(&mut self, form: &str) -> TestResponse {
+        let response = self.send_form(form).await;
+        self.keep(&response);
+        response
+    }
+
+    /// Posts `form` without keeping what the answer sets (many at once).
+    async fn send_form(&self, form: &str) -> TestResponse {
+        let cookie = self.cookie();
         let mut headers = vec![
             ("accept", BROWSER),
             ("content-type", "application/x-www-form-urlencoded"),
             ("origin", ISSUER),
             ("sec-fetch-site", "same-origin"),
         ];
-        if let Some(cookie) = &self.cookie {
+        if let Some(cookie) = &cookie {
             headers.push(("cookie", cookie));
         }
         self.app
@@ -220,12 +249,11 @@ async fn the_page_names_the_app_and_its_scopes_under_strict_headers(backend: Bac
     assert_eq!(hidden["state"], "st-1");
     assert_eq!(hidden["csrf_token"].len(), 43);
     // The same browser keeps its cookie: a second tab's form stays good.
+    let first = browser.cookies["sign-in-csrf"].clone();
     let again = browser.open(&query(&[("state", "st-2")])).await;
     assert_eq!(again.status, 200);
-    assert!(again
-        .header("set-cookie")
-        .unwrap()
-        .contains(browser.cookie.as_deref().unwrap()));
+    assert_eq!(browser.cookies["sign-in-csrf"], first);
+    assert!(again.header("set-cookie").unwrap().contains(&first));
 }
 
 async fn signing_in_on_the_page_redirects_with_a_code_that_gets_tokens(backend: Backend) {
@@ -309,7 +337,7 @@ async fn every_failed_sign_in_shows_the_form_again_with_one_message(backend: Bac
             "/authorize",
             &[
                 ("content-type", "application/x-www-form-urlencoded"),
-                ("cookie", browser.cookie.as_deref().unwrap()),
+                ("cookie", browser.cookie().unwrap().as_str()),
             ],
             filled(&page, "johndoe", "wrong"),
         )
@@ -380,7 +408,7 @@ async fn posts_from_another_site_are_refused_before_anything_is_counted(backend:
     let mut browser = Browser::new(&app, "192.0.2.15");
     let page = browser.open(&query(&[])).await;
     let form = filled(&page, "johndoe", "wrong");
-    let cookie = browser.cookie.clone().unwrap();
+    let cookie = browser.cookie().unwrap();
     for headers in [
         vec![("sec-fetch-site", "cross-site")],
         vec![("sec-fetch-site", "same-site")],
@@ -428,7 +456,7 @@ async fn guesses_on_the_page_spend_the_budgets_of_token(backend: Backend) {
     let mut browser = Browser::new(&app, ip);
     let page = browser.open(&query(&[])).await;
     let form = filled(&page, "johndoe", "wrong");
-    let answers = futures_util::future::join_all((0..10).map(|_| browser.post(&form))).await;
+    let answers = futures_util::future::join_all((0..10).map(|_| browser.send_form(&form))).await;
     for answer in &answers {
         assert_eq!(answer.status, 400, "{}", answer.text);
         assert!(answer.text.contains(FAILED));
@@ -622,4 +650,136 @@ async fn hostile_requests_get_a_4xx_and_never_a_redirect_elsewhere(backend: Back
         );
         assert!(response.header("location").is_none());
     }
+}
+
+/// Signs `browser` in on the page as johndoe, returning the session cookie's attributes.
+async fn signed_in(browser: &mut Browser<'_>) -> String {
+    let response = browser.sign_in(&query(&[]), "johndoe", "secret").await;
+    redirected(&response, 303, SPA_CALLBACK);
+    response
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sign-in-session="))
+        .expect("a browser session cookie")
+}
+
+async fn a_signed_in_browser_gets_its_code_without_the_form(backend: Backend) {
+    let app = app(backend).await;
+    let mut browser = Browser::new(&app, "192.0.2.20");
+    let cookie = signed_in(&mut browser).await;
+    for attribute in ["HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=28800"] {
+        assert!(cookie.contains(attribute), "{attribute} not in {cookie}");
+    }
+    // Loopback http: no `Secure` (the browser would drop it), no `__Host-` prefix.
+    assert!(!cookie.contains("Secure"), "{cookie}");
+    // Another app's request (another state), later: straight back with a code.
+    app.clock.advance(3600);
+    let response = browser.open(&query(&[("state", "st-7")])).await;
+    let answer = redirected(&response, 302, SPA_CALLBACK);
+    assert_eq!(answer["state"], "st-7");
+    assert_eq!(answer["iss"], ISSUER);
+    let token = app
+        .token(&exchange_form(
+            "spa",
+            &answer["code"],
+            SPA_CALLBACK,
+            VERIFIER,
+        ))
+        .await;
+    assert_eq!(token.status, 200, "{}", token.text);
+    let access = token.json()["access_token"].as_str().unwrap().to_owned();
+    assert_eq!(
+        app.get("/users/me/", Some(&access)).await.json()["username"],
+        "johndoe"
+    );
+    // prompt=login asks for the password all the same.
+    let page = browser.open(&query(&[("prompt", "login")])).await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    assert!(page.text.contains("<form"));
+    // Another browser, or a made-up cookie, sees the form.
+    let mut other = Browser::new(&app, "192.0.2.21");
+    assert_eq!(other.open(&query(&[])).await.status, 200);
+    other.cookies.insert(
+        "sign-in-session".into(),
+        token_service::random::base64url_256_bits(),
+    );
+    assert_eq!(other.open(&query(&[])).await.status, 200);
+    other
+        .cookies
+        .insert("sign-in-session".into(), "junk".into());
+    assert_eq!(other.open(&query(&[])).await.status, 200);
+}
+
+async fn the_browser_session_ends_with_revocation_a_new_password_disabling_or_time(
+    backend: Backend,
+) {
+    let app = app(backend).await;
+    let form_again = |response: &TestResponse, why: &str| {
+        assert_eq!(response.status, 200, "{why}: {}", response.text);
+        assert!(response.header("location").is_none(), "{why}");
+        assert!(response.text.contains("<form"), "{why}");
+    };
+    let revocation = AccountChange {
+        revoke_tokens: true,
+        ..AccountChange::default()
+    };
+    let new_password = AccountChange {
+        password_hash: Some(
+            token_service::passwords::hash_password_blocking(&crate::support::password(
+                "a-new-password",
+            ))
+            .unwrap(),
+        ),
+        revoke_tokens: true,
+        unlock: true,
+        ..AccountChange::default()
+    };
+    for (why, change) in [("revoked", revocation), ("new password", new_password)] {
+        let mut browser = Browser::new(&app, "192.0.2.22");
+        let response = browser.sign_in(&query(&[]), "johndoe", "secret").await;
+        redirected(&response, 303, SPA_CALLBACK);
+        app.change_account("johndoe", &change).await;
+        form_again(&browser.open(&query(&[])).await, why);
+        if why == "new password" {
+            // Put the tutorial's password back for the cases after this one.
+            let back = AccountChange {
+                password_hash: Some(
+                    token_service::passwords::hash_password_blocking(&crate::support::password(
+                        "secret",
+                    ))
+                    .unwrap(),
+                ),
+                ..AccountChange::default()
+            };
+            app.change_account("johndoe", &back).await;
+        }
+    }
+    let mut browser = Browser::new(&app, "192.0.2.23");
+    signed_in(&mut browser).await;
+    app.change_account(
+        "johndoe",
+        &AccountChange {
+            disabled: Some(true),
+            ..AccountChange::default()
+        },
+    )
+    .await;
+    form_again(&browser.open(&query(&[])).await, "disabled");
+    app.change_account(
+        "johndoe",
+        &AccountChange {
+            disabled: Some(false),
+            ..AccountChange::default()
+        },
+    )
+    .await;
+    // Re-enabled without a revocation: the session would sign in again, until it expires.
+    let mut browser = Browser::new(&app, "192.0.2.24");
+    signed_in(&mut browser).await;
+    app.clock.advance(8 * 3600 - 1);
+    assert_eq!(browser.open(&query(&[])).await.status, 302);
+    app.clock.advance(1);
+    form_again(&browser.open(&query(&[])).await, "expired");
 }

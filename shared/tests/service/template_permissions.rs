@@ -663,6 +663,12 @@ async fn every_dynamodb_call_of_the_functions_is_one_the_template_allows() {
         .with_clients(clients, true)
         .with_sessions(sessions, Default::default())
         .with_codes(Arc::new(codes))
+        .with_browser_sessions(Arc::new(
+            token_service::browser_sessions::DynamoBrowserSessionStore::new(
+                client.clone(),
+                &tokens_table,
+            ),
+        ))
         .with_attempts(attempts, LockoutPolicy::default())
         .with_clock(Arc::new(token_service::clock::ManualClock::at(NOW)));
     let router = token_service::http::router_of_all(state);
@@ -800,11 +806,23 @@ async fn every_dynamodb_call_of_the_functions_is_one_the_template_allows() {
     )
     .await;
     assert_eq!(status, 303);
+    // The same browser again: its session, no form.
+    let (status, _, _) = send(
+        &router,
+        "GET",
+        &format!("/authorize?{query}"),
+        &[("cookie", &session_cookie(&headers))],
+        "",
+    )
+    .await;
+    assert_eq!(status, 302);
     let authorize_calls = recorder.take();
     for (action, prefix) in [
         ("PutItem", "code#"),
         ("UpdateItem", "att#"),
         ("UpdateItem", "known#"),
+        ("PutItem", "sso#"),
+        ("GetItem", "sso#"),
     ] {
         assert!(
             authorize_calls
@@ -843,6 +861,16 @@ async fn every_dynamodb_call_of_the_functions_is_one_the_template_allows() {
         .iter()
         .any(|c| c.action == "UpdateItem" && c.key.starts_with("code#")));
     assert_allowed(&template, "TokenFunctionPolicy", &tables, &exchange_calls);
+}
+
+/// The browser session cookie a sign-in's answer sets, as the browser sends it back.
+fn session_cookie(headers: &axum::http::HeaderMap) -> String {
+    headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("sign-in-session="))
+        .expect("a browser session cookie")
 }
 
 /// A request straight into `router`: (status, headers, body text).

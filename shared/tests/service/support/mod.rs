@@ -312,6 +312,7 @@ impl TestApp {
             .with_clients(clients.clone(), anonymous_client)
             .with_sessions(sessions.clone(), settings)
             .with_codes(tokens.codes)
+            .with_browser_sessions(tokens.browser_sessions)
             .with_attempts(attempts.clone(), LockoutPolicy::default())
             .with_clock(clock.clone());
         let router = http::router_of_all(state.clone());

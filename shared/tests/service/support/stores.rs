@@ -8,6 +8,9 @@ use token_service::attempts::{
     AttemptStore, Counter, CounterState, CounterUpdate, DynamoAttemptStore, KnownSource,
     MemoryAttemptStore,
 };
+use token_service::browser_sessions::{
+    BrowserSessionStore, DynamoBrowserSessionStore, MemoryBrowserSessionStore,
+};
 use token_service::clients::{ClientStore, DynamoClientStore, MemoryClientStore};
 use token_service::clock::UnixSeconds;
 use token_service::codes::{CodeStore, DynamoCodeStore, MemoryCodeStore};
@@ -151,6 +154,7 @@ pub async fn client_store(backend: Backend) -> Arc<dyn ClientStore> {
 pub struct TokenStores {
     pub sessions: Arc<dyn SessionStore>,
     pub codes: Arc<dyn CodeStore>,
+    pub browser_sessions: Arc<dyn BrowserSessionStore>,
     pub attempts: Arc<dyn AttemptStore>,
 }
 
@@ -161,6 +165,7 @@ pub async fn token_stores(backend: Backend) -> TokenStores {
         Backend::Memory | Backend::MemoryOverSocket => TokenStores {
             sessions: Arc::new(MemorySessionStore::new()),
             codes: Arc::new(MemoryCodeStore::new()),
+            browser_sessions: Arc::new(MemoryBrowserSessionStore::new()),
             attempts: Arc::new(MemoryAttemptStore::new()),
         },
         Backend::DynamoDb => {
@@ -172,6 +177,7 @@ pub async fn token_stores(backend: Backend) -> TokenStores {
             TokenStores {
                 sessions: Arc::new(store),
                 codes: Arc::new(DynamoCodeStore::new(client.clone(), &table)),
+                browser_sessions: Arc::new(DynamoBrowserSessionStore::new(client.clone(), &table)),
                 attempts: Arc::new(DynamoAttemptStore::new(client, table)),
             }
         }
