@@ -200,31 +200,7 @@ impl AppState {
             None
         };
 
-        // Sessions, authorization codes, browser sessions and attempt counters share the
-        // tokens table.
-        let (sessions, codes, browser_sessions, attempts): (
-            Arc<dyn SessionStore>,
-            Arc<dyn CodeStore>,
-            Arc<dyn BrowserSessionStore>,
-            Arc<dyn AttemptStore>,
-        ) = match (config.store, &aws) {
-            (StoreChoice::DynamoDb, Some(aws)) => {
-                let client = dynamodb_client(aws);
-                let table = &config.tokens_table;
-                (
-                    Arc::new(DynamoSessionStore::new(client.clone(), table)),
-                    Arc::new(DynamoCodeStore::new(client.clone(), table)),
-                    Arc::new(DynamoBrowserSessionStore::new(client.clone(), table)),
-                    Arc::new(DynamoAttemptStore::new(client, table)),
-                )
-            }
-            _ => (
-                Arc::new(MemorySessionStore::new()),
-                Arc::new(MemoryCodeStore::new()),
-                Arc::new(MemoryBrowserSessionStore::new()),
-                Arc::new(MemoryAttemptStore::new()),
-            ),
-        };
+        let tokens = TokensTable::of(config, aws.as_ref());
         let (store, clients): (Arc<dyn UserStore>, Arc<dyn ClientStore>) = match (
             config.store,
             &aws,
@@ -253,13 +229,48 @@ impl AppState {
         };
         Ok(Self::new(issuer, verifier, keys, store)
             .with_clients(clients, config.anonymous_client)
-            .with_sessions(sessions, config.sessions)
-            .with_codes(codes)
-            .with_browser_sessions(browser_sessions)
-            .with_attempts(attempts, LockoutPolicy::default())
+            .with_sessions(tokens.sessions, config.sessions)
+            .with_codes(tokens.codes)
+            .with_browser_sessions(tokens.browser_sessions)
+            .with_attempts(tokens.attempts, LockoutPolicy::default())
             .with_source_header(config.source_header.clone())
             .with_clock(clock)
             .with_sign_in_title(&config.sign_in_title))
+    }
+}
+
+/// What lives in the tokens table: sessions, authorization codes, browser sessions and the
+/// sign-in attempt counters (in memory for the zero-setup run).
+struct TokensTable {
+    sessions: Arc<dyn SessionStore>,
+    codes: Arc<dyn CodeStore>,
+    browser_sessions: Arc<dyn BrowserSessionStore>,
+    attempts: Arc<dyn AttemptStore>,
+}
+
+impl TokensTable {
+    fn of(config: &Config, aws: Option<&aws_config::SdkConfig>) -> Self {
+        match (config.store, aws) {
+            (StoreChoice::DynamoDb, Some(aws)) => {
+                let client = dynamodb_client(aws);
+                let table = &config.tokens_table;
+                TokensTable {
+                    sessions: Arc::new(DynamoSessionStore::new(client.clone(), table)),
+                    codes: Arc::new(DynamoCodeStore::new(client.clone(), table)),
+                    browser_sessions: Arc::new(DynamoBrowserSessionStore::new(
+                        client.clone(),
+                        table,
+                    )),
+                    attempts: Arc::new(DynamoAttemptStore::new(client, table)),
+                }
+            }
+            _ => TokensTable {
+                sessions: Arc::new(MemorySessionStore::new()),
+                codes: Arc::new(MemoryCodeStore::new()),
+                browser_sessions: Arc::new(MemoryBrowserSessionStore::new()),
+                attempts: Arc::new(MemoryAttemptStore::new()),
+            },
+        }
     }
 }
 
