@@ -3,6 +3,8 @@
 # production path (with and without the trailing slash), and `cargo lambda invoke --data-file`
 # answers every sample event in events/ with the status its name promises:
 #   *-success*, docs-page, introspect-inactive-* (RFC 7662: `{"active": false}`) -> 200,
+#   authorize-page -> 200, authorize-sign-in-success -> 303, authorize-missing-pkce -> 302
+#   (an error back to the app), any other authorize-* -> 400,
 #   *-insufficient-scope -> 403, *-no-token / *-expired-token / *-invalid-token /
 #   *-inactive-user -> 401 (no usable bearer token), *-no-client / *-wrong-secret -> 401
 #   (client authentication failed), *-unknown-path -> 404, *-wrong-method -> 405, any other
@@ -157,6 +159,23 @@ for path in /docs /docs/ /docs/swagger-ui-bundle.js /docs/swagger-ui.css /docs/d
     | python3 -c 'import sys; lines = sys.stdin.read().splitlines(); csp = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("content-security-policy:")]; print(lines[0].split()[1], (csp[0].split(";")[0] if csp else "none"))')"
 done
 
+# The sign-in page from the authorize function: the page, then a sign-in on its form (with
+# the CSRF cookie it set) that redirects to the demo app with a code. (Each function process
+# keeps its own in-memory stores here, so the token function cannot redeem that code: the
+# test suite and client-checks exchange codes over shared stores.)
+authz="$base/authorize?response_type=code&client_id=demo-app&redirect_uri=http%3A%2F%2F127.0.0.1%3A8765%2Fcallback&scope=me%20items&state=smoke&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM&code_challenge_method=S256"
+jar="$SMOKE_OUT/sign-in.cookies"
+rm -f "$jar"
+check "GET /authorize (the sign-in page)" "200 frame-ancestors 'none'" "$(http -c "$jar" -H 'accept: text/html' \
+  -o "$SMOKE_OUT/sign-in.html" -D - "$authz" | python3 -c 'import sys; lines = sys.stdin.read().splitlines(); csp = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("content-security-policy:")]; print(lines[0].split()[1], next((p.strip() for p in (csp[0].split(";") if csp else []) if p.strip().startswith("frame-ancestors")), "none"))')"
+fields=()
+while IFS= read -r field; do fields+=(--data-urlencode "$field"); done \
+  < <(sed -nE 's/.*type="hidden" name="([a-z_]*)" value="([^"]*)".*/\1=\2/p' "$SMOKE_OUT/sign-in.html")
+check "POST /authorize signs johndoe in, back to the demo app with a code" "303 yes" \
+  "$(http -b "$jar" -o /dev/null -w '%{http_code} %{redirect_url}' "${fields[@]}" \
+      -d username=johndoe -d password=secret "$base/authorize" \
+    | python3 -c 'import sys; status, url = (sys.stdin.read().split() + [""])[:2]; print(status, "yes" if url.startswith("http://127.0.0.1:8765/callback?code=") and "state=smoke" in url else url)')"
+
 # The docs page across the separate function processes: the page and its files from the docs
 # function, the document from the openapi function, Authorize at the token function, then
 # GET /users/me/ at the users-me function, in headless Chromium.
@@ -182,9 +201,15 @@ for file in events/*.json; do
     openid-configuration-*|oauth-authorization-server-*) fn=openid-configuration ;;
     openapi-*) fn=openapi ;;
     docs-*) fn=docs ;;
+    authorize-*) fn=authorize ;;
     *) echo "FAIL $name: no function for this name"; failures=$((failures + 1)); continue ;;
   esac
   case "$name" in
+    # The sign-in page: the form, a sign-in's redirect with a code, an error's redirect.
+    authorize-page) want=200 ;;
+    authorize-sign-in-success) want=303 ;;
+    authorize-missing-pkce) want=302 ;;
+    authorize-*) want=400 ;;
     *-success*|docs-page) want=200 ;;
     introspect-inactive-*) want=200 ;;  # RFC 7662: an inactive token is an answer, not an error
     *-insufficient-scope) want=403 ;;
