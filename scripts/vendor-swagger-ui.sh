@@ -5,7 +5,8 @@
 #   scripts/vendor-swagger-ui.sh           # re-vendor the pinned version (checks npm's hash)
 #   scripts/vendor-swagger-ui.sh --check   # the committed files are the pinned package's
 #
-# Only the files the page loads are kept (the bundle and its stylesheet), with the licences,
+# Only the files the page loads are kept (the bundle and its stylesheet, and the page the code
+# flow's sign-in returns to with its script), with the licences,
 # and a gzip copy of each of the two (served to browsers that accept gzip: API Gateway HTTP
 # APIs do not compress).
 # To upgrade: change VERSION and INTEGRITY (from `npm view swagger-ui-dist@X dist.integrity`),
@@ -14,7 +15,8 @@ set -euo pipefail
 
 VERSION=5.35.0
 INTEGRITY='sha512-U06rpMtW9V3XPGOBeamTUSr0Z09jMX4IJuANpE/EZbAhw0G8CgwrzU4YmXkn/h0wCDNsXdGarTNNHC3sU8yVUQ=='
-FILES=(swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css LICENSE NOTICE)
+FILES=(swagger-ui-bundle.js swagger-ui-bundle.js.LICENSE.txt swagger-ui.css oauth2-redirect.html
+  oauth2-redirect.js LICENSE NOTICE)
 COMPRESSED=(swagger-ui-bundle.js swagger-ui.css)
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,5 +1,8 @@
 """The docs page in a real browser: headless Chromium (Debian's) driven by Playwright.
 
+(Also signs in with the authorization code flow: Authorize opens the service's sign-in page
+as the docs page's client `docs`, and the code comes back to Swagger UI's redirect page.)
+
 Opens /docs on a running local server, presses Authorize, signs in with the password flow
 (one of the dialog's boxes, beside the client credentials flow and HTTP Basic) as the given user with scopes `me` and `items`, calls GET /users/me/ from the page, and
 checks the 200 answer shown; then checks that /docs/ renders the same document. Fails on any
@@ -7,11 +10,11 @@ Content-Security-Policy violation or other console error, script error, failed r
 request to another origin, and on anything Swagger UI could not read in the document. Saves a
 screenshot.
 
-    python browser_docs.py http://127.0.0.1:8000 johndoe secret target/docs-checks/docs.png
+    python browser_docs.py http://127.0.0.1:8000 johndoe secret target/docs-checks/docs.png [no-code-flow]
 """
 import json
 import sys
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect, sync_playwright
 
@@ -28,7 +31,54 @@ FLAGS = [
 ]
 
 
-def main(base, username, password, screenshot):
+def code_flow(browser, base, origin, username, password, problems):
+    """Authorize with the authorization code flow (PKCE), then call GET /users/me/."""
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+    page.on("pageerror", lambda e: problems.append(f"script error: {e}"))
+    page.goto(f"{base}/docs/")
+    page.locator(".scheme-container button.authorize").click()
+    dialog = page.locator(".modal-ux")
+    flow = dialog.locator(".auth-container").filter(
+        has=page.locator("h4", has_text="(OAuth2, authorizationCode with PKCE)"))
+    expect(flow).to_have_count(1)
+    flow.locator("#client_id_authorizationCode").fill("docs")
+    for scope in ("me", "items"):
+        box = flow.locator(f'input[type=checkbox][data-value="{scope}"]')
+        flow.locator(f'label[for="{box.get_attribute("id")}"]').click()
+        expect(box).to_be_checked()
+    with page.expect_popup() as opened:
+        flow.locator(".auth-btn-wrapper button.authorize").click()
+    sign_in = opened.value
+    sign_in.on("console", lambda m: m.type == "error" and problems.append(f"sign-in console: {m.text}"))
+    sign_in.wait_for_load_state()
+    authorize = urlsplit(sign_in.url)
+    assert authorize.path == "/authorize", sign_in.url
+    query = parse_qs(authorize.query)
+    assert query["client_id"] == ["docs"] and query["code_challenge_method"] == ["S256"], query
+    expect(sign_in.get_by_text("docs asks to sign you in")).to_be_visible()
+    sign_in.get_by_label("Username").fill(username)
+    sign_in.get_by_label("Password").fill(password)
+    with page.expect_response(lambda r: urlsplit(r.url).path == "/token") as exchanged:
+        sign_in.get_by_role("button", name="Sign in").click()
+    token = exchanged.value
+    assert token.status == 200, f"/token answered {token.status}: {token.text()}"
+    assert set(token.json()["scope"].split()) == {"me", "items"}, token.json()
+    sent = parse_qs(token.request.post_data or "")
+    assert sent.get("grant_type") == ["authorization_code"] and "code_verifier" in sent, sent
+    expect(flow.locator(".auth-btn-wrapper button.authorize")).to_have_text("Logout")
+    flow.locator(".auth-btn-wrapper button.btn-done").click()
+    operation = page.locator("#operations-Users-read_users_me")
+    operation.locator(".opblock-summary").click()
+    operation.locator("button.try-out__btn").click()
+    with page.expect_response(lambda r: urlsplit(r.url).path == "/users/me/") as called:
+        operation.locator("button.execute").click()
+    me = called.value
+    assert me.status == 200 and me.json()["username"] == username, (me.status, me.text())
+    page.close()
+
+
+def main(base, username, password, screenshot, with_code_flow="code-flow"):
     origin = urlsplit(base).netloc
     problems = []
     encodings = {}
@@ -98,6 +148,12 @@ def main(base, username, password, screenshot):
         operation.scroll_into_view_if_needed()
         page.screenshot(path=screenshot, full_page=True)
 
+        # The code flow, as the docs page's public client `docs`: Authorize opens the
+        # service's sign-in page in a window of its own, which comes back to Swagger UI's
+        # oauth2-redirect.html with the code; Swagger UI exchanges it with its PKCE verifier.
+        if with_code_flow == "code-flow":
+            code_flow(browser, base, origin, username, password, problems)
+
         # The other slash form: the same page, its files and the document resolve from there.
         page.goto(f"{base}/docs/")
         expect(page.locator("#operations-Users-read_users_me")).to_be_visible()
@@ -122,4 +178,4 @@ def main(base, username, password, screenshot):
 
 
 if __name__ == "__main__":
-    main(*sys.argv[1:5])
+    main(*sys.argv[1:6])

@@ -8,6 +8,9 @@ mod support;
 #[path = "service/sign_in.rs"]
 mod sign_in;
 
+#[path = "service/code_flow.rs"]
+mod code_flow;
+
 use sign_in::{kms_vs_local_signing, uniform_cost};
 
 use std::future::Future;
@@ -225,6 +228,7 @@ async fn main() {
     .await
     .print("GET /users/me/ over local HTTP");
     clients(&app, "over local HTTP, in memory").await;
+    code_flow::code_flow(&app).await;
     if std::env::var("AWS_ENDPOINT_URL_DYNAMODB").is_ok() {
         let on_moto = TestApp::start(Backend::DynamoDb).await;
         clients(&on_moto, "DynamoDB on moto").await;

@@ -9,8 +9,9 @@ use crate::passwords::PasswordError;
 pub const DEMO_SERVICE_SECRET: &str = "demo-service-secret";
 
 /// A confidential `demo-service` (client credentials, scope `items`, secret
-/// [`DEMO_SERVICE_SECRET`]) and a public `demo-app` (code flow and refresh, redirect
-/// `http://127.0.0.1:8765/callback`). Hashed here: no hash is committed anywhere.
+/// [`DEMO_SERVICE_SECRET`]), a public `demo-app` (code flow and refresh, redirect
+/// `http://127.0.0.1:8765/callback`) and the docs page's public `docs` (the code flow, back to
+/// `/docs/oauth2-redirect.html` on 127.0.0.1). Hashed here: no hash is committed anywhere.
 pub fn demo_clients() -> Result<Vec<Client>, PasswordError> {
     let secret = ClientSecret::parse(DEMO_SERVICE_SECRET)?;
     let service = Client {
@@ -35,5 +36,15 @@ pub fn demo_clients() -> Result<Vec<Client>, PasswordError> {
         created_at: 0,
         revision: 0,
     };
-    Ok(vec![service, app])
+    // Swagger UI at /docs, whatever port the local run listens on (the loopback rule).
+    let docs = Client {
+        client_id: ClientId::parse("docs").expect("a valid id"),
+        grant_types: GrantTypes::from([GrantType::AuthorizationCode]),
+        // The docs page's OAUTH2_REDIRECT_PATH (http/docs.rs).
+        redirect_uris: vec![
+            RedirectUri::parse("http://127.0.0.1/docs/oauth2-redirect.html").expect("valid"),
+        ],
+        ..app.clone()
+    };
+    Ok(vec![service, app, docs])
 }

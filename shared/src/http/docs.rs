@@ -18,13 +18,20 @@ use crate::app::AppState;
 use crate::error::ApiError;
 
 /// The page, in both slash forms, and the files it loads.
-pub(super) const PATHS: [&str; 5] = [
+pub(super) const PATHS: [&str; 7] = [
     "/docs",
     "/docs/",
     "/docs/swagger-ui-bundle.js",
     "/docs/swagger-ui.css",
     "/docs/docs.js",
+    OAUTH2_REDIRECT_PATH,
+    "/docs/oauth2-redirect.js",
 ];
+
+/// Where the hosted sign-in page sends Swagger UI's authorization code flow back to (the
+/// `docs` client's redirect URI): Swagger UI's own page, which hands the code to the docs
+/// page that opened the sign-in window.
+pub const OAUTH2_REDIRECT_PATH: &str = "/docs/oauth2-redirect.html";
 
 /// Scripts, styles, fonts and requests from this origin only; no inline script or style
 /// element, no plug-in, no framing, no form posted anywhere. `data:` images are the icons
@@ -50,7 +57,7 @@ struct Asset {
     gzip: Option<&'static [u8]>,
 }
 
-const ASSETS: [Asset; 3] = [
+const ASSETS: [Asset; 5] = [
     Asset {
         path: "/docs/swagger-ui-bundle.js",
         content_type: JAVASCRIPT,
@@ -69,6 +76,18 @@ const ASSETS: [Asset; 3] = [
         path: "/docs/docs.js",
         content_type: JAVASCRIPT,
         bytes: include_bytes!("../../assets/docs/docs.js"),
+        gzip: None,
+    },
+    Asset {
+        path: OAUTH2_REDIRECT_PATH,
+        content_type: "text/html; charset=utf-8",
+        bytes: include_bytes!("../../assets/swagger-ui/oauth2-redirect.html"),
+        gzip: None,
+    },
+    Asset {
+        path: "/docs/oauth2-redirect.js",
+        content_type: JAVASCRIPT,
+        bytes: include_bytes!("../../assets/swagger-ui/oauth2-redirect.js"),
         gzip: None,
     },
 ];
@@ -215,7 +234,11 @@ mod tests {
                 }
                 format!("{base}{}", target.trim_start_matches('/'))
             };
-            for asset in ASSETS {
+            // The code flow's return page and its script are not the docs page's.
+            let loaded = ASSETS
+                .iter()
+                .filter(|a| !a.path.starts_with("/docs/oauth2-redirect"));
+            for asset in loaded {
                 let file = asset.path;
                 let name = file.trim_start_matches("/docs/");
                 let link = html

@@ -47,7 +47,13 @@ fn both_forms(endpoint: Endpoint) -> Vec<String> {
     let bare = path.trim_end_matches('/').to_owned();
     let mut paths = vec![bare.clone(), format!("{bare}/")];
     if endpoint == Endpoint::Docs {
-        for file in ["swagger-ui-bundle.js", "swagger-ui.css", "docs.js"] {
+        for file in [
+            "swagger-ui-bundle.js",
+            "swagger-ui.css",
+            "docs.js",
+            "oauth2-redirect.html",
+            "oauth2-redirect.js",
+        ] {
             paths.push(format!("{bare}/{file}"));
         }
     }

@@ -15,7 +15,8 @@ use axum::response::Response;
 use axum::routing::{get, MethodRouter};
 use utoipa::openapi::schema::Schema;
 use utoipa::openapi::security::{
-    ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes, SecurityScheme,
+    AuthorizationCode, ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password,
+    Scopes, SecurityScheme,
 };
 use utoipa::openapi::{
     ComponentsBuilder, InfoBuilder, OpenApi, OpenApiBuilder, PathItem, PathsBuilder, RefOr,
@@ -135,12 +136,19 @@ fn security_scheme() -> SecurityScheme {
     // service runs (127.0.0.1 or localhost, API Gateway's domain or a custom one).
     SecurityScheme::OAuth2(OAuth2::with_description(
         [
+            Flow::AuthorizationCode(AuthorizationCode::new(
+                Endpoint::Authorize.path(),
+                Endpoint::Token.path(),
+                scopes(),
+            )),
             Flow::Password(Password::new(Endpoint::Token.path(), scopes())),
             Flow::ClientCredentials(ClientCredentials::new(Endpoint::Token.path(), scopes())),
         ],
-        "The OAuth2 password grant (RFC 6749 §4.3) for users, or the client credentials grant \
-         (§4.4) for a confidential client's own token, at `/token`; access tokens are RS256 \
-         JWTs (RFC 9068) sent as `Authorization: Bearer <token>`.",
+        "The authorization code flow with PKCE (RFC 6749 §4.1, RFC 7636) through the \
+         service's sign-in page (in Swagger UI, client_id `docs`, the public client registered \
+         for this page), the OAuth2 password grant (§4.3) for the tutorial's clients, or the client credentials grant \
+         (§4.4) for a confidential client's own token; access tokens are RS256 JWTs (RFC 9068) \
+         sent as `Authorization: Bearer <token>`.",
     ))
 }
 

@@ -66,6 +66,11 @@ fn the_password_flow_offers_every_scope_with_its_description() {
     let machine = &scheme["flows"]["clientCredentials"];
     assert_eq!(machine["tokenUrl"], Endpoint::Token.path());
     assert_eq!(machine["scopes"], flow["scopes"]);
+    // ...and sign a person in through the hosted page (the code flow, PKCE).
+    let code = &scheme["flows"]["authorizationCode"];
+    assert_eq!(code["authorizationUrl"], Endpoint::Authorize.path());
+    assert_eq!(code["tokenUrl"], Endpoint::Token.path());
+    assert_eq!(code["scopes"], flow["scopes"]);
 }
 
 #[test]
