@@ -8,8 +8,8 @@ name, the scopes, labelled fields), passes axe-core's accessibility rules (WCAG 
 and is screenshotted at phone and desktop widths. A wrong password shows the one message;
 then the right one, and the browser follows the redirect to the callback, where the app finds
 its state and `iss`, exchanges the code with its verifier and calls /users/me/. A second
-authorization in the same browser completes without the form (its browser session), unless
-the app sends `prompt=login`. Fails on any
+authorization in the same browser needs no password (its browser session), only a press on
+"Continue as johndoe" (a public app), unless the app sends `prompt=login`. Fails on any
 Content-Security-Policy violation, console error or request to a third origin.
 
     python browser_sign_in.py BASE CLIENT_ID CALLBACK_PORT AXE_JS OUT_DIR
@@ -48,6 +48,18 @@ class Callback(http.server.BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass
+
+
+def accessible(page, axe_js, what):
+    """axe-core's WCAG 2.1 A/AA rules on `page`, evaluated through DevTools (the page's policy
+    allows no script at all)."""
+    page.evaluate(open(axe_js).read())
+    results = page.evaluate(
+        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
+    )
+    violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results["violations"]]
+    assert not violations, f"{what}: " + json.dumps(violations, indent=1)
+    print(f"axe-core on {what}: {len(results['passes'])} rules passed, no violation")
 
 
 def main(base, client_id, port, axe_js, out):
@@ -98,14 +110,7 @@ def main(base, client_id, port, axe_js, out):
         page.set_viewport_size({"width": 1280, "height": 800})
         page.screenshot(path=f"{out}/sign-in-desktop.png", full_page=True)
 
-        # axe-core, evaluated through DevTools (the page's policy allows no script at all).
-        page.evaluate(open(axe_js).read())
-        results = page.evaluate(
-            "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
-        )
-        violations = [(v["id"], v["impact"], [n["target"] for n in v["nodes"]]) for v in results["violations"]]
-        assert not violations, json.dumps(violations, indent=1)
-        print(f"axe-core: {len(results['passes'])} rules passed, no violation")
+        accessible(page, axe_js, "the sign-in page")
 
         # A wrong password: the form again, with the one message, read out as an alert.
         username.fill("johndoe")
@@ -123,15 +128,20 @@ def main(base, client_id, port, axe_js, out):
         expect(page.get_by_text("Signed in, back in the app.")).to_be_visible()
 
         # The same browser, a second authorization (another app would do the same): its
-        # browser session answers at once, without the form.
+        # browser session answers without the password; this public app, after one press.
         second_state = secrets.token_urlsafe(12)
         page.goto(url.replace(f"state={state}", f"state={second_state}"))
+        expect(page.get_by_text("You are signed in as johndoe.")).to_be_visible()
+        page.screenshot(path=f"{out}/sign-in-continue.png", full_page=True)
+        accessible(page, axe_js, "the Continue page")
+        page.get_by_role("button", name="Continue as johndoe").click()
         page.wait_for_url(f"{redirect_uri}?*")
         assert len(Callback.received) == 2, Callback.received
         assert parse_qs(urlsplit(Callback.received[1]).query)["state"] == [second_state]
         # prompt=login asks for the password all the same.
         page.goto(url + "&prompt=login")
         expect(page.get_by_label("Password")).to_be_visible()
+        expect(page.get_by_role("button", name="Continue as johndoe")).to_have_count(0)
         browser.close()
     server.shutdown()
     assert not problems, "\n".join(problems)

@@ -1,6 +1,7 @@
 //! The authorization code flow's steps, over local HTTP on the in-memory stores: the sign-in
 //! page, a sign-in on its form (one Argon2 verification, a code and a browser session
-//! stored), a signed-in browser's return (no Argon2), and the code's exchange at /token.
+//! stored), a signed-in browser's return (its Continue page and press, no Argon2), and the
+//! code's exchange at /token.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -99,12 +100,22 @@ pub async fn code_flow(app: &TestApp) {
         assert_eq!(signed_in.status, 303, "{}", signed_in.text);
         let (code, session) = code_of(&signed_in);
         let session = session.expect("a browser session");
+        // The same browser again: the Continue page (a public client), then its press.
+        let browser = format!("{csrf}; {session}");
         let timed = Instant::now();
         let back = app
-            .request("GET", &path, &[("cookie", session.as_str())], "")
+            .request("GET", &path, &[("cookie", browser.as_str())], "")
             .await;
+        assert_eq!(back.status, 200, "{}", back.text);
+        let (form, _) = form_of(&back);
+        let pressed = form.split("&username").next().unwrap().to_owned();
+        let headers = [
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("cookie", browser.as_str()),
+        ];
+        let continued = app.request("POST", "/authorize", &headers, pressed).await;
         again.push(timed.elapsed());
-        assert_eq!(back.status, 302, "{}", back.text);
+        assert_eq!(continued.status, 303, "{}", continued.text);
         let form = format!(
             "grant_type=authorization_code&client_id=bench-spa&code={code}&redirect_uri=http%3A%2F%2F127.0.0.1%2Fcallback&code_verifier={VERIFIER}"
         );
@@ -119,6 +130,6 @@ pub async fn code_flow(app: &TestApp) {
     };
     stats(page).print("GET /authorize, the sign-in page");
     stats(sign_in).print("POST /authorize, sign-in on the page (Argon2)");
-    stats(again).print("GET /authorize, signed-in browser (302, no form)");
+    stats(again).print("GET + POST /authorize, signed-in browser's Continue (no Argon2)");
     stats(exchange).print("POST /token authorization_code (PKCE)");
 }

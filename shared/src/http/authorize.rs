@@ -37,7 +37,10 @@ use crate::passwords::Password;
 pub(super) const PATHS: [&str; 2] = ["/authorize", "/authorize/"];
 
 /// The form's own fields, besides the authorization request's.
-const FORM_FIELDS: [&str; 3] = ["username", "password", "csrf_token"];
+const FORM_FIELDS: [&str; 4] = ["username", "password", "csrf_token", CONTINUE_FIELD];
+
+/// The button of a signed-in browser's form: go on as the user the browser session names.
+const CONTINUE_FIELD: &str = "continue";
 
 /// The one message for every failed sign-in, as `/token` gives it.
 const SIGN_IN_FAILED: &str = "Incorrect username or password.";
@@ -61,16 +64,21 @@ async fn show(
     let params = params_of(&mut fields);
     let request = match validate(state.clients.as_ref(), params.clone()).await {
         Ok(request) => request,
-        Err(refusal) => return refused(html, refusal, &issuer),
+        Err(refusal) => return refused(html, refusal, &issuer, StatusCode::FOUND),
     };
-    // A browser signed in here before gets its code without the form (unless the app asks
-    // for the password again).
+    let secure = is_https(&issuer);
+    // A browser signed in here before (unless the app asks for the password again): a
+    // confidential client gets its code at once; a public one, whose identity nothing proves
+    // (any local program can claim a loopback redirect, RFC 8252 §8.6), only after the
+    // person presses Continue.
+    let mut continue_as = None;
     if !request.login_required {
-        match signed_in_browser(&state, &headers).await {
-            Ok(Some(user)) => {
-                return code_redirect(&state, &request, &user, &issuer, "browser_session", None)
-                    .await
+        match signed_in_browser(&state, &headers, secure).await {
+            Ok(Some(user)) if request.client.is_confidential() => {
+                let status = StatusCode::FOUND;
+                return code_redirect(&state, &request, &user, &issuer, status, None).await;
             }
+            Ok(Some(user)) => continue_as = Some(user.username),
             Ok(None) => {}
             Err(err) => {
                 tracing::error!(error = %err, "sign-in page: browser session unreadable");
@@ -78,8 +86,12 @@ async fn show(
             }
         }
     }
-    let csrf = BrowserSecret::of(&headers).unwrap_or_else(BrowserSecret::generate);
-    let mut response = form(&state, &request, &params, &csrf, StatusCode::OK, "", None);
+    let csrf = BrowserSecret::of(&headers, secure).unwrap_or_else(BrowserSecret::generate);
+    let shown = PageState {
+        continue_as: continue_as.as_ref().map(|u| u.as_str()),
+        ..PageState::default()
+    };
+    let mut response = form(&state, &request, &params, &csrf, StatusCode::OK, shown);
     // Strict: sent only with this site's own requests, so never with another site's post.
     set_cookie(
         &mut response,
@@ -95,11 +107,13 @@ async fn show(
 async fn signed_in_browser(
     state: &AppState,
     headers: &HeaderMap,
+    secure: bool,
 ) -> Result<Option<crate::domain::User>, crate::store::StoreError> {
     if state.session_settings.browser_ttl.is_zero() {
         return Ok(None);
     }
-    let Some(secret) = cookie(headers, SESSION_COOKIE).and_then(BrowserSessionSecret::parse) else {
+    let secret = cookie(headers, SESSION_COOKIE, secure).and_then(BrowserSessionSecret::parse);
+    let Some(secret) = secret else {
         return Ok(None);
     };
     let now = state.now();
@@ -144,9 +158,14 @@ async fn code_redirect(
     request: &AuthorizationRequest,
     user: &crate::domain::User,
     issuer: &str,
-    via: &'static str,
+    status: StatusCode,
     session: Option<(BrowserSessionSecret, u64)>,
 ) -> Response {
+    let via = if session.is_some() {
+        "sign_in"
+    } else {
+        "browser_session"
+    };
     let now = state.now();
     let code = match issue_code(state.codes.as_ref(), request, user, now).await {
         Ok(code) => code,
@@ -162,11 +181,6 @@ async fn code_redirect(
         via,
         "authorization code issued"
     );
-    let status = if session.is_some() || via == "sign_in" {
-        StatusCode::SEE_OTHER
-    } else {
-        StatusCode::FOUND
-    };
     let mut response = redirect(
         status,
         &request.redirect_to,
@@ -212,10 +226,13 @@ async fn submit(
     let params = params_of(&mut fields);
     let request = match validate(state.clients.as_ref(), params.clone()).await {
         Ok(request) => request,
-        Err(refusal) => return refused(html, refusal, &issuer),
+        // The post carried a password: 303, so that the browser does not post it on (RFC 9700
+        // §4.12).
+        Err(refusal) => return refused(html, refusal, &issuer, StatusCode::SEE_OTHER),
     };
+    let secure = is_https(&issuer);
     // The form this browser was given for this very request, or nothing is looked at.
-    let csrf = BrowserSecret::of(&headers);
+    let csrf = BrowserSecret::of(&headers, secure);
     let token = fields.take("csrf_token").unwrap_or_default();
     let Some(csrf) = csrf.filter(|csrf| csrf.fits(&params, &token)) else {
         tracing::warn!(
@@ -235,6 +252,41 @@ async fn submit(
             ApiError::invalid_request(message),
         );
     };
+    // Continue as the browser session's user (the public client's one click).
+    if fields.take(CONTINUE_FIELD).is_some() {
+        return match signed_in_browser(&state, &headers, secure).await {
+            Ok(Some(user)) => {
+                code_redirect(
+                    &state,
+                    &request,
+                    &user,
+                    &issuer,
+                    StatusCode::SEE_OTHER,
+                    None,
+                )
+                .await
+            }
+            // The session ended meanwhile: the password, then.
+            Ok(None) => {
+                let shown = PageState {
+                    message: Some("Your sign-in has ended. Please sign in again."),
+                    ..PageState::default()
+                };
+                form(
+                    &state,
+                    &request,
+                    &params,
+                    &csrf,
+                    StatusCode::BAD_REQUEST,
+                    shown,
+                )
+            }
+            Err(err) => {
+                tracing::error!(error = %err, "sign-in page: browser session unreadable");
+                unavailable(html, err.to_string())
+            }
+        };
+    }
     let typed = fields.take("username").unwrap_or_default();
     let password = fields.take("password").unwrap_or_default();
     let signed_in = match (Username::parse(&typed), Password::parse(&password)) {
@@ -248,15 +300,19 @@ async fn submit(
         Ok(user) => user,
         Err(SignInError::Refused) if !html => return error_response(&ApiError::InvalidGrant),
         Err(SignInError::Refused) => {
+            let shown = PageState {
+                username: &typed,
+                message: Some(SIGN_IN_FAILED),
+                continue_as: None,
+            };
             return form(
                 &state,
                 &request,
                 &params,
                 &csrf,
                 StatusCode::BAD_REQUEST,
-                &typed,
-                Some(SIGN_IN_FAILED),
-            )
+                shown,
+            );
         }
         Err(SignInError::Unavailable(err)) => {
             tracing::error!(error = %err, "sign-in page: store unavailable");
@@ -264,7 +320,15 @@ async fn submit(
         }
     };
     let session = start_browser_session(&state, &user).await;
-    code_redirect(&state, &request, &user, &issuer, "sign_in", session).await
+    code_redirect(
+        &state,
+        &request,
+        &user,
+        &issuer,
+        StatusCode::SEE_OTHER,
+        session,
+    )
+    .await
 }
 
 async fn sign_in(
@@ -318,14 +382,22 @@ fn hidden_fields(params: &AuthorizationParams) -> Vec<(&'static str, String)> {
     .collect()
 }
 
+/// What the page shows besides the request: what was typed, why the last attempt failed, the
+/// user a signed-in browser may continue as.
+#[derive(Default)]
+struct PageState<'a> {
+    username: &'a str,
+    message: Option<&'a str>,
+    continue_as: Option<&'a str>,
+}
+
 fn form(
     state: &AppState,
     request: &AuthorizationRequest,
     params: &AuthorizationParams,
     csrf: &BrowserSecret,
     status: StatusCode,
-    username: &str,
-    message: Option<&str>,
+    shown: PageState<'_>,
 ) -> Response {
     let hidden = hidden_fields(params);
     let token = csrf.token_for(params);
@@ -338,18 +410,29 @@ fn form(
             scopes: &request.scope,
             hidden: &hidden,
             csrf_token: &token,
-            username,
-            message,
+            username: shown.username,
+            message: shown.message,
+            continue_as: shown.continue_as,
             app_origin: app_origin.as_deref(),
         },
     )
 }
 
-/// `scheme://host[:port]` of an absolute http(s) URI.
+/// `scheme://host[:port]` of an absolute http(s) URI, if it is one a policy may name: only
+/// host, port and IPv6 bracket characters (a registered URI is checked only as visible ASCII,
+/// and a `;` or `'` must not reach the Content-Security-Policy).
 fn origin(uri: &str) -> Option<String> {
     let (scheme, rest) = uri.split_once("://")?;
     let authority = rest.split(['/', '?', '#']).next()?;
-    Some(format!("{scheme}://{authority}"))
+    let plain = !authority.is_empty()
+        && authority
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
+    (matches!(scheme, "http" | "https") && plain).then(|| format!("{scheme}://{authority}"))
+}
+
+fn is_https(issuer: &str) -> bool {
+    issuer.starts_with("https://")
 }
 
 /// Whether the caller is a browser, which gets pages; everything else gets the JSON errors
@@ -377,7 +460,13 @@ fn answer(html: bool, page: Response, err: ApiError) -> Response {
     }
 }
 
-fn refused(html: bool, refusal: AuthorizationRefusal, issuer: &str) -> Response {
+/// `refusal`'s answer; a redirect to the app with `redirect_status`.
+fn refused(
+    html: bool,
+    refusal: AuthorizationRefusal,
+    issuer: &str,
+    redirect_status: StatusCode,
+) -> Response {
     match refusal {
         AuthorizationRefusal::NotRedirectable(message) => {
             tracing::warn!(event = "authorization_refused", reason = %message, redirected = false, "authorization request refused");
@@ -399,7 +488,7 @@ fn refused(html: bool, refusal: AuthorizationRefusal, issuer: &str) -> Response 
         } => {
             tracing::warn!(event = "authorization_refused", error = error.as_str(), reason = %description, redirected = true, "authorization request refused");
             redirect(
-                StatusCode::FOUND,
+                redirect_status,
                 &redirect_to,
                 &[
                     ("error", Some(error.as_str())),
@@ -482,21 +571,24 @@ fn cookie_name(base: &str, secure: bool) -> String {
     }
 }
 
-/// The value of the cookie `base` (either form of its name), if the browser sent it.
-fn cookie<'h>(headers: &'h HeaderMap, base: &str) -> Option<&'h str> {
+/// The value of the cookie `base`, under the one name it is set with here: over https only
+/// the `__Host-` one, which no sibling subdomain or plain-http answer can set (a plain one
+/// planted with a longer path would otherwise be read first).
+fn cookie<'h>(headers: &'h HeaderMap, base: &str, secure: bool) -> Option<&'h str> {
+    let name = cookie_name(base, secure);
     headers
         .get_all(COOKIE)
         .iter()
         .filter_map(|value| value.to_str().ok())
         .flat_map(|value| value.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == cookie_name(base, true) || *name == base)
+        .find(|(found, _)| *found == name)
         .map(|(_, value)| value)
 }
 
 /// `Set-Cookie` for `base`: never readable by scripts; `Secure` (and `__Host-`) over https.
 fn set_cookie(response: &mut Response, base: &str, value: &str, issuer: &str, attributes: &str) {
-    let secure = issuer.starts_with("https://");
+    let secure = is_https(issuer);
     let cookie = format!(
         "{}={value}; Path=/; HttpOnly; {attributes}{}",
         cookie_name(base, secure),
@@ -513,8 +605,8 @@ impl BrowserSecret {
     }
 
     /// The browser's secret, from its cookie, if it sent one of the right shape.
-    fn of(headers: &HeaderMap) -> Option<Self> {
-        cookie(headers, CSRF_COOKIE)
+    fn of(headers: &HeaderMap, secure: bool) -> Option<Self> {
+        cookie(headers, CSRF_COOKIE, secure)
             .filter(|value| crate::random::is_base64url_256_bits(value))
             .map(|value| BrowserSecret(value.to_owned()))
     }
@@ -603,8 +695,53 @@ mod tests {
             COOKIE,
             format!("other=1; sign-in-csrf={secret}").parse().unwrap(),
         );
-        assert_eq!(BrowserSecret::of(&headers).unwrap().0, secret);
+        assert_eq!(BrowserSecret::of(&headers, false).unwrap().0, secret);
         headers.insert(COOKIE, "sign-in-csrf=short".parse().unwrap());
-        assert!(BrowserSecret::of(&headers).is_none());
+        assert!(BrowserSecret::of(&headers, false).is_none());
+    }
+
+    #[test]
+    fn over_https_only_the_host_prefixed_cookie_counts() {
+        // A plain cookie planted by a sibling subdomain (or a plain-http answer), sent first
+        // because of its longer path, is not the browser's own.
+        let planted = crate::random::base64url_256_bits();
+        let own = crate::random::base64url_256_bits();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            COOKIE,
+            format!("sign-in-session={planted}; __Host-sign-in-session={own}")
+                .parse()
+                .unwrap(),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE, true), Some(own.as_str()));
+        assert_eq!(
+            cookie(&headers, SESSION_COOKIE, false),
+            Some(planted.as_str())
+        );
+        headers.insert(
+            COOKIE,
+            format!("sign-in-session={planted}").parse().unwrap(),
+        );
+        assert_eq!(cookie(&headers, SESSION_COOKIE, true), None);
+    }
+
+    #[test]
+    fn only_plain_origins_reach_the_policy() {
+        assert_eq!(
+            origin("https://app.example:8443/cb?x=1").as_deref(),
+            Some("https://app.example:8443")
+        );
+        assert_eq!(
+            origin("http://[::1]:9/cb").as_deref(),
+            Some("http://[::1]:9")
+        );
+        for odd in [
+            "https://a.example;script-src/cb",
+            "https://a'b/cb",
+            "https:///cb",
+            "ftp://a/cb",
+        ] {
+            assert_eq!(origin(odd), None, "{odd}");
+        }
     }
 }

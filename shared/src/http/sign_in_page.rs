@@ -38,6 +38,8 @@ pub(super) struct SignInForm<'a> {
     pub username: &'a str,
     /// Why the last attempt failed, if it did.
     pub message: Option<&'a str>,
+    /// The user a signed-in browser may go on as with one press (public clients).
+    pub continue_as: Option<&'a str>,
     /// Where the form may be posted and then redirected to (the app's origin), for the
     /// policy's `form-action`.
     pub app_origin: Option<&'a str>,
@@ -80,9 +82,25 @@ pub(super) fn sign_in_page(status: StatusCode, form: &SignInForm<'_>) -> Respons
     } else {
         ""
     };
+    // A signed-in browser: one press goes on as that user; the form below signs in another.
+    let continue_form = form
+        .continue_as
+        .map(|user| {
+            format!(
+                "<form method=\"post\" action=\"\">\n{hidden}\
+                 <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\n\
+                 <input type=\"hidden\" name=\"continue\" value=\"1\">\n\
+                 <p>You are signed in as <strong>{user}</strong>.</p>\n\
+                 <button type=\"submit\">Continue as {user}</button>\n</form>\n\
+                 <h2>Or sign in as someone else</h2>\n",
+                csrf = escape(form.csrf_token),
+                user = escape(user),
+            )
+        })
+        .unwrap_or_default();
     let body = format!(
         "<main>\n<h1>{title}</h1>\n<p><strong>{client}</strong> asks to sign you in and to:</p>\n\
-         <ul>{scopes}</ul>\n{message}<form method=\"post\" action=\"\">\n{hidden}\
+         <ul>{scopes}</ul>\n{message}{continue_form}<form method=\"post\" action=\"\">\n{hidden}\
          <input type=\"hidden\" name=\"csrf_token\" value=\"{csrf}\">\n\
          <label for=\"username\">Username</label>\n\
          <input id=\"username\" name=\"username\" type=\"text\" autocomplete=\"username\" \

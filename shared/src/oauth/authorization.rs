@@ -104,6 +104,12 @@ pub struct AuthorizationRequest {
 /// Longest `state` taken back to the app (it rides in a URL).
 pub const MAX_STATE_LEN: usize = 1024;
 
+/// Whether `state` is what RFC 6749 Appendix A.5 allows (VSCHAR: space to tilde) and short
+/// enough to ride in a URL: anything else would not come back to the app as it was sent.
+fn is_vschar(state: &str) -> bool {
+    state.len() <= MAX_STATE_LEN && state.bytes().all(|b| (0x20..=0x7e).contains(&b))
+}
+
 /// Checks `params` against the registered clients, in RFC 6749 §4.1.2.1's order.
 pub async fn validate(
     clients: &dyn ClientStore,
@@ -157,13 +163,16 @@ pub async fn validate(
             redirect_to: redirect_to.clone(),
             error,
             description: description.to_owned(),
-            state: state.clone().filter(|s| s.len() <= MAX_STATE_LEN),
+            state: state.clone().filter(|s| is_vschar(s)),
         };
     use AuthorizationErrorCode as Code;
-    if state.as_ref().is_some_and(|s| s.len() > MAX_STATE_LEN) {
+    if state.as_ref().is_some_and(|s| !is_vschar(s)) {
         return Err(redirect(
             Code::InvalidRequest,
-            &format!("state must be at most {MAX_STATE_LEN} characters"),
+            &format!(
+                "state must be at most {MAX_STATE_LEN} characters from space to tilde \
+                 (RFC 6749 Appendix A.5)"
+            ),
         ));
     }
     match given(params.response_type).as_deref() {
@@ -425,6 +434,13 @@ mod tests {
                 None,
             ),
             (&[("state", &long_state)], Code::InvalidRequest, None),
+            (&[("state", "a\nb")], Code::InvalidRequest, None),
+            (&[("state", "caf\u{e9}")], Code::InvalidRequest, None),
+            (
+                &[("state", "a b ~"), ("scope", "admin")],
+                Code::InvalidScope,
+                Some("a b ~"),
+            ),
         ] {
             match check(pairs).await.unwrap_err() {
                 AuthorizationRefusal::Redirect {

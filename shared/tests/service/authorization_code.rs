@@ -32,7 +32,7 @@ for_each_backend!(
 );
 
 pub(crate) const SPA_CALLBACK: &str = "http://127.0.0.1/callback";
-const WEB_CALLBACK: &str = "https://web.example/cb";
+pub(crate) const WEB_CALLBACK: &str = "https://web.example/cb";
 pub(crate) const INVALID_CODE: &str = "Authorization code is invalid, expired or already used, or the code_verifier or redirect_uri does not match";
 
 /// The app with three clients of the code flow: public `spa` (loopback callback, refresh

@@ -565,6 +565,13 @@ async fn every_other_error_goes_back_to_the_app_with_state_and_iss(backend: Back
         assert_eq!(answer["iss"], ISSUER);
         assert!(!answer.contains_key("code"));
     }
+    // The same from the form's post (it carried a password): 303, never a 307 or 302 that
+    // could post it on.
+    let mut browser = Browser::new(&app, "192.0.2.19");
+    let page = browser.open(&query(&[])).await;
+    let form = filled(&page, "johndoe", "secret").replace("scope=me+items", "scope=admin");
+    let answer = redirected(&browser.post(&form).await, 303, SPA_CALLBACK);
+    assert_eq!(answer["error"], "invalid_scope");
     // A client that may not use the flow is told so at its own redirect URI.
     let mut no_flow = crate::support::client(
         "pw-only",
@@ -665,6 +672,11 @@ async fn signed_in(browser: &mut Browser<'_>) -> String {
         .expect("a browser session cookie")
 }
 
+/// Whether `page` offers to go on as the signed-in user (a public client's one press).
+fn offers_to_continue(page: &TestResponse) -> bool {
+    page.status == 200 && page.text.contains("name=\"continue\"")
+}
+
 async fn a_signed_in_browser_gets_its_code_without_the_form(backend: Backend) {
     let app = app(backend).await;
     let mut browser = Browser::new(&app, "192.0.2.20");
@@ -674,10 +686,21 @@ async fn a_signed_in_browser_gets_its_code_without_the_form(backend: Backend) {
     }
     // Loopback http: no `Secure` (the browser would drop it), no `__Host-` prefix.
     assert!(!cookie.contains("Secure"), "{cookie}");
-    // Another app's request (another state), later: straight back with a code.
+    // Another request of the public app (another state), later: no password, but one press,
+    // since nothing proves a public client is the app it names (RFC 8252 §8.6).
     app.clock.advance(3600);
-    let response = browser.open(&query(&[("state", "st-7")])).await;
-    let answer = redirected(&response, 302, SPA_CALLBACK);
+    let page = browser.open(&query(&[("state", "st-7")])).await;
+    assert!(offers_to_continue(&page), "{}", page.text);
+    assert!(page
+        .text
+        .contains("You are signed in as <strong>johndoe</strong>."));
+    assert!(page.header("location").is_none());
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in hidden_fields(&page) {
+        form.append_pair(&name, &value);
+    }
+    let response = browser.post(&form.finish()).await;
+    let answer = redirected(&response, 303, SPA_CALLBACK);
     assert_eq!(answer["state"], "st-7");
     assert_eq!(answer["iss"], ISSUER);
     let token = app
@@ -694,22 +717,68 @@ async fn a_signed_in_browser_gets_its_code_without_the_form(backend: Backend) {
         app.get("/users/me/", Some(&access)).await.json()["username"],
         "johndoe"
     );
+    // A confidential client (whose secret proves it at the exchange): straight back.
+    let web = [
+        ("client_id", "web"),
+        ("redirect_uri", crate::authorization_code::WEB_CALLBACK),
+        ("state", "st-8"),
+    ];
+    let response = browser.open(&query(&web)).await;
+    let answer = redirected(&response, 302, crate::authorization_code::WEB_CALLBACK);
+    assert_eq!(answer["state"], "st-8");
+    let exchange = format!(
+        "grant_type=authorization_code&code={}&redirect_uri=https%3A%2F%2Fweb.example%2Fcb&code_verifier={VERIFIER}",
+        answer["code"]
+    );
+    let basic = crate::support::basic("web", crate::support::SERVICE_SECRET);
+    let token = app
+        .token_with(&[("authorization", &basic)], &exchange)
+        .await;
+    assert_eq!(token.status, 200, "{}", token.text);
     // prompt=login asks for the password all the same.
     let page = browser.open(&query(&[("prompt", "login")])).await;
     assert_eq!(page.status, 200, "{}", page.text);
-    assert!(page.text.contains("<form"));
-    // Another browser, or a made-up cookie, sees the form.
+    assert!(page.text.contains("<form") && !offers_to_continue(&page));
+    let page = browser
+        .open(&query(
+            &web.iter()
+                .copied()
+                .chain([("prompt", "login")])
+                .collect::<Vec<_>>(),
+        ))
+        .await;
+    assert_eq!(page.status, 200, "{}", page.text);
+    // Another browser, a made-up cookie, or the plain cookie name over https: the form.
     let mut other = Browser::new(&app, "192.0.2.21");
-    assert_eq!(other.open(&query(&[])).await.status, 200);
+    assert!(!offers_to_continue(&other.open(&query(&[])).await));
     other.cookies.insert(
         "sign-in-session".into(),
         token_service::random::base64url_256_bits(),
     );
-    assert_eq!(other.open(&query(&[])).await.status, 200);
+    assert!(!offers_to_continue(&other.open(&query(&[])).await));
     other
         .cookies
         .insert("sign-in-session".into(), "junk".into());
-    assert_eq!(other.open(&query(&[])).await.status, 200);
+    assert!(!offers_to_continue(&other.open(&query(&[])).await));
+    // Continue pressed in a browser whose session is gone: the password form again.
+    let page = browser.open(&query(&[])).await;
+    let mut form = form_urlencoded::Serializer::new(String::new());
+    for (name, value) in hidden_fields(&page) {
+        form.append_pair(&name, &value);
+    }
+    let form = form.finish();
+    app.change_account(
+        "johndoe",
+        &AccountChange {
+            revoke_tokens: true,
+            ..AccountChange::default()
+        },
+    )
+    .await;
+    let response = browser.post(&form).await;
+    assert_eq!(response.status, 400, "{}", response.text);
+    assert!(response.text.contains("Please sign in again."));
+    assert!(response.header("location").is_none());
 }
 
 async fn the_browser_session_ends_with_revocation_a_new_password_disabling_or_time(
@@ -720,6 +789,7 @@ async fn the_browser_session_ends_with_revocation_a_new_password_disabling_or_ti
         assert_eq!(response.status, 200, "{why}: {}", response.text);
         assert!(response.header("location").is_none(), "{why}");
         assert!(response.text.contains("<form"), "{why}");
+        assert!(!offers_to_continue(response), "{why}: still signed in");
     };
     let revocation = AccountChange {
         revoke_tokens: true,
@@ -779,7 +849,7 @@ async fn the_browser_session_ends_with_revocation_a_new_password_disabling_or_ti
     let mut browser = Browser::new(&app, "192.0.2.24");
     signed_in(&mut browser).await;
     app.clock.advance(8 * 3600 - 1);
-    assert_eq!(browser.open(&query(&[])).await.status, 302);
+    assert!(offers_to_continue(&browser.open(&query(&[])).await));
     app.clock.advance(1);
     form_again(&browser.open(&query(&[])).await, "expired");
 }
