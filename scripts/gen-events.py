@@ -209,7 +209,11 @@ def authorize_events():
 
     return {
         "authorize-page": page(AUTHORIZATION),
+        # Errors that go back to the app (RFC 6749 4.1.2.1), each with state and iss.
         "authorize-missing-pkce": page(without("code_challenge")),
+        "authorize-plain-pkce": page(changed("code_challenge_method", "plain")),
+        "authorize-unsupported-response-type": page(changed("response_type", "token")),
+        "authorize-invalid-scope": page(changed("scope", "me admin")),
         "authorize-unregistered-redirect-uri": page(changed("redirect_uri", "https://evil.example/cb")),
         "authorize-sign-in-success": sign_in("secret"),
         "authorize-sign-in-wrong-password": sign_in("wrong"),

@@ -3,8 +3,9 @@
 # production path (with and without the trailing slash), and `cargo lambda invoke --data-file`
 # answers every sample event in events/ with the status its name promises:
 #   *-success*, docs-page, introspect-inactive-* (RFC 7662: `{"active": false}`) -> 200,
-#   authorize-page -> 200, authorize-sign-in-success -> 303, authorize-missing-pkce -> 302
-#   (an error back to the app), any other authorize-* -> 400,
+#   authorize-page -> 200, authorize-sign-in-success -> 303, authorize-missing-pkce,
+#   -plain-pkce, -unsupported-response-type, -invalid-scope -> 302 (errors back to the app),
+#   any other authorize-* -> 400,
 #   *-insufficient-scope -> 403, *-no-token / *-expired-token / *-invalid-token /
 #   *-inactive-user -> 401 (no usable bearer token), *-no-client / *-wrong-secret -> 401
 #   (client authentication failed), *-unknown-path -> 404, *-wrong-method -> 405, any other
@@ -210,7 +211,7 @@ for file in events/*.json; do
     # The sign-in page: the form, a sign-in's redirect with a code, an error's redirect.
     authorize-page) want=200 ;;
     authorize-sign-in-success) want=303 ;;
-    authorize-missing-pkce) want=302 ;;
+    authorize-missing-pkce|authorize-plain-pkce|authorize-unsupported-response-type|authorize-invalid-scope) want=302 ;;
     authorize-*) want=400 ;;
     *-success*|docs-page) want=200 ;;
     introspect-inactive-*) want=200 ;;  # RFC 7662: an inactive token is an answer, not an error

@@ -198,6 +198,27 @@ pub(super) fn expectations() -> HashMap<&'static str, (u16, Value)> {
             ),
         ),
         (
+            "authorize-plain-pkce",
+            (
+                302,
+                json!("http://127.0.0.1:8765/callback?error=invalid_request&error_description=code_challenge_method+must+be+S256"),
+            ),
+        ),
+        (
+            "authorize-unsupported-response-type",
+            (
+                302,
+                json!("http://127.0.0.1:8765/callback?error=unsupported_response_type&"),
+            ),
+        ),
+        (
+            "authorize-invalid-scope",
+            (
+                302,
+                json!("http://127.0.0.1:8765/callback?error=invalid_scope&"),
+            ),
+        ),
+        (
             "authorize-unregistered-redirect-uri",
             (400, json!("The redirect_uri is not one this client registered.")),
         ),
