@@ -214,7 +214,7 @@ impl AppState {
             }
             _ => {
                 tracing::warn!(
-                        "using the in-memory demo users (johndoe, alice) and clients (demo-service, demo-app): not for production"
+                        "using the in-memory demo users (johndoe, alice) and clients (demo-service, demo-app, docs): not for production"
                     );
                 let (users, clients) = tokio::task::spawn_blocking(|| {
                     Ok::<_, PasswordError>((demo_users()?, demo_clients()?))

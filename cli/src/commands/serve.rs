@@ -54,7 +54,8 @@ pub async fn run(args: Args) -> Result<()> {
         eprintln!("demo users: johndoe / secret (scopes me items), alice / secretalice (disabled)");
         eprintln!(
             "demo clients: demo-service / {DEMO_SERVICE_SECRET} (confidential, client_credentials, scope items), \
-             demo-app (public, authorization_code refresh_token, redirect http://127.0.0.1:8765/callback)"
+             demo-app (public, authorization_code refresh_token, redirect http://127.0.0.1:8765/callback), \
+             docs (public, authorization_code: Swagger UI's code flow at /docs)"
         );
     }
     http::serve(listener, http::router_of_all(state), shutdown_signal()).await?;
