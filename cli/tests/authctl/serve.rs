@@ -74,6 +74,7 @@ fn serve_prints_the_demo_users_and_clients() {
         "client_credentials",
         "demo-app",
         "http://127.0.0.1:8765/callback",
+        "docs (public, authorization_code",
     ] {
         assert!(banner.contains(wanted), "{wanted} not in:\n{banner}");
     }
