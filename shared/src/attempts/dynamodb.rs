@@ -3,13 +3,13 @@
 //! the count is below the limit, so of parallel attempts exactly as many are counted as the
 //! limit has room for.
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
 use super::{AttemptStore, Change, Counter, CounterState, CounterUpdate, KnownSource};
 use crate::clock::UnixSeconds;
 use crate::sessions::dynamodb::{KEY, TTL_ATTRIBUTE};
+use crate::store::dynamodb_unavailable as unavailable;
 use crate::store::StoreError;
 
 const COUNT: &str = "attempts";
@@ -20,10 +20,6 @@ const LAST_FAILURE: &str = "last_failure";
 pub struct DynamoAttemptStore {
     client: Client,
     table: String,
-}
-
-fn unavailable(err: impl std::error::Error + 'static) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(err).to_string())
 }
 
 fn number(value: Option<&AttributeValue>) -> Result<Option<i64>, StoreError> {

@@ -3,23 +3,19 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
 use aws_sdk_dynamodb::Client;
 
 use super::{BrowserSession, BrowserSessionStore};
 use crate::clock::UnixSeconds;
 use crate::sessions::dynamodb::KEY;
+use crate::store::dynamodb_unavailable as unavailable;
 use crate::store::StoreError;
 
 #[derive(Clone)]
 pub struct DynamoBrowserSessionStore {
     client: Client,
     table: String,
-}
-
-fn unavailable(err: impl std::error::Error + 'static) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(err).to_string())
 }
 
 fn corrupt(err: impl std::fmt::Display) -> StoreError {

@@ -2,13 +2,13 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client as DynamoClient;
 
 use super::{ClientChange, ClientStore};
 use crate::domain::{Client, ClientId};
+use crate::store::dynamodb_unavailable as unavailable;
 use crate::store::StoreError;
 
 const KEY: &str = "client_id";
@@ -17,10 +17,6 @@ const KEY: &str = "client_id";
 pub struct DynamoClientStore {
     client: DynamoClient,
     table: String,
-}
-
-fn unavailable(err: impl std::error::Error + 'static) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(err).to_string())
 }
 
 fn corrupt(id: &str, err: impl std::fmt::Display) -> StoreError {

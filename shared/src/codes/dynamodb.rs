@@ -3,7 +3,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use aws_sdk_dynamodb::Client;
@@ -11,6 +10,7 @@ use aws_sdk_dynamodb::Client;
 use super::{CodeGrant, CodeHash, CodeStore, Redemption};
 use crate::clock::UnixSeconds;
 use crate::sessions::dynamodb::{KEY, TTL_ATTRIBUTE};
+use crate::store::dynamodb_unavailable as unavailable;
 use crate::store::StoreError;
 
 /// When a code was redeemed; absent until it is.
@@ -20,10 +20,6 @@ const REDEEMED_AT: &str = "redeemed_at";
 pub struct DynamoCodeStore {
     client: Client,
     table: String,
-}
-
-fn unavailable(err: impl std::error::Error + 'static) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(err).to_string())
 }
 
 fn corrupt(err: impl std::fmt::Display) -> StoreError {

@@ -14,6 +14,7 @@ use aws_sdk_dynamodb::Client;
 
 use super::{Family, FamilyId, RefreshRecord, SessionStore, Spend, TokenHash};
 use crate::clock::UnixSeconds;
+use crate::store::dynamodb_unavailable as unavailable;
 use crate::store::StoreError;
 
 /// The hash key of the tokens table.
@@ -25,10 +26,6 @@ pub const TTL_ATTRIBUTE: &str = "expires_at";
 pub struct DynamoSessionStore {
     client: Client,
     table: String,
-}
-
-fn unavailable(err: impl std::error::Error + 'static) -> StoreError {
-    StoreError::Unavailable(DisplayErrorContext(err).to_string())
 }
 
 fn corrupt(err: impl std::fmt::Display) -> StoreError {

@@ -31,6 +31,12 @@ where
     StoreError::Unavailable(DisplayErrorContext(err).to_string())
 }
 
+/// A DynamoDB call that failed (or a reply that could not be read): the store is unavailable,
+/// with the SDK's whole error chain for the log. The one mapping every DynamoDB store uses.
+pub fn unavailable_error(err: impl std::error::Error + 'static) -> StoreError {
+    StoreError::Unavailable(DisplayErrorContext(err).to_string())
+}
+
 /// Whether a DynamoDB call failed on its condition expression (whatever the operation): the
 /// one way every store here tells "not as expected" from "unavailable".
 pub(crate) fn condition_failed<E, R>(err: &SdkError<E, R>) -> bool

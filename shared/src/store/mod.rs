@@ -12,6 +12,7 @@ pub(crate) use dynamodb::create_table as create_dynamodb_table;
 pub(crate) use dynamodb::scan_all as scan_dynamodb_table;
 pub(crate) use dynamodb::{
     aws_retries, aws_timeouts, condition_failed as dynamodb_condition_failed,
+    unavailable_error as dynamodb_unavailable,
 };
 pub use dynamodb::{
     client as dynamodb_client, client_for_endpoint as dynamodb_client_for_endpoint, DynamoUserStore,
