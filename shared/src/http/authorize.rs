@@ -12,10 +12,15 @@
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::State;
-use axum::http::header::{HeaderValue, ACCEPT, CACHE_CONTROL, COOKIE, LOCATION, SET_COOKIE};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use axum::routing::{get, MethodRouter};
+
+mod answers;
+mod cookies;
+
+use answers::{answer, is_https, origin, redirect, refused, unavailable, unreadable, wants_html};
+use cookies::{cookie, set_cookie, BrowserSecret, CSRF_COOKIE, SESSION_COOKIE};
 
 use super::browser::NotFromAnotherSite;
 use super::context::ClientSource;
@@ -29,7 +34,7 @@ use crate::domain::{SourceAddress, Username};
 use crate::error::ApiError;
 use crate::oauth::authenticate::{authenticate, SignInError, SignInStores};
 use crate::oauth::authorization::{
-    issue_code, validate, AuthorizationParams, AuthorizationRefusal, AuthorizationRequest,
+    issue_code, validate, AuthorizationParams, AuthorizationRequest,
 };
 use crate::passwords::Password;
 
@@ -57,14 +62,11 @@ async fn show(
 ) -> Response {
     let html = wants_html(&headers);
     let query = uri.query().unwrap_or("").as_bytes();
-    let mut fields = match parse_urlencoded(query, &AuthorizationParams::PARAMETERS) {
-        Ok(fields) => fields,
-        Err(err) => return unreadable(html, err),
-    };
-    let params = params_of(&mut fields);
-    let request = match validate(state.clients.as_ref(), params.clone()).await {
-        Ok(request) => request,
-        Err(refusal) => return refused(html, refusal, &issuer, StatusCode::FOUND),
+    let fields = parse_urlencoded(query, &AuthorizationParams::PARAMETERS);
+    let (params, request, _) = match checked(&state, fields, html, &issuer, StatusCode::FOUND).await
+    {
+        Ok(checked) => checked,
+        Err(answer) => return answer,
     };
     let secure = is_https(&issuer);
     // A browser signed in here before (unless the app asks for the password again): a
@@ -218,17 +220,13 @@ async fn submit(
         .into_iter()
         .chain(FORM_FIELDS)
         .collect();
-    let mut fields =
-        match form_body(&headers, body).and_then(|body| parse_urlencoded(&body, &known)) {
-            Ok(fields) => fields,
-            Err(err) => return unreadable(html, err),
-        };
-    let params = params_of(&mut fields);
-    let request = match validate(state.clients.as_ref(), params.clone()).await {
-        Ok(request) => request,
-        // The post carried a password: 303, so that the browser does not post it on (RFC 9700
-        // §4.12).
-        Err(refusal) => return refused(html, refusal, &issuer, StatusCode::SEE_OTHER),
+    let fields = form_body(&headers, body).and_then(|body| parse_urlencoded(&body, &known));
+    // The post carried a password: a refusal redirects with 303, so that the browser does not
+    // post it on (RFC 9700 §4.12).
+    let status = StatusCode::SEE_OTHER;
+    let (params, request, mut fields) = match checked(&state, fields, html, &issuer, status).await {
+        Ok(checked) => checked,
+        Err(answer) => return answer,
     };
     let secure = is_https(&issuer);
     // The form this browser was given for this very request, or nothing is looked at.
@@ -331,6 +329,24 @@ async fn submit(
     .await
 }
 
+/// The authorization request in `fields`, checked against the registered clients, with the
+/// fields left over (the form's own); or the answer to a request that is unreadable or
+/// refused (a refusal redirected with `redirect_status`).
+async fn checked(
+    state: &AppState,
+    fields: Result<FormFields, ApiError>,
+    html: bool,
+    issuer: &str,
+    redirect_status: StatusCode,
+) -> Result<(AuthorizationParams, AuthorizationRequest, FormFields), Response> {
+    let mut fields = fields.map_err(|err| unreadable(html, err))?;
+    let params = params_of(&mut fields);
+    match validate(state.clients.as_ref(), params.clone()).await {
+        Ok(request) => Ok((params, request, fields)),
+        Err(refusal) => Err(refused(html, refusal, issuer, redirect_status)),
+    }
+}
+
 async fn sign_in(
     state: &AppState,
     username: &Username,
@@ -356,7 +372,7 @@ fn params_of(fields: &mut FormFields) -> AuthorizationParams {
 }
 
 /// The parameters as the form carries them back.
-fn hidden_fields(params: &AuthorizationParams) -> Vec<(&'static str, String)> {
+pub(super) fn hidden_fields(params: &AuthorizationParams) -> Vec<(&'static str, String)> {
     let AuthorizationParams {
         response_type,
         client_id,
@@ -416,332 +432,4 @@ fn form(
             app_origin: app_origin.as_deref(),
         },
     )
-}
-
-/// `scheme://host[:port]` of an absolute http(s) URI, if it is one a policy may name: only
-/// host, port and IPv6 bracket characters (a registered URI is checked only as visible ASCII,
-/// and a `;` or `'` must not reach the Content-Security-Policy).
-fn origin(uri: &str) -> Option<String> {
-    let (scheme, rest) = uri.split_once("://")?;
-    let authority = rest.split(['/', '?', '#']).next()?;
-    let plain = !authority.is_empty()
-        && authority
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b':' | b'[' | b']'));
-    (matches!(scheme, "http" | "https") && plain).then(|| format!("{scheme}://{authority}"))
-}
-
-fn is_https(issuer: &str) -> bool {
-    issuer.starts_with("https://")
-}
-
-/// Whether the caller is a browser, which gets pages; everything else gets the JSON errors
-/// every other endpoint gives.
-fn wants_html(headers: &HeaderMap) -> bool {
-    headers
-        .get_all(ACCEPT)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|media| {
-            media
-                .split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/html"))
-        })
-}
-
-/// `page` for a browser, else `err` as JSON.
-fn answer(html: bool, page: Response, err: ApiError) -> Response {
-    if html {
-        page
-    } else {
-        error_response(&err)
-    }
-}
-
-/// `refusal`'s answer; a redirect to the app with `redirect_status`.
-fn refused(
-    html: bool,
-    refusal: AuthorizationRefusal,
-    issuer: &str,
-    redirect_status: StatusCode,
-) -> Response {
-    match refusal {
-        AuthorizationRefusal::NotRedirectable(message) => {
-            tracing::warn!(event = "authorization_refused", reason = %message, redirected = false, "authorization request refused");
-            answer(
-                html,
-                error_page(
-                    StatusCode::BAD_REQUEST,
-                    "This sign-in link is not valid",
-                    &message,
-                ),
-                ApiError::invalid_request(message.clone()),
-            )
-        }
-        AuthorizationRefusal::Redirect {
-            redirect_to,
-            error,
-            description,
-            state,
-        } => {
-            tracing::warn!(event = "authorization_refused", error = error.as_str(), reason = %description, redirected = true, "authorization request refused");
-            redirect(
-                redirect_status,
-                &redirect_to,
-                &[
-                    ("error", Some(error.as_str())),
-                    ("error_description", Some(&description)),
-                    ("state", state.as_deref()),
-                    ("iss", Some(issuer)),
-                ],
-            )
-        }
-        AuthorizationRefusal::Unavailable(err) => {
-            tracing::error!(error = %err, "authorization request: store unavailable");
-            unavailable(html, err.to_string())
-        }
-    }
-}
-
-/// A request that could not be read: never redirected (its client is not known to be real).
-fn unreadable(html: bool, err: ApiError) -> Response {
-    let page = error_page(
-        StatusCode::BAD_REQUEST,
-        "This sign-in link is not valid",
-        &format!("The request could not be read: {err}."),
-    );
-    answer(html, page, err)
-}
-
-fn unavailable(html: bool, reason: String) -> Response {
-    let page = error_page(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "Sign-in is unavailable",
-        "The service cannot sign you in right now. Please try again in a moment.",
-    );
-    answer(html, page, ApiError::Unavailable { reason })
-}
-
-/// A redirect to `to` with `pairs` added to its query.
-fn redirect(status: StatusCode, to: &str, pairs: &[(&str, Option<&str>)]) -> Response {
-    let mut query = form_urlencoded::Serializer::new(String::new());
-    for (name, value) in pairs {
-        if let Some(value) = value {
-            query.append_pair(name, value);
-        }
-    }
-    let separator = match to.find('?') {
-        None => "?",
-        Some(_) if to.ends_with(['?', '&']) => "",
-        Some(_) => "&",
-    };
-    let location = format!("{to}{separator}{}", query.finish());
-    let mut response = Response::new(axum::body::Body::empty());
-    *response.status_mut() = status;
-    match HeaderValue::from_str(&location) {
-        Ok(value) => {
-            response.headers_mut().insert(LOCATION, value);
-        }
-        // Registered URIs are visible ASCII and the query is encoded: cannot happen.
-        Err(_) => return unavailable(true, "unencodable redirect".into()),
-    }
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
-
-/// The random value that binds sign-in forms to the browser they were given to.
-struct BrowserSecret(String);
-
-/// The CSRF cookie's base name.
-const CSRF_COOKIE: &str = "sign-in-csrf";
-/// The browser session cookie's base name.
-const SESSION_COOKIE: &str = "sign-in-session";
-
-/// A cookie's name: `__Host-` where the page is served over https (no subdomain can set or
-/// shadow it); plain on a loopback http run, where browsers refuse `Secure` cookies.
-fn cookie_name(base: &str, secure: bool) -> String {
-    if secure {
-        format!("__Host-{base}")
-    } else {
-        base.to_owned()
-    }
-}
-
-/// The value of the cookie `base`, under the one name it is set with here: over https only
-/// the `__Host-` one, which no sibling subdomain or plain-http answer can set (a plain one
-/// planted with a longer path would otherwise be read first).
-fn cookie<'h>(headers: &'h HeaderMap, base: &str, secure: bool) -> Option<&'h str> {
-    let name = cookie_name(base, secure);
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(found, _)| *found == name)
-        .map(|(_, value)| value)
-}
-
-/// `Set-Cookie` for `base`: never readable by scripts; `Secure` (and `__Host-`) over https.
-fn set_cookie(response: &mut Response, base: &str, value: &str, issuer: &str, attributes: &str) {
-    let secure = is_https(issuer);
-    let cookie = format!(
-        "{}={value}; Path=/; HttpOnly; {attributes}{}",
-        cookie_name(base, secure),
-        if secure { "; Secure" } else { "" }
-    );
-    if let Ok(value) = HeaderValue::from_str(&cookie) {
-        response.headers_mut().append(SET_COOKIE, value);
-    }
-}
-
-impl BrowserSecret {
-    fn generate() -> Self {
-        BrowserSecret(crate::random::base64url_256_bits())
-    }
-
-    /// The browser's secret, from its cookie, if it sent one of the right shape.
-    fn of(headers: &HeaderMap, secure: bool) -> Option<Self> {
-        cookie(headers, CSRF_COOKIE, secure)
-            .filter(|value| crate::random::is_base64url_256_bits(value))
-            .map(|value| BrowserSecret(value.to_owned()))
-    }
-
-    /// The CSRF token of a form for `params`: every parameter, length-prefixed so that no
-    /// two requests share a token.
-    fn token_for(&self, params: &AuthorizationParams) -> String {
-        let mut text = self.0.clone();
-        for (name, value) in hidden_fields(params) {
-            text.push_str(&format!("\n{name}:{}:{value}", value.len()));
-        }
-        crate::random::sha256_base64url(&text)
-    }
-
-    fn fits(&self, params: &AuthorizationParams, token: &str) -> bool {
-        aws_lc_rs::constant_time::verify_slices_are_equal(
-            self.token_for(params).as_bytes(),
-            token.as_bytes(),
-        )
-        .is_ok()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_csrf_token_fits_only_its_browser_and_request() {
-        let params = AuthorizationParams {
-            client_id: Some("spa".into()),
-            state: Some("a".into()),
-            ..AuthorizationParams::default()
-        };
-        let secret = BrowserSecret::generate();
-        let token = secret.token_for(&params);
-        assert!(secret.fits(&params, &token));
-        assert!(!BrowserSecret::generate().fits(&params, &token));
-        let other = AuthorizationParams {
-            state: Some("b".into()),
-            ..params.clone()
-        };
-        assert!(!secret.fits(&other, &token));
-        // Moving a character from one value to the next makes another request.
-        let shifted = AuthorizationParams {
-            client_id: Some("spaa".into()),
-            state: Some("".into()),
-            ..params.clone()
-        };
-        assert!(!secret.fits(&shifted, &secret.token_for(&params)));
-        assert!(!secret.fits(&params, ""));
-    }
-
-    #[test]
-    fn redirects_add_to_the_registered_query() {
-        let location = |to: &str| {
-            redirect(
-                StatusCode::FOUND,
-                to,
-                &[("code", Some("c d")), ("state", None)],
-            )
-            .headers()[LOCATION]
-                .to_str()
-                .unwrap()
-                .to_owned()
-        };
-        assert_eq!(
-            location("https://a.example/cb"),
-            "https://a.example/cb?code=c+d"
-        );
-        assert_eq!(
-            location("https://a.example/cb?x=1"),
-            "https://a.example/cb?x=1&code=c+d"
-        );
-        assert_eq!(
-            location("https://a.example/cb?"),
-            "https://a.example/cb?code=c+d"
-        );
-    }
-
-    #[test]
-    fn cookies_are_read_by_name_and_shape() {
-        let secret = crate::random::base64url_256_bits();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            COOKIE,
-            format!("other=1; sign-in-csrf={secret}").parse().unwrap(),
-        );
-        assert_eq!(BrowserSecret::of(&headers, false).unwrap().0, secret);
-        headers.insert(COOKIE, "sign-in-csrf=short".parse().unwrap());
-        assert!(BrowserSecret::of(&headers, false).is_none());
-    }
-
-    #[test]
-    fn over_https_only_the_host_prefixed_cookie_counts() {
-        // A plain cookie planted by a sibling subdomain (or a plain-http answer), sent first
-        // because of its longer path, is not the browser's own.
-        let planted = crate::random::base64url_256_bits();
-        let own = crate::random::base64url_256_bits();
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            COOKIE,
-            format!("sign-in-session={planted}; __Host-sign-in-session={own}")
-                .parse()
-                .unwrap(),
-        );
-        assert_eq!(cookie(&headers, SESSION_COOKIE, true), Some(own.as_str()));
-        assert_eq!(
-            cookie(&headers, SESSION_COOKIE, false),
-            Some(planted.as_str())
-        );
-        headers.insert(
-            COOKIE,
-            format!("sign-in-session={planted}").parse().unwrap(),
-        );
-        assert_eq!(cookie(&headers, SESSION_COOKIE, true), None);
-    }
-
-    #[test]
-    fn only_plain_origins_reach_the_policy() {
-        assert_eq!(
-            origin("https://app.example:8443/cb?x=1").as_deref(),
-            Some("https://app.example:8443")
-        );
-        assert_eq!(
-            origin("http://[::1]:9/cb").as_deref(),
-            Some("http://[::1]:9")
-        );
-        for odd in [
-            "https://a.example;script-src/cb",
-            "https://a'b/cb",
-            "https:///cb",
-            "ftp://a/cb",
-        ] {
-            assert_eq!(origin(odd), None, "{odd}");
-        }
-    }
 }
