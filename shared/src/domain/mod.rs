@@ -4,15 +4,17 @@
 pub mod client;
 pub mod lockout;
 pub mod pkce;
+pub mod redirect_uri;
 pub mod scopes;
 pub mod source;
 pub mod user;
 pub mod username;
 
 pub use client::{
-    Client, ClientId, ClientType, GrantType, GrantTypes, InvalidClientId, RedirectUri, SecretHash,
+    Client, ClientId, ClientType, GrantType, GrantTypes, InvalidClientId, SecretHash,
 };
 pub use pkce::{CodeChallenge, PkceError};
+pub use redirect_uri::{InvalidRedirectUri, RedirectUri};
 pub use scopes::{Scope, ScopeSet, UnknownScope};
 pub use source::SourceAddress;
 pub use user::{OwnedItem, StoredItem, User, UserProfile};

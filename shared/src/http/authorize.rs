@@ -18,9 +18,11 @@ use axum::routing::{get, MethodRouter};
 
 mod answers;
 mod cookies;
+mod session;
 
 use answers::{answer, is_https, origin, redirect, refused, unavailable, unreadable, wants_html};
-use cookies::{cookie, set_cookie, BrowserSecret, CSRF_COOKIE, SESSION_COOKIE};
+use cookies::{set_cookie, BrowserSecret, CSRF_COOKIE, SESSION_COOKIE};
+use session::{signed_in_browser, start_browser_session};
 
 use super::browser::NotFromAnotherSite;
 use super::context::ClientSource;
@@ -29,7 +31,7 @@ use super::form::{form_body, parse_urlencoded, FormFields};
 use super::issuer::RequestIssuer;
 use super::sign_in_page::{error_page, sign_in_page, SignInForm};
 use crate::app::AppState;
-use crate::browser_sessions::{BrowserSession, BrowserSessionSecret};
+use crate::browser_sessions::BrowserSessionSecret;
 use crate::domain::{SourceAddress, Username};
 use crate::error::ApiError;
 use crate::oauth::authenticate::{authenticate, SignInError, SignInStores};
@@ -103,54 +105,6 @@ async fn show(
         "SameSite=Strict",
     );
     response
-}
-
-/// The user a browser session cookie still signs in, if the browser sent one.
-async fn signed_in_browser(
-    state: &AppState,
-    headers: &HeaderMap,
-    secure: bool,
-) -> Result<Option<crate::domain::User>, crate::store::StoreError> {
-    if state.session_settings.browser_ttl.is_zero() {
-        return Ok(None);
-    }
-    let secret = cookie(headers, SESSION_COOKIE, secure).and_then(BrowserSessionSecret::parse);
-    let Some(secret) = secret else {
-        return Ok(None);
-    };
-    let now = state.now();
-    let Some(session) = state.browser_sessions.get(&secret.hash(), now).await? else {
-        return Ok(None);
-    };
-    let user = state.store.get(&session.username).await?;
-    Ok(user.filter(|user| session.signs_in(user, now)))
-}
-
-/// Starts a browser session for `user`, returning its cookie's secret; `None` when browser
-/// sessions are off or could not be stored (the sign-in stands either way).
-async fn start_browser_session(
-    state: &AppState,
-    user: &crate::domain::User,
-) -> Option<(BrowserSessionSecret, u64)> {
-    let ttl = state.session_settings.browser_ttl.as_secs();
-    if ttl == 0 {
-        return None;
-    }
-    let now = state.now();
-    let secret = BrowserSessionSecret::generate();
-    let session = BrowserSession {
-        username: user.username.clone(),
-        token_version: user.token_version,
-        created_at: now,
-        expires_at: now.saturating_add(i64::try_from(ttl).unwrap_or(i64::MAX)),
-    };
-    match state.browser_sessions.start(&secret.hash(), &session).await {
-        Ok(()) => Some((secret, ttl)),
-        Err(err) => {
-            tracing::error!(error = %err, "could not store a browser session");
-            None
-        }
-    }
 }
 
 /// Issues a code for `user` and redirects to the app with it (303 after the form's post, 302
