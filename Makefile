@@ -24,7 +24,8 @@ export PATH := $(VENV_BIN):$(PATH)
 endif
 
 export CARGO_TARGET_DIR ?= $(ROOT)/target
-LAMBDA_DIR := $(CARGO_TARGET_DIR)/lambda
+# scripts/sam-local.sh builds x86_64 bootstraps into a directory of their own.
+LAMBDA_DIR ?= $(CARGO_TARGET_DIR)/lambda
 
 # Function binaries (package name = binary name) built for the template.
 FUNCTION_BINS := token users-me users-me-items status revoke introspect jwks openid-configuration openapi docs authorize

@@ -1,16 +1,9 @@
 #!/usr/bin/env bash
 # Proves the `cargo lambda` development path: `cargo lambda watch` serves every function on its
 # production path (with and without the trailing slash), and `cargo lambda invoke --data-file`
-# answers every sample event in events/ with the status its name promises:
-#   *-success*, docs-page, introspect-inactive-* (RFC 7662: `{"active": false}`) -> 200,
-#   authorize-page -> 200, authorize-sign-in-success -> 303, authorize-missing-pkce,
-#   -plain-pkce, -unsupported-response-type, -invalid-scope -> 302 (errors back to the app),
-#   any other authorize-* -> 400,
-#   *-insufficient-scope -> 403, *-no-token / *-expired-token / *-invalid-token /
-#   *-inactive-user -> 401 (no usable bearer token), *-no-client / *-wrong-secret -> 401
-#   (client authentication failed), *-unknown-path -> 404, *-wrong-method -> 405, any other
-#   token-* / revoke-* (token-unauthorized-client among them) -> 400.
-# (shared/tests/service/sample_events/expectations.rs holds each event's full expectation.)
+# answers every sample event in events/ with the status its name promises, on the function the
+# template routes it to (scripts/events.py plan: 200 for *-success*, 401 for *-no-token, ...;
+# shared/tests/service/sample_events/expectations.rs holds each event's full expectation).
 # Over watch it also gets the demo client's own token (client credentials, HTTP Basic as
 # demo-service / demo-service-secret, the documented demo credentials), uses it at /status/
 # (200) and /users/me/ (403: no user), and introspects a user's token and that token at
@@ -189,44 +182,14 @@ check "browser: /docs, Authorize, GET /users/me/ under cargo lambda watch" ok \
     "$ROOT/target/docs-checks/docs-cargo-lambda-watch.png" no-code-flow >/dev/null 2>"$ROOT/target/docs-checks/watch-browser.err" \
     && echo ok || { cat "$ROOT/target/docs-checks/watch-browser.err" >&2; echo failed; })"
 
-for file in events/*.json; do
-  name="$(basename "$file" .json)"
-  [[ "$name" == env* ]] && continue
-  case "$name" in
-    users-me-items-*) fn=users-me-items ;;
-    users-me-*) fn=users-me ;;
-    status-*) fn=status ;;
-    token-*) fn=token ;;
-    revoke-*) fn=revoke ;;
-    introspect-*) fn=introspect ;;
-    jwks-*) fn=jwks ;;
-    # RFC 8414 discovery: the same function serves both well-known names.
-    openid-configuration-*|oauth-authorization-server-*) fn=openid-configuration ;;
-    openapi-*) fn=openapi ;;
-    docs-*) fn=docs ;;
-    authorize-*) fn=authorize ;;
-    *) echo "FAIL $name: no function for this name"; failures=$((failures + 1)); continue ;;
-  esac
-  case "$name" in
-    # The sign-in page: the form, a sign-in's redirect with a code, an error's redirect.
-    authorize-page) want=200 ;;
-    authorize-sign-in-success) want=303 ;;
-    authorize-missing-pkce|authorize-plain-pkce|authorize-unsupported-response-type|authorize-invalid-scope) want=302 ;;
-    authorize-*) want=400 ;;
-    *-success*|docs-page) want=200 ;;
-    introspect-inactive-*) want=200 ;;  # RFC 7662: an inactive token is an answer, not an error
-    *-insufficient-scope) want=403 ;;
-    *-no-token|*-expired-token|*-invalid-token|*-inactive-user) want=401 ;;  # the bearer token
-    *-no-client|*-wrong-secret) want=401 ;;  # client authentication (invalid_client)
-    *-unknown-path) want=404 ;;
-    *-wrong-method) want=405 ;;
-    token-*|revoke-*) want=400 ;;
-    *) echo "FAIL $name: no expected status for this name"; failures=$((failures + 1)); continue ;;
-  esac
+# Each event goes to the function the template routes it to, and must get the status its name
+# promises (scripts/events.py: one table for this script and scripts/sam-local.sh).
+plan="$("$ROOT/.venv/bin/python" "$ROOT/scripts/events.py" plan)" || { echo "FAIL events.py plan"; exit 1; }
+while read -r name want _function fn file; do
   got="$(timeout --foreground -k 10 120 cargo lambda invoke "$fn" --data-file "$file" -A 127.0.0.1 -P "$PORT" 2>&1 \
     | python3 -c 'import json, sys; print(json.load(sys.stdin)["statusCode"])' 2>/dev/null || echo error)"
   check "invoke $fn < $file" "$want" "$got"
-done
+done <<<"$plan"
 
 # A function serves only its own endpoint: every other function's event sent to the token
 # function (API Gateway's catch-all target) gets the JSON 404, without running that code.

@@ -6,7 +6,10 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
+use serde_json::json;
 use token_service::Endpoint;
+
+use crate::support::template::{resource, statements, strings, template};
 
 fn read(file: &str) -> String {
     std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(file)).unwrap()
@@ -72,96 +75,44 @@ fn every_endpoint_is_routed_on_both_forms_of_its_path() {
     }
 }
 
-/// The template's resources: logical id and the lines of its definition.
-fn template_resources() -> Vec<(String, Vec<String>)> {
-    let template = read("template.yaml");
-    let body = template
-        .split_once("\nResources:\n")
-        .expect("a Resources section")
-        .1;
-    let mut resources: Vec<(String, Vec<String>)> = Vec::new();
-    for line in body.lines() {
-        let indent = line.len() - line.trim_start().len();
-        if indent == 0 && !line.trim().is_empty() && !line.starts_with('#') {
-            break; // the next top-level section
-        }
-        let trimmed = line.trim();
-        if indent == 2 && trimmed.ends_with(':') && !trimmed.starts_with('#') {
-            resources.push((trimmed.trim_end_matches(':').to_owned(), Vec::new()));
-        } else if let Some((_, lines)) = resources.last_mut() {
-            if !trimmed.starts_with('#') {
-                lines.push(trimmed.to_owned());
-            }
+/// (function, method, path) of every route in the template: the functions' SAM `HttpApi`
+/// events, which are all the routes there are (`sam local start-api` mounts nothing else).
+fn template_routes() -> BTreeSet<(String, String, String)> {
+    let template = template();
+    let mut routes = BTreeSet::new();
+    for (name, resource) in template["Resources"].as_object().unwrap() {
+        let Some(events) = resource["Properties"]["Events"].as_object() else {
+            continue;
+        };
+        for (event, definition) in events {
+            assert_eq!(definition["Type"], "HttpApi", "{name}.{event}");
+            let properties = &definition["Properties"];
+            assert_eq!(properties["ApiId"], "!Ref HttpApi", "{name}.{event}");
+            routes.insert((
+                name.clone(),
+                properties["Method"].as_str().unwrap().to_owned(),
+                properties["Path"].as_str().unwrap().to_owned(),
+            ));
         }
     }
-    resources
-}
-
-/// The value after `key: ` on one of `lines`.
-fn value_of<'a>(lines: &'a [String], key: &str) -> Option<&'a str> {
-    lines
-        .iter()
-        .find_map(|line| line.strip_prefix(&format!("{key}: ")))
-        .map(|v| v.trim().trim_matches('"'))
-}
-
-/// (function, method, path) of every route in the template: SAM `HttpApi` events, and the
-/// plain API Gateway routes (route -> integration -> function) that can carry the JWT
-/// authorizer.
-fn template_routes() -> BTreeSet<(String, String, String)> {
-    let resources = template_resources();
-    let mut routes = BTreeSet::new();
-    for (resource, lines) in &resources {
-        let mut method = String::new();
-        for line in lines {
-            if let Some(m) = line.strip_prefix("Method: ") {
-                method = m.trim().to_owned();
-            } else if let Some(p) = line.strip_prefix("Path: ") {
-                routes.insert((resource.clone(), method.clone(), p.trim().to_owned()));
-            }
-        }
-        if let Some(route_key) = value_of(lines, "RouteKey") {
-            let (method, path) = route_key.split_once(' ').expect("METHOD /path");
-            let integration = value_of(lines, "Target")
-                .and_then(|t| t.strip_prefix("!Sub "))
-                .map(|t| t.trim_matches('"'))
-                .and_then(|t| t.strip_prefix("integrations/${"))
-                .and_then(|t| t.strip_suffix('}'))
-                .unwrap_or_else(|| panic!("{resource}: Target names no integration"));
-            let (_, integration_lines) = resources
-                .iter()
-                .find(|(name, _)| name == integration)
-                .unwrap_or_else(|| panic!("{resource}: no integration {integration}"));
-            let function = value_of(integration_lines, "IntegrationUri")
-                .and_then(|uri| uri.strip_prefix("!GetAtt "))
-                .and_then(|uri| uri.strip_suffix(".Arn"))
-                .unwrap_or_else(|| panic!("{integration}: IntegrationUri is no function"));
-            routes.insert((function.to_owned(), method.to_owned(), path.to_owned()));
-        }
+    // Nothing routes around the events: no plain API Gateway route or integration.
+    for (name, resource) in template["Resources"].as_object().unwrap() {
+        let kind = resource["Type"].as_str().unwrap();
+        assert!(
+            !kind.starts_with("AWS::ApiGatewayV2::"),
+            "{name} is a {kind}, which `sam local start-api` does not mount"
+        );
     }
     routes
 }
 
-/// The IAM actions (`service:Action`) a resource's definition names.
-fn actions_of(resource: &str) -> BTreeSet<String> {
-    let resources = template_resources();
-    let (_, lines) = resources
-        .iter()
-        .find(|(name, _)| name == resource)
-        .unwrap_or_else(|| panic!("no resource {resource}"));
-    let mut actions = BTreeSet::new();
-    for line in lines {
-        let text = line
-            .trim_start_matches("- ")
-            .trim_start_matches("Action: ")
-            .trim_matches('"');
-        for service in ["kms:", "dynamodb:", "secretsmanager:", "ssm:", "iam:"] {
-            if text.starts_with(service) && !text.contains(' ') {
-                actions.insert(text.to_owned());
-            }
-        }
-    }
-    actions
+/// The IAM actions (`service:Action`) a resource grants.
+fn actions_of(name: &str) -> BTreeSet<String> {
+    let template = template();
+    statements(resource(&template, name))
+        .into_iter()
+        .flat_map(|statement| strings(&statement["Action"]))
+        .collect()
 }
 
 #[test]
@@ -208,38 +159,65 @@ fn only_the_token_function_may_sign_and_verifiers_only_read() {
 
 #[test]
 fn the_jwt_authorizer_guards_the_resource_routes_with_their_scopes() {
-    let resources = template_resources();
-    let guarded = resources
-        .iter()
-        .filter(|(_, lines)| value_of(lines, "AuthorizationType").is_some())
-        .count();
-    let mut protected_paths = 0;
+    let template = template();
+    let body = &resource(&template, "HttpApi")["Properties"]["DefinitionBody"];
+    let paths = body["paths"].as_object().expect("DefinitionBody.paths");
+    let mut protected = BTreeSet::new();
     for endpoint in Endpoint::ALL.into_iter().filter(|e| e.takes_bearer_token()) {
-        protected_paths += both_forms(endpoint).len();
+        let scopes: Vec<String> = endpoint
+            .required_scopes()
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         for path in both_forms(endpoint) {
-            let (route, lines) = resources
-                .iter()
-                .find(|(_, lines)| value_of(lines, "RouteKey") == Some(&format!("GET {path}")))
-                .unwrap_or_else(|| panic!("no plain route for GET {path}"));
+            // Exactly the security SAM writes for an event with `Auth: {Authorizer: TokenJwt,
+            // AuthorizationScopes: [...]}`, present only when the parameter asks for it.
             assert_eq!(
-                value_of(lines, "AuthorizationType"),
-                Some("!If [UseJwtAuthorizer, JWT, NONE]"),
-                "{route}"
+                paths[&path],
+                json!({"get": {"security": {"!If": [
+                    "UseJwtAuthorizer",
+                    [{"TokenJwt": scopes}],
+                    "!Ref AWS::NoValue"
+                ]}}}),
+                "{path}"
             );
-            let scopes = endpoint.required_scopes();
-            let expected = (!scopes.is_empty()).then(|| {
-                let names = scopes.to_string().replace(' ', ", ");
-                format!("!If [UseJwtAuthorizer, [{names}], !Ref AWS::NoValue]")
-            });
-            assert_eq!(
-                value_of(lines, "AuthorizationScopes").map(str::to_owned),
-                expected,
-                "{route}"
+            // SAM adds the integration from the function's event: without one the path
+            // would be imported with no integration at all.
+            assert!(
+                template_routes().contains(&(
+                    function_of(endpoint).0.to_owned(),
+                    "GET".to_owned(),
+                    path.clone()
+                )),
+                "GET {path} has no event on {}",
+                function_of(endpoint).0
             );
+            protected.insert(path);
         }
     }
     // No other route (the token endpoint, the documents, the docs page) can be guarded.
-    assert_eq!(guarded, protected_paths);
+    let declared: BTreeSet<String> = paths.keys().cloned().collect();
+    assert_eq!(declared, protected);
+    // The authorizer exists only with the parameter, and names the issuer and audience the
+    // functions themselves require.
+    assert_eq!(
+        body["components"]["securitySchemes"],
+        json!({"!If": [
+            "UseJwtAuthorizer",
+            {"TokenJwt": {
+                "type": "oauth2",
+                "x-amazon-apigateway-authorizer": {
+                    "type": "jwt",
+                    "identitySource": "$request.header.Authorization",
+                    "jwtConfiguration": {
+                        "issuer": "!Ref IssuerUrl",
+                        "audience": ["!Ref JwtAudience"]
+                    }
+                }
+            }},
+            "!Ref AWS::NoValue"
+        ]})
+    );
 }
 
 #[test]
@@ -267,32 +245,27 @@ fn the_template_routes_every_path_to_its_function() {
 
 /// The `RouteSettings` of the HTTP API: route key -> (rate, burst) parameter names.
 fn route_throttles() -> Vec<(String, String, String)> {
-    let template = read("template.yaml");
-    let settings = template
-        .split_once("      RouteSettings:\n")
-        .expect("RouteSettings")
-        .1;
-    let mut throttles = Vec::new();
-    let mut lines = settings.lines().filter(|l| !l.trim().starts_with('#'));
-    while let Some(line) = lines.next() {
-        if !line.starts_with("        \"") {
-            break;
-        }
-        let key = line
-            .trim()
-            .trim_end_matches(':')
-            .trim_matches('"')
-            .to_owned();
-        let value = |line: Option<&str>, name: &str| {
-            line.and_then(|l| l.trim().strip_prefix(&format!("{name}: !Ref ")))
-                .unwrap_or_else(|| panic!("{key}: no {name}"))
-                .to_owned()
-        };
-        let rate = value(lines.next(), "ThrottlingRateLimit");
-        let burst = value(lines.next(), "ThrottlingBurstLimit");
-        throttles.push((key, rate, burst));
-    }
-    throttles
+    let template = template();
+    let settings = resource(&template, "HttpApi")["Properties"]["RouteSettings"]
+        .as_object()
+        .expect("RouteSettings");
+    settings
+        .iter()
+        .map(|(key, setting)| {
+            let parameter = |name: &str| {
+                setting[name]
+                    .as_str()
+                    .and_then(|v| v.strip_prefix("!Ref "))
+                    .unwrap_or_else(|| panic!("{key}: no {name}"))
+                    .to_owned()
+            };
+            (
+                key.clone(),
+                parameter("ThrottlingRateLimit"),
+                parameter("ThrottlingBurstLimit"),
+            )
+        })
+        .collect()
 }
 
 #[test]

@@ -35,6 +35,7 @@ mod forge;
 mod requests;
 mod response;
 mod stores;
+pub mod template;
 
 pub use forge::forge_with;
 pub use requests::basic;

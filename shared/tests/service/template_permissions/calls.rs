@@ -14,7 +14,8 @@ use tower::ServiceExt as _;
 
 use serde_json::{json, Value};
 
-use super::{actions_of, resource, resources_of, statements, strings, template};
+use super::{actions_of, resources_of};
+use crate::support::template::{resource, statements, strings, template};
 use crate::support::{self, NOW, SERVICE_SECRET};
 
 /// One DynamoDB item access as IAM authorizes it.
