@@ -180,11 +180,11 @@ check "built functions" 11 "${#bootstraps[@]}"
 for bootstrap in "${bootstraps[@]}"; do
   function="$(basename "$(dirname "$bootstrap")")"
   machine="$(readelf -h "$bootstrap" | sed -n 's/^ *Machine: *//p')"
-  check "$function bootstrap is an ELF for $ARCH" yes "$([[ "$machine" == *"$ELF_MACHINE"* ]] && echo yes || echo "$machine")"
+  check "$function bootstrap ($(du -k "$bootstrap" | cut -f1) KiB) is an ELF for $ARCH" yes \
+    "$([[ "$machine" == *"$ELF_MACHINE"* ]] && echo yes || echo "$machine")"
   newest="$(readelf --dyn-syms -W "$bootstrap" | grep -o 'GLIBC_[0-9][0-9.]*' | sed 's/GLIBC_//' | sort -uV | tail -1)"
   highest="$(printf '%s\n%s\n' "$newest" "$MAX_GLIBC" | sort -V | tail -1)"
   check "$function needs glibc $newest <= $MAX_GLIBC" "$MAX_GLIBC" "$highest"
-  echo "     $(du -k "$bootstrap" | cut -f1) KiB"
 done
 
 # ------------------------------------------------------------------ 5. every event, invoked
@@ -264,7 +264,10 @@ stop_start_api
 # ------------------------------------------------------------------ 7. on DynamoDB (moto)
 # Containers reach the host through the bridge's gateway (host.docker.internal), so moto
 # listens there: an address of this machine that only it and its containers can reach.
-GATEWAY="$(docker network inspect bridge -f '{{(index .IPAM.Config 0).Gateway}}')"
+# (dockerd 20.10 leaves the default bridge's Gateway out of its IPAM config: docker0 has it.)
+GATEWAY="$(docker network inspect bridge -f '{{range .IPAM.Config}}{{.Gateway}}{{end}}')"
+[[ -n "$GATEWAY" ]] || GATEWAY="$(ip -4 -o addr show docker0 | awk '{print $4}' | cut -d/ -f1)"
+[[ -n "$GATEWAY" ]] || { log "no address for the docker bridge's gateway"; exit 1; }
 MOTO_PORT="$(free_port)"
 python "$ROOT/scripts/moto_server.py" -H "$GATEWAY" -p "$MOTO_PORT" >"$OUT/moto.log" 2>&1 &
 MOTO_PID=$!

@@ -174,11 +174,11 @@ fn the_jwt_authorizer_guards_the_resource_routes_with_their_scopes() {
             // AuthorizationScopes: [...]}`, present only when the parameter asks for it.
             assert_eq!(
                 paths[&path],
-                json!({"get": {"security": {"!If": [
+                json!({"get": {"security": [{"!If": [
                     "UseJwtAuthorizer",
-                    [{"TokenJwt": scopes}],
+                    {"TokenJwt": scopes},
                     "!Ref AWS::NoValue"
-                ]}}}),
+                ]}]}}),
                 "{path}"
             );
             // SAM adds the integration from the function's event: without one the path
@@ -202,9 +202,9 @@ fn the_jwt_authorizer_guards_the_resource_routes_with_their_scopes() {
     // functions themselves require.
     assert_eq!(
         body["components"]["securitySchemes"],
-        json!({"!If": [
+        json!({"TokenJwt": {"!If": [
             "UseJwtAuthorizer",
-            {"TokenJwt": {
+            {
                 "type": "oauth2",
                 "x-amazon-apigateway-authorizer": {
                     "type": "jwt",
@@ -214,9 +214,9 @@ fn the_jwt_authorizer_guards_the_resource_routes_with_their_scopes() {
                         "audience": ["!Ref JwtAudience"]
                     }
                 }
-            }},
+            },
             "!Ref AWS::NoValue"
-        ]})
+        ]}})
     );
 }
 
