@@ -116,6 +116,11 @@ trap cleanup EXIT
 
 if ! docker info >/dev/null 2>&1; then
   log "no Docker engine answers: starting dockerd (log: target/sam-local/dockerd.log)"
+  # A dockerd killed without a chance to clean up leaves its pid file, and a new one refuses
+  # to start while it is there.
+  if [[ -f /var/run/docker.pid ]] && ! as_root kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
+    as_root rm -f /var/run/docker.pid
+  fi
   as_root dockerd >"$OUT/dockerd.log" 2>&1 &
   DOCKERD_PID=$!
   for _ in $(seq 1 150); do docker info >/dev/null 2>&1 && break; sleep 0.2; done

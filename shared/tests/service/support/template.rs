@@ -98,27 +98,22 @@ pub fn statements(resource: &Value) -> Vec<&Value> {
         .collect()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_reader_reads_what_the_template_uses() {
-        let doc = yaml(
-            "A:\n  B: \"x: y\"\n  S: !Sub \"a:${B}\"\n  C: [a, [b, c], !Ref D]\n  E:\n    - F: 1\n      G: >-\n        folded\n        text\n    - plain\n  H:\n  - same-indent\n  \"I:J\": !GetAtt K.Arn\n  L: !If\n    - Cond\n    - yes\n  M: true\n",
-        );
-        assert_eq!(
-            doc,
-            json!({"A": {
-                "B": "x: y",
-                "S": "!Sub a:${B}",
-                "C": ["a", ["b", "c"], "!Ref D"],
-                "E": [{"F": "1", "G": "folded text"}, "plain"],
-                "H": ["same-indent"],
-                "I:J": "!GetAtt K.Arn",
-                "L": {"!If": ["Cond", "yes"]},
-                "M": "true"
-            }})
-        );
-    }
+#[test]
+fn the_reader_reads_what_the_template_uses() {
+    let doc = yaml(
+        "A:\n  B: \"x: y\"\n  S: !Sub \"a:${B}\"\n  C: [a, [b, c], !Ref D]\n  E:\n    - F: 1\n      G: >-\n        folded\n        text\n    - plain\n  H:\n  - same-indent\n  \"I:J\": !GetAtt K.Arn\n  L: !If\n    - Cond\n    - yes\n  M: true\n",
+    );
+    assert_eq!(
+        doc,
+        json!({"A": {
+            "B": "x: y",
+            "S": "!Sub a:${B}",
+            "C": ["a", ["b", "c"], "!Ref D"],
+            "E": [{"F": "1", "G": "folded text"}, "plain"],
+            "H": ["same-indent"],
+            "I:J": "!GetAtt K.Arn",
+            "L": {"!If": ["Cond", "yes"]},
+            "M": "true"
+        }})
+    );
 }
