@@ -7,8 +7,10 @@
 //! A local run may trust extra public keys (`TRUSTED_KEYS`, the sample events' key): they
 //! are laid over every set read here, published and never signing, and never written back.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
+use jsonwebtoken::DecodingKey;
 use tokio::sync::Mutex;
 
 use super::store::{KeySetStore, KeyStoreError};
@@ -36,8 +38,14 @@ impl Default for CachePolicy {
     }
 }
 
+/// A published key ready to verify with, parsed once per read of the set (or why it cannot
+/// be parsed: a broken key in the store is an outage, not a bad token).
+pub type VerificationKey = Result<Arc<DecodingKey>, String>;
+
 struct Cached {
     set: Option<Arc<KeySet>>,
+    /// The verification key of every key in `set`, by `kid`.
+    prepared: HashMap<KeyId, VerificationKey>,
     /// When the cached set was read.
     fetched_at: UnixSeconds,
     /// When a read was last attempted, successful or not.
@@ -60,6 +68,7 @@ impl KeySetCache {
             trusted: Vec::new(),
             cached: Mutex::new(Cached {
                 set: None,
+                prepared: HashMap::new(),
                 fetched_at: 0,
                 attempted_at: None,
             }),
@@ -90,13 +99,22 @@ impl KeySetCache {
     /// `min_refetch`); with no set at all, the failure is the answer.
     pub async fn current(&self, now: UnixSeconds) -> Result<Arc<KeySet>, KeyStoreError> {
         let mut cached = self.cached.lock().await;
+        self.fresh(&mut cached, now).await
+    }
+
+    /// [`Self::current`] under the caller's lock.
+    async fn fresh(
+        &self,
+        cached: &mut Cached,
+        now: UnixSeconds,
+    ) -> Result<Arc<KeySet>, KeyStoreError> {
         let stale = cached.set.is_none()
             || now < cached.fetched_at
             || now.saturating_sub(cached.fetched_at) >= self.policy.max_age;
-        if stale && self.may_read(&cached, now) {
-            self.read(&mut cached, now).await?;
+        if stale && self.may_read(cached, now) {
+            self.read(cached, now).await?;
         }
-        self.usable(&cached, now)
+        self.usable(cached, now)
             .ok_or_else(|| KeyStoreError::Unavailable("the key set could not be read".into()))
     }
 
@@ -117,17 +135,49 @@ impl KeySetCache {
         kid: &KeyId,
         now: UnixSeconds,
     ) -> Result<Option<KeyRecord>, KeyStoreError> {
-        let set = self.current(now).await?;
-        if let Some(key) = set.find_published(kid, now) {
-            return Ok(Some(key.clone()));
-        }
+        self.published(kid, now, |_, key| key.clone()).await
+    }
+
+    /// The key `kid` ready to verify with, if it is published at `now` (found as
+    /// [`Self::find`] finds it, without parsing it again).
+    pub async fn verification_key(
+        &self,
+        kid: &KeyId,
+        now: UnixSeconds,
+    ) -> Result<Option<VerificationKey>, KeyStoreError> {
+        self.published(kid, now, |cached, key| {
+            cached
+                .prepared
+                .get(&key.kid)
+                .cloned()
+                .unwrap_or_else(|| Err("not prepared".into()))
+        })
+        .await
+    }
+
+    /// Whether `kid` is published at `now`: a verified token stays good only while its key is.
+    pub async fn is_published(&self, kid: &KeyId, now: UnixSeconds) -> Result<bool, KeyStoreError> {
+        Ok(self.published(kid, now, |_, _| ()).await?.is_some())
+    }
+
+    /// `pick` of the published key `kid` at `now`, under one lock. An unknown `kid` triggers
+    /// one early re-read, unless the last read was less than `min_refetch` ago.
+    async fn published<R>(
+        &self,
+        kid: &KeyId,
+        now: UnixSeconds,
+        pick: impl Fn(&Cached, &KeyRecord) -> R,
+    ) -> Result<Option<R>, KeyStoreError> {
         let mut cached = self.cached.lock().await;
+        let set = self.fresh(&mut cached, now).await?;
+        if let Some(key) = set.find_published(kid, now) {
+            return Ok(Some(pick(&cached, key)));
+        }
         if self.may_read(&cached, now) {
             self.read(&mut cached, now).await?;
         }
-        Ok(self
-            .usable(&cached, now)
-            .and_then(|set| set.find_published(kid, now).cloned()))
+        let set = self.usable(&cached, now);
+        Ok(set.and_then(|set| set.find_published(kid, now).map(|key| pick(&cached, key))))
     }
 
     /// Reads the set now, whatever the policy says: after this process changed it.
@@ -154,6 +204,17 @@ impl KeySetCache {
                         set.keys.push(key.clone());
                     }
                 }
+                cached.prepared = set
+                    .keys
+                    .iter()
+                    .map(|key| {
+                        let prepared = key
+                            .public_key()
+                            .map(|public| Arc::new(public.decoding_key()))
+                            .map_err(|e| format!("published key {}: {e}", key.kid));
+                        (key.kid.clone(), prepared)
+                    })
+                    .collect();
                 cached.set = Some(Arc::new(set));
                 cached.fetched_at = now;
                 Ok(())

@@ -10,7 +10,7 @@ mod policy;
 mod set;
 pub mod store;
 
-pub use cache::{CachePolicy, KeySetCache};
+pub use cache::{CachePolicy, KeySetCache, VerificationKey};
 pub use jwk::{JwkSet, KeyError, KeyId, PublicJwk, RsaPublicKey};
 pub use policy::{signing_key_policy, NotARoleArn, ONLY_THE_TOKEN_FUNCTION_SIGNS};
 pub use set::{KeyLocation, KeyRecord, KeySet, KeySetError, KeyState, Retirement, RotationPolicy};

@@ -10,6 +10,7 @@ mod claims;
 mod issuer;
 mod secret;
 pub mod signer;
+mod verification_cache;
 mod verifier;
 
 use std::time::Duration;

@@ -294,3 +294,4 @@ async fn an_unreadable_key_set_is_unavailable_not_invalid() {
 
 mod properties;
 mod refusals;
+mod verification_cache;

@@ -1,11 +1,13 @@
 //! Verifying access tokens with public keys only (or, in the HS256 opt-in, the secret).
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
 use jsonwebtoken::{decode, decode_header, Algorithm, DecodingKey, Validation};
 
+use super::verification_cache::{VerificationCache, Verified};
 use super::{
     AccessClaims, SigningSecret, TokenError, TokenSettings, VerifyError, ACCESS_TOKEN_TYP,
     LEEWAY_SECONDS,
@@ -31,6 +33,10 @@ pub struct TokenVerifier {
     settings: TokenSettings,
     keys: VerificationKeys,
     validation: Validation,
+    /// Tokens whose signature, header and audience were checked already.
+    verified: VerificationCache,
+    /// Signatures checked so far: the cache's misses (for tests and benchmarks).
+    signature_checks: AtomicU64,
 }
 
 impl TokenVerifier {
@@ -63,7 +69,19 @@ impl TokenVerifier {
             settings: settings.clone(),
             keys,
             validation,
+            verified: VerificationCache::new(VerificationCache::CAPACITY),
+            signature_checks: AtomicU64::new(0),
         }
+    }
+
+    /// How many signatures this verifier has checked (a token seen again is not checked again).
+    pub fn signature_checks(&self) -> u64 {
+        self.signature_checks.load(Ordering::Relaxed)
+    }
+
+    /// How many verified tokens it remembers (at most [`VerificationCache::CAPACITY`]).
+    pub fn remembered_tokens(&self) -> usize {
+        self.verified.len()
     }
 
     pub fn settings(&self) -> &TokenSettings {
@@ -104,6 +122,57 @@ impl TokenVerifier {
         now: UnixSeconds,
         expiry: bool,
     ) -> Result<AccessClaims, VerifyError> {
+        let digest = VerificationCache::digest(token);
+        if let Some(hit) = self.verified.get(&digest, now) {
+            // The issuer depends on the request (the API's domain): another one takes the
+            // whole check, which names the error.
+            if hit.claims.iss == issuer {
+                if self.still_published(hit.kid.as_ref(), now).await? {
+                    self.check_times(&hit.claims, now, expiry, true)?;
+                    return Ok(hit.claims.clone());
+                }
+                // Its key left the published set (retired `--now`, or removed): so does it.
+                self.verified.remove(&digest);
+            }
+        }
+        let checked = self.check_signature(token, issuer, now).await?;
+        self.check_times(&checked.claims, now, expiry, checked.typ)?;
+        // Only a token that passed everything is remembered (so its `typ` was right).
+        self.verified.insert(
+            digest,
+            Verified {
+                kid: checked.kid,
+                claims: checked.claims.clone(),
+            },
+            now,
+        );
+        Ok(checked.claims)
+    }
+
+    /// Whether the key that verified a remembered token is published at `now`.
+    async fn still_published(
+        &self,
+        kid: Option<&KeyId>,
+        now: UnixSeconds,
+    ) -> Result<bool, VerifyError> {
+        match (&self.keys, kid) {
+            (VerificationKeys::SharedSecret(_), _) => Ok(true),
+            (VerificationKeys::Published(keys), Some(kid)) => keys
+                .is_published(kid, now)
+                .await
+                .map_err(|e| VerifyError::Unavailable(e.to_string())),
+            (VerificationKeys::Published(_), None) => Ok(false),
+        }
+    }
+
+    /// Structure, algorithm, key, signature, issuer and audience: what stays true of a token
+    /// once checked.
+    async fn check_signature(
+        &self,
+        token: &str,
+        issuer: &str,
+        now: UnixSeconds,
+    ) -> Result<Checked, VerifyError> {
         use jsonwebtoken::errors::ErrorKind;
         check_structure(token)?;
         let header =
@@ -111,23 +180,22 @@ impl TokenVerifier {
         if !self.validation.algorithms.contains(&header.alg) {
             return Err(TokenError::WrongAlgorithm.into());
         }
-        let key = match &self.keys {
-            VerificationKeys::SharedSecret(key) => key.clone(),
+        let (kid, key) = match &self.keys {
+            VerificationKeys::SharedSecret(key) => (None, Arc::new(key.clone())),
             VerificationKeys::Published(keys) => {
-                let kid = header.kid.as_deref().ok_or(TokenError::UnknownKey)?;
-                let record = keys
-                    .find(&KeyId::new(kid), now)
+                let kid = KeyId::new(header.kid.as_deref().ok_or(TokenError::UnknownKey)?);
+                let key = keys
+                    .verification_key(&kid, now)
                     .await
                     .map_err(|e| VerifyError::Unavailable(e.to_string()))?
-                    .ok_or(TokenError::UnknownKey)?;
-                record
-                    .public_key()
-                    .map_err(|e| VerifyError::Unavailable(format!("published key {kid}: {e}")))?
-                    .decoding_key()
+                    .ok_or(TokenError::UnknownKey)?
+                    .map_err(VerifyError::Unavailable)?;
+                (Some(kid), key)
             }
         };
         let mut validation = self.validation.clone();
         validation.set_issuer(&[issuer]);
+        self.signature_checks.fetch_add(1, Ordering::Relaxed);
         let data =
             decode::<AccessClaims>(token, &key, &validation).map_err(|e| match e.kind() {
                 ErrorKind::InvalidSignature => TokenError::BadSignature,
@@ -136,35 +204,58 @@ impl TokenVerifier {
                 ErrorKind::InvalidAlgorithm => TokenError::WrongAlgorithm,
                 other => TokenError::Malformed(format!("{other:?}")),
             })?;
-        if expiry && data.claims.exp < now.saturating_sub(LEEWAY_SECONDS) {
-            return Err(TokenError::Expired.into());
-        }
-        let typ_ok = data.header.typ.as_deref().is_some_and(|typ| {
+        let typ = data.header.typ.as_deref().is_some_and(|typ| {
             typ.eq_ignore_ascii_case(ACCESS_TOKEN_TYP)
                 || typ.eq_ignore_ascii_case("application/at+jwt")
         });
-        if !typ_ok {
-            return Err(TokenError::WrongType.into());
+        Ok(Checked {
+            kid,
+            claims: data.claims,
+            typ,
+        })
+    }
+
+    /// What depends on `now`, checked on every use of a token, remembered or not (and the
+    /// header's `typ`, whose refusal comes after an expiry's).
+    fn check_times(
+        &self,
+        claims: &AccessClaims,
+        now: UnixSeconds,
+        expiry: bool,
+        typ: bool,
+    ) -> Result<(), TokenError> {
+        if expiry && claims.exp < now.saturating_sub(LEEWAY_SECONDS) {
+            return Err(TokenError::Expired);
         }
-        if data.claims.iat > now.saturating_add(LEEWAY_SECONDS) {
-            return Err(TokenError::IssuedInFuture.into());
+        if !typ {
+            return Err(TokenError::WrongType);
         }
-        if data
-            .claims
+        if claims.iat > now.saturating_add(LEEWAY_SECONDS) {
+            return Err(TokenError::IssuedInFuture);
+        }
+        if claims
             .nbf
             .is_some_and(|nbf| nbf > now.saturating_add(LEEWAY_SECONDS))
         {
-            return Err(TokenError::NotYetValid.into());
+            return Err(TokenError::NotYetValid);
         }
         if let Some(max) = self.settings.max_lifetime {
             let max = i64::try_from(max.as_secs()).unwrap_or(i64::MAX);
-            if data.claims.exp.saturating_sub(data.claims.iat) > max.saturating_add(LEEWAY_SECONDS)
-            {
-                return Err(TokenError::TooLongLived.into());
+            if claims.exp.saturating_sub(claims.iat) > max.saturating_add(LEEWAY_SECONDS) {
+                return Err(TokenError::TooLongLived);
             }
         }
-        Ok(data.claims)
+        Ok(())
     }
+}
+
+/// A token whose signature, issuer and audience checked out.
+struct Checked {
+    /// The published key that verified it (none for the HS256 opt-in's shared secret).
+    kid: Option<KeyId>,
+    claims: AccessClaims,
+    /// Whether its header's `typ` is an access token's.
+    typ: bool,
 }
 
 /// Checks the shape of a compact JWS before anything else reads it: three base64url parts,

@@ -94,6 +94,9 @@ async fn revocation_answers_200_for_anything_well_formed(backend: Backend) {
 async fn disabling_a_user_kills_tokens_and_sessions_at_once(backend: Backend) {
     let app = TestApp::start(backend).await;
     let (access, refresh) = app.sign_in_pair("johndoe", "secret", "me").await;
+    // Used once first, so that the verifier remembers it: what it remembers is the
+    // signature, never the account's state.
+    assert_eq!(app.get("/users/me/", Some(&access)).await.status, 200);
     let change = AccountChange {
         disabled: Some(true),
         revoke_tokens: true,
@@ -125,6 +128,7 @@ async fn a_password_change_kills_tokens_and_sessions_at_once(backend: Backend) {
     .await
     .unwrap()
     .unwrap();
+    assert_eq!(app.get("/users/me/", Some(&access)).await.status, 200);
     let change = AccountChange {
         password_hash: Some(hash),
         revoke_tokens: true,
