@@ -13,6 +13,7 @@ screenshot.
     python browser_docs.py http://127.0.0.1:8000 johndoe secret target/docs-checks/docs.png [no-code-flow]
 """
 import json
+import re
 import sys
 from urllib.parse import parse_qs, urlsplit
 
@@ -29,6 +30,25 @@ FLAGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+
+
+def try_out(operation):
+    """Expand an operation and press its "Try it out" button.
+
+    Swagger UI re-renders the operation list when its state changes (a sign-in, the dialog
+    closing), and a click that lands during a re-render can be lost: expand until the
+    operation says it is open (its `is-open` class), and only then look for the button.
+    """
+    for attempt in range(3):
+        if "is-open" not in (operation.get_attribute("class") or "").split():
+            operation.locator(".opblock-summary").click()
+        try:
+            expect(operation).to_have_class(re.compile(r"\bis-open\b"), timeout=10_000)
+            break
+        except AssertionError:
+            if attempt == 2:
+                raise
+    operation.locator("button.try-out__btn").click()
 
 
 def code_flow(browser, base, origin, username, password, problems):
@@ -68,9 +88,9 @@ def code_flow(browser, base, origin, username, password, problems):
     assert sent.get("grant_type") == ["authorization_code"] and "code_verifier" in sent, sent
     expect(flow.locator(".auth-btn-wrapper button.authorize")).to_have_text("Logout")
     flow.locator(".auth-btn-wrapper button.btn-done").click()
+    expect(dialog).to_have_count(0)
     operation = page.locator("#operations-Users-read_users_me")
-    operation.locator(".opblock-summary").click()
-    operation.locator("button.try-out__btn").click()
+    try_out(operation)
     with page.expect_response(lambda r: urlsplit(r.url).path == "/users/me/") as called:
         operation.locator("button.execute").click()
     me = called.value
@@ -132,11 +152,11 @@ def main(base, username, password, screenshot, with_code_flow="code-flow"):
         assert set(token.json()["scope"].split()) == {"me", "items"}, token.json()
         expect(flow.locator(".auth-btn-wrapper button.authorize")).to_have_text("Logout")
         flow.locator(".auth-btn-wrapper button.btn-done").click()
+        expect(dialog).to_have_count(0)
 
         # GET /users/me/ from the page.
         operation = page.locator("#operations-Users-read_users_me")
-        operation.locator(".opblock-summary").click()
-        operation.locator("button.try-out__btn").click()
+        try_out(operation)
         with page.expect_response(lambda r: urlsplit(r.url).path == "/users/me/") as called:
             operation.locator("button.execute").click()
         me = called.value
