@@ -32,13 +32,15 @@ use super::issuer::RequestIssuer;
 use super::sign_in_page::{error_page, sign_in_page, SignInForm};
 use crate::app::AppState;
 use crate::browser_sessions::BrowserSessionSecret;
-use crate::domain::{SourceAddress, Username};
+use crate::codes::AuthorizationCode;
+use crate::domain::Username;
 use crate::error::ApiError;
-use crate::oauth::authenticate::{authenticate, SignInError, SignInStores};
+use crate::oauth::authenticate::{authenticate, Candidate, SignInError, SignInStores};
 use crate::oauth::authorization::{
     issue_code, validate, AuthorizationParams, AuthorizationRequest,
 };
 use crate::passwords::Password;
+use crate::store::StoreError;
 
 /// The endpoint in both slash forms.
 pub(super) const PATHS: [&str; 2] = ["/authorize", "/authorize/"];
@@ -80,7 +82,7 @@ async fn show(
         match signed_in_browser(&state, &headers, secure).await {
             Ok(Some(user)) if request.client.is_confidential() => {
                 let status = StatusCode::FOUND;
-                return code_redirect(&state, &request, &user, &issuer, status, None).await;
+                return code_redirect(&state, &request, &user, &issuer, status).await;
             }
             Ok(Some(user)) => continue_as = Some(user.username),
             Ok(None) => {}
@@ -115,6 +117,19 @@ async fn code_redirect(
     user: &crate::domain::User,
     issuer: &str,
     status: StatusCode,
+) -> Response {
+    let code = issue_code(state.codes.as_ref(), request, user, state.now()).await;
+    redirect_with_code(request, user, issuer, status, code, None)
+}
+
+/// The redirect to the app with `code`, which a sign-in that just happened (`session`: the
+/// browser session it started) or a browser session issued.
+fn redirect_with_code(
+    request: &AuthorizationRequest,
+    user: &crate::domain::User,
+    issuer: &str,
+    status: StatusCode,
+    code: Result<AuthorizationCode, StoreError>,
     session: Option<(BrowserSessionSecret, u64)>,
 ) -> Response {
     let via = if session.is_some() {
@@ -122,8 +137,7 @@ async fn code_redirect(
     } else {
         "browser_session"
     };
-    let now = state.now();
-    let code = match issue_code(state.codes.as_ref(), request, user, now).await {
+    let code = match code {
         Ok(code) => code,
         Err(err) => {
             tracing::error!(error = %err, "could not store an authorization code");
@@ -178,7 +192,18 @@ async fn submit(
     // The post carried a password: a refusal redirects with 303, so that the browser does not
     // post it on (RFC 9700 §4.12).
     let status = StatusCode::SEE_OTHER;
-    let (params, request, mut fields) = match checked(&state, fields, html, &issuer, status).await {
+    // The account the form names, read while the request is checked: the read depends on
+    // nothing the checks decide, and what it found is used only if they pass.
+    let named = fields.as_ref().ok().and_then(|f| f.get("username"));
+    let named = named.and_then(|name| Username::parse(name).ok());
+    let read = async {
+        match &named {
+            Some(name) => Some(Candidate::read(state.store.as_ref(), name).await),
+            None => None,
+        }
+    };
+    let (checked, candidate) = tokio::join!(checked(&state, fields, html, &issuer, status), read);
+    let (params, request, mut fields) = match checked {
         Ok(checked) => checked,
         Err(answer) => return answer,
     };
@@ -208,15 +233,7 @@ async fn submit(
     if fields.take(CONTINUE_FIELD).is_some() {
         return match signed_in_browser(&state, &headers, secure).await {
             Ok(Some(user)) => {
-                code_redirect(
-                    &state,
-                    &request,
-                    &user,
-                    &issuer,
-                    StatusCode::SEE_OTHER,
-                    None,
-                )
-                .await
+                code_redirect(&state, &request, &user, &issuer, StatusCode::SEE_OTHER).await
             }
             // The session ended meanwhile: the password, then.
             Ok(None) => {
@@ -241,15 +258,25 @@ async fn submit(
     }
     let typed = fields.take("username").unwrap_or_default();
     let password = fields.take("password").unwrap_or_default();
-    let signed_in = match (Username::parse(&typed), Password::parse(&password)) {
-        (Ok(username), Ok(password)) => {
-            sign_in(&state, &username, &password, &source, state.now()).await
+    // The code and the browser session are stored while the sign-in settles its counters.
+    let now = state.now();
+    let finish = async |user: &crate::domain::User| {
+        tokio::join!(
+            start_browser_session(&state, user),
+            issue_code(state.codes.as_ref(), &request, user, now),
+        )
+    };
+    let signed_in = match (candidate, Password::parse(&password)) {
+        (Some(Ok(candidate)), Ok(password)) => {
+            let stores = SignInStores::of(&state);
+            authenticate(stores, candidate, &password, &source, now, finish).await
         }
+        (Some(Err(err)), Ok(_)) => Err(SignInError::Unavailable(err)),
         // No such account can exist: refused as any failure is, with nothing counted.
         _ => Err(SignInError::Refused),
     };
-    let user = match signed_in {
-        Ok(user) => user,
+    let (user, (session, code)) = match signed_in {
+        Ok((signed_in, done)) => (signed_in.user, done),
         Err(SignInError::Refused) if !html => return error_response(&ApiError::InvalidGrant),
         Err(SignInError::Refused) => {
             let shown = PageState {
@@ -271,16 +298,14 @@ async fn submit(
             return unavailable(html, err.to_string());
         }
     };
-    let session = start_browser_session(&state, &user).await;
-    code_redirect(
-        &state,
+    redirect_with_code(
         &request,
         &user,
         &issuer,
         StatusCode::SEE_OTHER,
+        code,
         session,
     )
-    .await
 }
 
 /// The authorization request in `fields`, checked against the registered clients, with the
@@ -299,17 +324,6 @@ async fn checked(
         Ok(request) => Ok((params, request, fields)),
         Err(refusal) => Err(refused(html, refusal, issuer, redirect_status)),
     }
-}
-
-async fn sign_in(
-    state: &AppState,
-    username: &Username,
-    password: &Password,
-    source: &SourceAddress,
-    now: crate::clock::UnixSeconds,
-) -> Result<crate::domain::User, SignInError> {
-    let signed_in = authenticate(SignInStores::of(state), username, password, source, now).await?;
-    Ok(signed_in.user)
 }
 
 fn params_of(fields: &mut FormFields) -> AuthorizationParams {

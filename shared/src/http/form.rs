@@ -63,6 +63,11 @@ impl FormFields {
     pub fn take(&mut self, name: &str) -> Option<String> {
         self.0.remove(name)
     }
+
+    /// A parameter's value, left in place.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
 }
 
 /// The parameters of a request about one token (RFC 7009 §2.1, RFC 7662 §2.1), the client's

@@ -33,6 +33,23 @@ impl<'a> SignInStores<'a> {
     }
 }
 
+/// The account a sign-in names, read before anything is counted. The read depends on nothing
+/// but the name, so callers run it beside their own first reads (the client's record).
+#[derive(Debug)]
+pub struct Candidate {
+    username: Username,
+    user: Option<User>,
+}
+
+impl Candidate {
+    pub async fn read(users: &dyn UserStore, username: &Username) -> Result<Self, StoreError> {
+        Ok(Candidate {
+            username: username.clone(),
+            user: users.get(username).await?,
+        })
+    }
+}
+
 /// A person who proved their password.
 #[derive(Debug)]
 pub struct Authenticated {
@@ -63,24 +80,28 @@ impl From<SignInError> for ApiError {
     }
 }
 
-/// Checks `password` for `username`, coming from `source`. The attempt is counted against the
-/// sign-in budgets before the password is looked at ([`SignInCounters::count`]): parallel
-/// guesses each see a different count, so no more of them are checked than the budgets
-/// allow, and a store that cannot count refuses (503) rather than check unguarded.
+/// Checks `password` for the `candidate` account, coming from `source`. The attempt is counted
+/// against the sign-in budgets before the password is looked at ([`SignInCounters::count`]):
+/// parallel guesses each see a different count, so no more of them are checked than the
+/// budgets allow, and a store that cannot count refuses (503) rather than check unguarded.
 ///
 /// Every attempt then costs the same work whether the user exists, is disabled or is locked
 /// out: one read, three counts and a known-source read, one Argon2 verification (against a
 /// dummy hash when there is nothing real to check) and one settlement of all three counters
 /// (a success's clears and refunds, a refusal's refunds, a failure's note), so neither the
 /// answer nor its timing says which usernames exist or which budget is spent.
-pub async fn authenticate(
+///
+/// On success, `then` (what the sign-in is for: a session, a code) runs at the same time as
+/// the settlement, so the person waits for one round of writes, not two.
+pub async fn authenticate<T>(
     stores: SignInStores<'_>,
-    username: &Username,
+    candidate: Candidate,
     password: &Password,
     source: &SourceAddress,
     now: UnixSeconds,
-) -> Result<Authenticated, SignInError> {
-    let user = stores.users.get(username).await?;
+    then: impl AsyncFnOnce(&User) -> T,
+) -> Result<(Authenticated, T), SignInError> {
+    let Candidate { username, user } = candidate;
     let counters = SignInCounters::new(
         stores.lockout,
         user.as_ref().map(|u| (&u.username, u.lockout_epoch)),
@@ -98,16 +119,21 @@ pub async fn authenticate(
 
     match user {
         Some(user) if password_ok && !user.disabled => {
+            let (settled, (), done) = tokio::join!(
+                counters.settle_success(stores.attempts, &counted),
+                rehash_if_outdated(stores, &user, password),
+                then(&user),
+            );
             // A failed write must not cost the person the sign-in: the attempt then simply
             // stays counted, which errs on the safe side.
-            if let Err(err) = counters.settle_success(stores.attempts, &counted).await {
+            if let Err(err) = settled {
                 tracing::error!(error = %err, "could not settle a successful sign-in");
             }
-            rehash_if_outdated(stores, &user, password).await;
-            Ok(Authenticated {
+            let signed_in = Authenticated {
                 user,
                 known_source: counted.known,
-            })
+            };
+            Ok((signed_in, done))
         }
         user => {
             let reason = match (&user, exhausted) {

@@ -87,6 +87,22 @@ pub async fn authenticate_client(
     source: &SourceAddress,
     now: UnixSeconds,
 ) -> Result<Client, ApiError> {
+    let (client, ()) =
+        authenticate_client_then(state, presented, callers, source, now, async |_| ()).await?;
+    Ok(client)
+}
+
+/// [`authenticate_client`], then `then` with the client accepted. Where a secret was checked,
+/// `then` runs while the sign-in counters settle, so the caller waits for one round of
+/// writes, not two.
+pub async fn authenticate_client_then<T>(
+    state: &AppState,
+    presented: &PresentedClient,
+    callers: Callers,
+    source: &SourceAddress,
+    now: UnixSeconds,
+    then: impl AsyncFnOnce(&Client) -> T,
+) -> Result<(Client, T), ApiError> {
     let challenge = presented.used_basic() || callers == Callers::Confidential;
     let refuse = |reason: &str, client: Option<&ClientId>| {
         tracing::warn!(
@@ -117,32 +133,39 @@ pub async fn authenticate_client(
             client
         }
         PresentedClient::WithSecret { id, secret, .. } => {
-            check_secret(state, id, secret, source, now)
-                .await?
-                .ok_or_else(|| {
-                    refuse(
-                        "wrong secret, unknown or public client, or budget spent",
-                        Some(id),
-                    )
-                })?
+            let then = async |client: &Client| match client.disabled {
+                true => None,
+                false => Some(then(client).await),
+            };
+            return match check_secret(state, id, secret, source, now, then).await? {
+                Some((client, Some(done))) => Ok((client, done)),
+                Some((client, None)) => Err(refuse("client disabled", Some(&client.client_id))),
+                None => Err(refuse(
+                    "wrong secret, unknown or public client, or budget spent",
+                    Some(id),
+                )),
+            };
         }
     };
     if client.disabled {
         return Err(refuse("client disabled", Some(&client.client_id)));
     }
-    Ok(client)
+    let done = then(&client).await;
+    Ok((client, done))
 }
 
 /// Counts the attempt, then verifies `secret` against the hash its hint picks (the dummy
 /// hash when there is none to check): one Argon2 verification in every case. `Some` only for
-/// a confidential client whose secret matched while its budgets allowed checking.
-async fn check_secret(
+/// a confidential client whose secret matched while its budgets allowed checking, with what
+/// `then` gave (run while the counters settle).
+async fn check_secret<T>(
     state: &AppState,
     id: &ClientId,
     secret: &ClientSecret,
     source: &SourceAddress,
     now: UnixSeconds,
-) -> Result<Option<Client>, ApiError> {
+    then: impl AsyncFnOnce(&Client) -> T,
+) -> Result<Option<(Client, T)>, ApiError> {
     let counters = SignInCounters::for_client(&state.lockout, id, source, now);
     let (client, counted) = tokio::join!(
         find_client(state, id),
@@ -156,14 +179,14 @@ async fn check_secret(
         .and_then(|c| c.secrets.iter().find(|s| s.hint == hint))
         .map(|s| s.phc.clone());
     let matched = state.passwords.verify(secret.as_password(), stored).await;
-    let settled = if matched {
-        counters
-            .settle_success(state.attempts.as_ref(), &counted)
-            .await
-    } else {
-        counters
-            .settle_failure(state.attempts.as_ref(), &counted, now)
-            .await
+    let attempts = state.attempts.as_ref();
+    let (settled, accepted) = match client.filter(|_| matched) {
+        Some(client) => {
+            let (settled, done) =
+                tokio::join!(counters.settle_success(attempts, &counted), then(&client));
+            (settled, Some((client, done)))
+        }
+        None => (counters.settle_failure(attempts, &counted, now).await, None),
     };
     // A failed write must not change the answer, or it would tell outcomes apart.
     if let Err(err) = settled {
@@ -172,5 +195,5 @@ async fn check_secret(
     if counted.exhausted.is_some() {
         tracing::warn!(client_id = %id, %source, locked_out = true, "client secret not checked: budget spent");
     }
-    Ok(client.filter(|_| matched))
+    Ok(accepted)
 }

@@ -3,13 +3,13 @@
 
 use secrecy::ExposeSecret as _;
 
-use super::authenticate::{authenticate, Authenticated, SignInStores};
+use super::authenticate::{authenticate, Authenticated, Candidate, SignInStores};
 use super::session::{start_session, TokenResponse};
 use super::token_request::TokenRequest;
 
 use crate::app::AppState;
 use crate::clock::UnixSeconds;
-use crate::domain::{Client, ScopeSet, SourceAddress, Username};
+use crate::domain::{Client, ScopeSet, SourceAddress, User, Username};
 use crate::error::ApiError;
 use crate::passwords::Password;
 
@@ -55,30 +55,38 @@ impl PasswordGrant {
     }
 }
 
-/// Signs in through `client` (already authenticated): the one sign-in procedure
-/// ([`authenticate`]: budgets counted before the password is checked, uniform cost), then a
-/// session with the scopes asked for that the user and the client both hold.
+/// Signs in through `client` (already authenticated) as the `candidate` account (read beside
+/// the client): the one sign-in procedure ([`authenticate`]: budgets counted before the
+/// password is checked, uniform cost), then a session with the scopes asked for that the user
+/// and the client both hold, started while the sign-in settles its counters.
 pub async fn sign_in(
     state: &AppState,
     client: &Client,
     grant: &PasswordGrant,
+    candidate: Candidate,
     source: &SourceAddress,
     issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<TokenResponse, ApiError> {
-    let Authenticated { user, known_source } = authenticate(
+    let start = async |user: &User| {
+        let granted = grant
+            .scope
+            .intersection(&user.allowed_scopes)
+            .intersection(&client.allowed_scopes);
+        let issued = start_session(state, user, &granted, client, issuer_url, now).await;
+        (granted, issued)
+    };
+    let (signed_in, (granted, issued)) = authenticate(
         SignInStores::of(state),
-        &grant.username,
+        candidate,
         &grant.password,
         source,
         now,
+        start,
     )
     .await?;
-    let granted = grant
-        .scope
-        .intersection(&user.allowed_scopes)
-        .intersection(&client.allowed_scopes);
-    let issued = start_session(state, &user, &granted, client, issuer_url, now).await?;
+    let issued = issued?;
+    let Authenticated { user, known_source } = signed_in;
     tracing::info!(
         event = "token_issued",
         username = %user.username,

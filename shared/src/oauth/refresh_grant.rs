@@ -18,9 +18,10 @@ use super::session::{issue_access, TokenResponse};
 use super::token_request::{optional_scope, secret, TokenRequest};
 use crate::app::AppState;
 use crate::clock::UnixSeconds;
-use crate::domain::{Client, ClientId, GrantType, ScopeSet};
+use crate::domain::{Client, ClientId, GrantType, ScopeSet, User};
 use crate::error::ApiError;
-use crate::sessions::{RefreshRecord, RefreshToken, Spend};
+use crate::sessions::{Family, RefreshRecord, RefreshToken, Spend};
+use crate::store::StoreError;
 
 /// A refresh token grant that has passed every syntactic check.
 #[derive(Debug)]
@@ -42,12 +43,26 @@ impl RefreshGrant {
     }
 }
 
-/// Exchanges a refresh token presented by `client` for a new access token and a new refresh
-/// token.
+/// The stored record of the presented token (`None`: not one of ours), read before the client
+/// is known to be the one it was issued to (the token endpoint reads it beside the client's
+/// authentication; [`refresh`] checks the binding before anything else).
+pub async fn read(
+    state: &AppState,
+    grant: &RefreshGrant,
+) -> Result<Option<RefreshRecord>, StoreError> {
+    match &grant.token {
+        Some(token) => state.sessions.token(&token.hash()).await,
+        None => Ok(None),
+    }
+}
+
+/// Exchanges a refresh token presented by `client`, whose stored `record` [`read`] found, for
+/// a new access token and a new refresh token.
 pub async fn refresh(
     state: &AppState,
     client: &Client,
     grant: &RefreshGrant,
+    record: Option<RefreshRecord>,
     issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<TokenResponse, ApiError> {
@@ -59,11 +74,7 @@ pub async fn refresh(
         return Err(refused("not a refresh token"));
     };
     let hash = token.hash();
-    let record = state
-        .sessions
-        .token(&hash)
-        .await?
-        .ok_or_else(|| refused("unknown refresh token"))?;
+    let record = record.ok_or_else(|| refused("unknown refresh token"))?;
     if record.expires_at <= now {
         return Err(refused("refresh token expired"));
     }
@@ -75,11 +86,13 @@ pub async fn refresh(
     if session_client != client.client_id.as_str() {
         return Err(refused("the session belongs to another client"));
     }
-    let family = state
-        .sessions
-        .family(&record.family)
-        .await?
-        .ok_or_else(|| refused("no such session"))?;
+    // The session and its user at once; the session's answers come first, as they would if
+    // read one after the other.
+    let (family, user) = tokio::join!(
+        state.sessions.family(&record.family),
+        state.store.get(&record.username),
+    );
+    let family = family?.ok_or_else(|| refused("no such session"))?;
     if family.revoked_at.is_some() {
         return Err(refused("session revoked"));
     }
@@ -90,11 +103,7 @@ pub async fn refresh(
             record.scope
         )));
     }
-    let user = state
-        .store
-        .get(&record.username)
-        .await?
-        .ok_or_else(|| refused("user no longer exists"))?;
+    let user = user?.ok_or_else(|| refused("user no longer exists"))?;
     if user.disabled {
         return Err(refused("user disabled"));
     }
@@ -104,13 +113,9 @@ pub async fn refresh(
         ));
     }
 
-    match state.sessions.spend(&hash, now).await? {
-        // This token's chain moves the family on, unless a sibling's already did.
-        Spend::Spent
-            if state
-                .sessions
-                .advance(&family.id, record.generation)
-                .await? => {}
+    // Whether this token's chain must move the family on (a sibling's may already have).
+    let advance = match state.sessions.spend(&hash, now).await? {
+        Spend::Spent => true,
         // Within the window, a sibling of the first child, while no child has rotated yet
         // (the family is at the token's generation or the one after).
         Spend::AlreadySpent { at }
@@ -118,39 +123,66 @@ pub async fn refresh(
                 && family.generation <= record.generation + 1 =>
         {
             tracing::info!(username = %user.username, "spent refresh token presented within the grace window");
+            false
         }
         Spend::Unknown => return Err(refused("unknown refresh token")),
-        Spend::Spent | Spend::AlreadySpent { .. } => {
-            state.sessions.revoke_family(&family.id, now).await?;
-            tracing::warn!(event = "refresh_token_reuse", username = %user.username, session = %family.id.as_str(), "refresh token reused: session revoked");
-            return Err(ApiError::InvalidRefreshToken);
-        }
-    }
+        Spend::AlreadySpent { .. } => return Err(reuse(state, &family, &user, now).await),
+    };
 
+    // Moving the family on, storing the next token and signing, at once: the next token and
+    // the access token are handed out only if the family moved (otherwise the next record
+    // is left in a revoked session, unreachable: its token was never sent).
     let next = RefreshToken::generate();
-    state
-        .sessions
-        .add(&RefreshRecord {
-            hash: next.hash(),
-            family: family.id.clone(),
-            username: user.username.clone(),
-            scope: record.scope.clone(),
-            client_id: Some(client.client_id.to_string()),
-            issued_at: now,
-            expires_at: family.expires_at,
-            spent_at: None,
-            generation: record.generation + 1,
-        })
-        .await?;
+    let next_record = RefreshRecord {
+        hash: next.hash(),
+        family: family.id.clone(),
+        username: user.username.clone(),
+        scope: record.scope.clone(),
+        client_id: Some(client.client_id.to_string()),
+        issued_at: now,
+        expires_at: family.expires_at,
+        spent_at: None,
+        generation: record.generation + 1,
+    };
     let granted = requested
         .intersection(&user.allowed_scopes)
         .intersection(&client.allowed_scopes);
-    let access = issue_access(state, &user, &granted, client, &family.id, issuer_url, now).await?;
+    let (advanced, added, access) = tokio::join!(
+        async {
+            if advance {
+                state.sessions.advance(&family.id, record.generation).await
+            } else {
+                Ok(true)
+            }
+        },
+        state.sessions.add(&next_record),
+        issue_access(state, &user, &granted, client, &family.id, issuer_url, now),
+    );
+    if !advanced? {
+        return Err(reuse(state, &family, &user, now).await);
+    }
+    added?;
+    let access = access?;
     tracing::info!(username = %user.username, client_id = %client.client_id, granted = %granted, "token refreshed");
     Ok(TokenResponse {
         access,
         refresh_token: client.may_use(GrantType::RefreshToken).then_some(next),
     })
+}
+
+/// A token presented again after its window, or a sibling's chain that already moved on:
+/// the session is revoked (a 503 if that cannot be written, never a new pair).
+async fn reuse(state: &AppState, family: &Family, user: &User, now: UnixSeconds) -> ApiError {
+    if let Err(err) = state.sessions.revoke_family(&family.id, now).await {
+        return err.into();
+    }
+    tracing::warn!(
+        event = "refresh_token_reuse",
+        username = %user.username,
+        session = %family.id.as_str(),
+        "refresh token reused: session revoked"
+    );
+    ApiError::InvalidRefreshToken
 }
 
 fn grace(state: &AppState) -> i64 {

@@ -75,10 +75,15 @@ pub(super) async fn start_named_session(
         spent_at: None,
         generation: 0,
     };
-    if !state.sessions.start(&family, &first).await? {
+    // Stored and signed at once; the token is handed out only if the session was stored.
+    let (started, access) = tokio::join!(
+        state.sessions.start(&family, &first),
+        issue_access(state, user, granted, client, &family.id, issuer_url, now),
+    );
+    if !started? {
         return Ok(None);
     }
-    let access = issue_access(state, user, granted, client, &family.id, issuer_url, now).await?;
+    let access = access?;
     Ok(Some(TokenResponse {
         access,
         refresh_token: client

@@ -68,6 +68,29 @@ async fn a_hanging_store_is_a_bounded_503() {
     assert_unavailable_quickly(&app, "store hangs").await;
 }
 
+/// The account a password grant names is read while the client is authenticated; a refused
+/// client's answer wins over that read's failure, as it did when the read came after, and an
+/// accepted client gets the 503.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_client_is_told_so_while_the_users_table_is_down() {
+    let app = app_with_users_at(&refusing()).await;
+    let sign_in = "username=johndoe&password=secret";
+    let response = app.token(&format!("{sign_in}&client_id=nobody")).await;
+    response.assert_invalid_client(false);
+    let response = app
+        .token(&format!("{sign_in}&client_id=service&client_secret=wrong"))
+        .await;
+    response.assert_invalid_client(false);
+    let response = app.token(&format!("{sign_in}&client_id=my-cli")).await;
+    response.assert_error(
+        503,
+        "Service temporarily unavailable",
+        Some("temporarily_unavailable"),
+    );
+    // The wrong client secret's; no password was checked.
+    assert_eq!(app.state.passwords.verifications(), 1);
+}
+
 /// What the fault proxy does with connections.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Mode {
