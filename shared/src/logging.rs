@@ -10,10 +10,10 @@
 use std::fmt::Write as _;
 use std::str::FromStr as _;
 
-use lambda_http::tracing::subscriber::{
-    self,
+use tracing_subscriber::{
+    self as subscriber,
     field::RecordFields,
-    filter::{EnvFilter, LevelFilter},
+    filter::{LevelFilter, Targets},
     fmt::{
         format::{DefaultFields, Writer},
         FormatFields, MakeWriter,
@@ -35,9 +35,7 @@ where
         .ok()
         .and_then(|level| LevelFilter::from_str(&level).ok())
         .unwrap_or(LevelFilter::INFO);
-    let filter = EnvFilter::builder()
-        .with_default_directive(level.into())
-        .from_env_lossy();
+    let filter = filter(std::env::var("RUST_LOG").ok().as_deref(), level);
     let layer = if json {
         json_layer(writer).boxed()
     } else {
@@ -45,6 +43,17 @@ where
     };
     // A second call (tests, a restarted runtime) keeps the first subscriber.
     let _ = subscriber::registry().with(filter).with(layer).try_init();
+}
+
+/// `RUST_LOG`'s `target=level` directives (`warn`, `token_service=debug,aws=warn`) where it
+/// has any that read, else everything at `level`. `Targets` rather than `EnvFilter`: the
+/// same directives without span and field filters, and without the regex engine those need
+/// in every function's binary.
+fn filter(directives: Option<&str>, level: LevelFilter) -> Targets {
+    directives
+        .filter(|directives| !directives.trim().is_empty())
+        .and_then(|directives| directives.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(level))
 }
 
 /// JSON lines, as Lambda's JSON log format expects.
@@ -121,6 +130,27 @@ pub fn escape_controls(text: &str) -> std::borrow::Cow<'_, str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rust_log_directives_filter_by_target_and_the_level_is_the_fallback() {
+        use tracing::Level;
+        let info = LevelFilter::INFO;
+        let only = filter(Some("token_service=debug"), info);
+        assert!(only.would_enable("token_service::oauth", &Level::DEBUG));
+        assert!(!only.would_enable("aws_smithy_runtime", &Level::ERROR));
+        let mixed = filter(Some("warn,token_service=debug"), info);
+        assert!(mixed.would_enable("aws_config", &Level::WARN));
+        assert!(!mixed.would_enable("aws_config", &Level::INFO));
+        assert!(mixed.would_enable("token_service", &Level::DEBUG));
+        for unset_or_unreadable in [None, Some(""), Some("token_service=loud")] {
+            let fallback = filter(unset_or_unreadable, info);
+            assert!(
+                fallback.would_enable("anything", &Level::INFO),
+                "{unset_or_unreadable:?}: {fallback:?}"
+            );
+            assert!(!fallback.would_enable("anything", &Level::DEBUG));
+        }
+    }
 
     #[test]
     fn control_characters_are_escaped_and_nothing_else_changes() {
