@@ -148,9 +148,27 @@ check "POST /introspect without client credentials" "401 invalid_client basic" \
 # The documentation functions: the document, the page and the files it loads, as watch routes them.
 check "GET /openapi.json is OpenAPI 3.1" 3.1.0 \
   "$(http "$base/openapi.json" | python3 -c 'import json, sys; print(json.load(sys.stdin)["openapi"])')"
+# status_and_csp PATH: the status and the first CSP directive of GET PATH (the body, kept in
+# $SMOKE_OUT/docs-body, is shown when the status is not 200).
+status_and_csp() {
+  local got
+  got="$(http -o "$SMOKE_OUT/docs-body" -D - "$base$1" \
+    | python3 -c 'import sys; lines = sys.stdin.read().splitlines(); csp = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("content-security-policy:")]; print(lines[0].split()[1] if lines else "none", (csp[0].split(";")[0] if csp else "none"))')"
+  if [[ "$got" != 200* ]]; then
+    echo "smoke: GET $1 answered $got: $(head -c 300 "$SMOKE_OUT/docs-body" 2>/dev/null)" >&2
+  fi
+  echo "$got"
+}
 for path in /docs /docs/ /docs/swagger-ui-bundle.js /docs/swagger-ui.css /docs/docs.js; do
-  check "GET $path" "200 default-src 'none'" "$(http -o /dev/null -D - "$base$path" \
-    | python3 -c 'import sys; lines = sys.stdin.read().splitlines(); csp = [l.split(":", 1)[1].strip() for l in lines if l.lower().startswith("content-security-policy:")]; print(lines[0].split()[1], (csp[0].split(";")[0] if csp else "none"))')"
+  got="$(status_and_csp "$path")"
+  # cargo lambda watch's emulator once answered the 1.7 MB bundle with a 500 that no log line
+  # of the function explained (one run in many; not reproduced in 20 requests on 4 fresh
+  # starts): ask once more, and say so. Two failures in a row still fail the check.
+  if [[ "$got" != "200 default-src 'none'" ]]; then
+    echo "smoke: GET $path asked again after: $got" >&2
+    got="$(status_and_csp "$path")"
+  fi
+  check "GET $path" "200 default-src 'none'" "$got"
 done
 
 # The sign-in page from the authorize function: the page, then a sign-in on its form (with
