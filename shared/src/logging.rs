@@ -45,15 +45,32 @@ where
     let _ = subscriber::registry().with(filter).with(layer).try_init();
 }
 
-/// `RUST_LOG`'s `target=level` directives (`warn`, `token_service=debug,aws=warn`) where it
-/// has any that read, else everything at `level`. `Targets` rather than `EnvFilter`: the
-/// same directives without span and field filters, and without the regex engine those need
-/// in every function's binary.
+/// `RUST_LOG`'s `level` and `target=level` directives (`warn`, `warn,token_service=debug`),
+/// else everything at `level`. Each directive is read on its own: an empty one (`warn,`) is
+/// skipped and an unreadable one is skipped with a line on stderr, as `EnvFilter` did, so that
+/// neither silences the warnings the alarms count. `Targets` rather than `EnvFilter`: no span
+/// or field filters, and no regex engine in every function's binary.
 fn filter(directives: Option<&str>, level: LevelFilter) -> Targets {
-    directives
-        .filter(|directives| !directives.trim().is_empty())
-        .and_then(|directives| directives.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(level))
+    let mut read = Vec::new();
+    for directive in directives.unwrap_or("").split(',').map(str::trim) {
+        match directive.parse::<Targets>() {
+            _ if directive.is_empty() => {}
+            Ok(one) if !directive.contains(['[', '{']) => read.push(one),
+            _ => eprintln!(
+                "RUST_LOG: `{directive}` ignored (only `level` and `target=level` are read)"
+            ),
+        }
+    }
+    if read.is_empty() {
+        return Targets::new().with_default(level);
+    }
+    read.into_iter().fold(Targets::new(), |targets, one| {
+        let targets = match one.default_level() {
+            Some(default) => targets.with_default(default),
+            None => targets,
+        };
+        targets.with_targets(one.iter().map(|(target, level)| (target.to_owned(), level)))
+    })
 }
 
 /// JSON lines, as Lambda's JSON log format expects.
@@ -142,7 +159,20 @@ mod tests {
         assert!(mixed.would_enable("aws_config", &Level::WARN));
         assert!(!mixed.would_enable("aws_config", &Level::INFO));
         assert!(mixed.would_enable("token_service", &Level::DEBUG));
-        for unset_or_unreadable in [None, Some(""), Some("token_service=loud")] {
+        // An empty directive is skipped, not read as ERROR; an unreadable one is skipped alone.
+        let trailing = filter(Some("warn,"), info);
+        assert!(trailing.would_enable("token_service", &Level::WARN));
+        let one_bad = filter(Some("error,token_service=verbose,aws_config=debug"), info);
+        assert!(one_bad.would_enable("aws_config", &Level::DEBUG));
+        assert!(one_bad.would_enable("token_service", &Level::ERROR));
+        assert!(!one_bad.would_enable("token_service", &Level::WARN));
+        for unset_or_unreadable in [
+            None,
+            Some(""),
+            Some(","),
+            Some("token_service=loud"),
+            Some("token_service[sign_in]=debug"),
+        ] {
             let fallback = filter(unset_or_unreadable, info);
             assert!(
                 fallback.would_enable("anything", &Level::INFO),

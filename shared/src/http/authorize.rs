@@ -208,7 +208,8 @@ async fn submit(
         Err(answer) => return answer,
     };
     let secure = is_https(&issuer);
-    // The form this browser was given for this very request, or nothing is looked at.
+    // The form this browser was given for this very request, or nothing is decided (the
+    // account read beside the checks above is dropped unused).
     let csrf = BrowserSecret::of(&headers, secure);
     let token = fields.take("csrf_token").unwrap_or_default();
     let Some(csrf) = csrf.filter(|csrf| csrf.fits(&params, &token)) else {
