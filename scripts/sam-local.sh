@@ -121,7 +121,13 @@ if ! docker info >/dev/null 2>&1; then
   if [[ -f /var/run/docker.pid ]] && ! as_root kill -0 "$(cat /var/run/docker.pid)" 2>/dev/null; then
     as_root rm -f /var/run/docker.pid
   fi
-  as_root dockerd >"$OUT/dockerd.log" 2>&1 &
+  # Not through as_root: a backgrounded shell function is a subshell, and its PID (what $!
+  # gives) is not dockerd's, so stopping it left dockerd running. sudo passes the signal on.
+  if [[ "$(id -u)" == 0 ]]; then
+    dockerd >"$OUT/dockerd.log" 2>&1 &
+  else
+    sudo -n dockerd >"$OUT/dockerd.log" 2>&1 &
+  fi
   DOCKERD_PID=$!
   for _ in $(seq 1 150); do docker info >/dev/null 2>&1 && break; sleep 0.2; done
   docker info >/dev/null 2>&1 || { log "dockerd did not answer within 30 s"; tail -20 "$OUT/dockerd.log" >&2; exit 1; }
