@@ -20,8 +20,11 @@ mod answers;
 mod cookies;
 mod session;
 
-use answers::{answer, is_https, origin, redirect, refused, unavailable, unreadable, wants_html};
-use cookies::{set_cookie, BrowserSecret, CSRF_COOKIE, SESSION_COOKIE};
+use answers::{
+    answer, code_redirect, is_https, origin, redirect_with_code, refused, unavailable, unreadable,
+    wants_html,
+};
+use cookies::{set_cookie, BrowserSecret, CSRF_COOKIE};
 use session::{signed_in_browser, start_browser_session};
 
 use super::browser::NotFromAnotherSite;
@@ -31,8 +34,6 @@ use super::form::{form_body, parse_urlencoded, FormFields};
 use super::issuer::RequestIssuer;
 use super::sign_in_page::{error_page, sign_in_page, SignInForm};
 use crate::app::AppState;
-use crate::browser_sessions::BrowserSessionSecret;
-use crate::codes::AuthorizationCode;
 use crate::domain::Username;
 use crate::error::ApiError;
 use crate::oauth::authenticate::{authenticate, Candidate, SignInError, SignInStores};
@@ -40,7 +41,6 @@ use crate::oauth::authorization::{
     issue_code, validate, AuthorizationParams, AuthorizationRequest,
 };
 use crate::passwords::Password;
-use crate::store::StoreError;
 
 /// The endpoint in both slash forms.
 pub(super) const PATHS: [&str; 2] = ["/authorize", "/authorize/"];
@@ -106,72 +106,6 @@ async fn show(
         &issuer,
         "SameSite=Strict",
     );
-    response
-}
-
-/// Issues a code for `user` and redirects to the app with it (303 after the form's post, 302
-/// for a browser already signed in).
-async fn code_redirect(
-    state: &AppState,
-    request: &AuthorizationRequest,
-    user: &crate::domain::User,
-    issuer: &str,
-    status: StatusCode,
-) -> Response {
-    let code = issue_code(state.codes.as_ref(), request, user, state.now()).await;
-    redirect_with_code(request, user, issuer, status, code, None)
-}
-
-/// The redirect to the app with `code`, which a sign-in that just happened (`session`: the
-/// browser session it started) or a browser session issued.
-fn redirect_with_code(
-    request: &AuthorizationRequest,
-    user: &crate::domain::User,
-    issuer: &str,
-    status: StatusCode,
-    code: Result<AuthorizationCode, StoreError>,
-    session: Option<(BrowserSessionSecret, u64)>,
-) -> Response {
-    let via = if session.is_some() {
-        "sign_in"
-    } else {
-        "browser_session"
-    };
-    let code = match code {
-        Ok(code) => code,
-        Err(err) => {
-            tracing::error!(error = %err, "could not store an authorization code");
-            return unavailable(true, err.to_string());
-        }
-    };
-    tracing::info!(
-        event = "authorization_code_issued",
-        username = %user.username,
-        client_id = %request.client.client_id,
-        via,
-        "authorization code issued"
-    );
-    let mut response = redirect(
-        status,
-        &request.redirect_to,
-        &[
-            ("code", Some(code.expose())),
-            ("state", request.state.as_deref()),
-            ("iss", Some(issuer)),
-        ],
-    );
-    if let Some((secret, ttl)) = session {
-        // Lax: sent when an app's link or redirect brings the browser here, not with
-        // another site's posts or embedded requests.
-        let attributes = format!("SameSite=Lax; Max-Age={ttl}");
-        set_cookie(
-            &mut response,
-            SESSION_COOKIE,
-            secret.expose(),
-            issuer,
-            &attributes,
-        );
-    }
     response
 }
 

@@ -1,6 +1,6 @@
 //! The authorization endpoint's answers other than the page: JSON or a page by what the
 //! caller accepts, refusals (a page, or a redirect back to the app), and redirects with
-//! parameters added to a registered URI.
+//! parameters added to a registered URI, the code's among them.
 
 use axum::http::header::{HeaderValue, ACCEPT, CACHE_CONTROL, LOCATION};
 use axum::http::{HeaderMap, StatusCode};
@@ -8,8 +8,13 @@ use axum::response::Response;
 
 use super::super::error::error_response;
 use super::super::sign_in_page::error_page;
+use super::cookies::{set_cookie, SESSION_COOKIE};
+use crate::app::AppState;
+use crate::browser_sessions::BrowserSessionSecret;
+use crate::codes::AuthorizationCode;
 use crate::error::ApiError;
-use crate::oauth::authorization::AuthorizationRefusal;
+use crate::oauth::authorization::{issue_code, AuthorizationRefusal, AuthorizationRequest};
+use crate::store::StoreError;
 
 /// `scheme://host[:port]` of an absolute http(s) URI, if it is one a policy may name: only
 /// host, port and IPv6 bracket characters (a registered URI is checked only as visible ASCII,
@@ -143,6 +148,72 @@ pub(super) fn redirect(status: StatusCode, to: &str, pairs: &[(&str, Option<&str
     response
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Issues a code for `user` and redirects to the app with it (303 after the form's post, 302
+/// for a browser already signed in).
+pub(super) async fn code_redirect(
+    state: &AppState,
+    request: &AuthorizationRequest,
+    user: &crate::domain::User,
+    issuer: &str,
+    status: StatusCode,
+) -> Response {
+    let code = issue_code(state.codes.as_ref(), request, user, state.now()).await;
+    redirect_with_code(request, user, issuer, status, code, None)
+}
+
+/// The redirect to the app with `code`, which a sign-in that just happened (`session`: the
+/// browser session it started) or a browser session issued.
+pub(super) fn redirect_with_code(
+    request: &AuthorizationRequest,
+    user: &crate::domain::User,
+    issuer: &str,
+    status: StatusCode,
+    code: Result<AuthorizationCode, StoreError>,
+    session: Option<(BrowserSessionSecret, u64)>,
+) -> Response {
+    let via = if session.is_some() {
+        "sign_in"
+    } else {
+        "browser_session"
+    };
+    let code = match code {
+        Ok(code) => code,
+        Err(err) => {
+            tracing::error!(error = %err, "could not store an authorization code");
+            return unavailable(true, err.to_string());
+        }
+    };
+    tracing::info!(
+        event = "authorization_code_issued",
+        username = %user.username,
+        client_id = %request.client.client_id,
+        via,
+        "authorization code issued"
+    );
+    let mut response = redirect(
+        status,
+        &request.redirect_to,
+        &[
+            ("code", Some(code.expose())),
+            ("state", request.state.as_deref()),
+            ("iss", Some(issuer)),
+        ],
+    );
+    if let Some((secret, ttl)) = session {
+        // Lax: sent when an app's link or redirect brings the browser here, not with
+        // another site's posts or embedded requests.
+        let attributes = format!("SameSite=Lax; Max-Age={ttl}");
+        set_cookie(
+            &mut response,
+            SESSION_COOKIE,
+            secret.expose(),
+            issuer,
+            &attributes,
+        );
+    }
     response
 }
 
