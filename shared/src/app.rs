@@ -7,13 +7,16 @@
 use std::sync::Arc;
 
 use crate::attempts::{AttemptStore, DynamoAttemptStore, MemoryAttemptStore};
+use crate::aws::{load_config, TrustedRoots};
 use crate::browser_sessions::{
     BrowserSessionStore, DynamoBrowserSessionStore, MemoryBrowserSessionStore,
 };
 use crate::clients::{demo_clients, ClientStore, DynamoClientStore, MemoryClientStore};
 use crate::clock::{Clock, SystemClock, UnixSeconds};
 use crate::codes::{CodeStore, DynamoCodeStore, MemoryCodeStore};
-use crate::config::{Config, KeySetChoice, SessionSettings, SignerChoice, StoreChoice};
+use crate::config::{
+    Config, Environment, KeySetChoice, SessionSettings, SignerChoice, StoreChoice,
+};
 use crate::domain::lockout::LockoutPolicy;
 use crate::keys::store::{DynamoKeySetStore, FileKeySetStore, MemoryKeySetStore};
 use crate::keys::{CachePolicy, KeySetCache, KeySetStore, KeyStoreError};
@@ -182,7 +185,7 @@ impl AppState {
             || matches!(config.key_set, KeySetChoice::DynamoDb { .. })
             || (signs && matches!(config.signer, SignerChoice::Kms));
         let aws = if needs_aws {
-            Some(aws_config::load_from_env().await)
+            Some(load_config(trusted_roots(config)).await)
         } else {
             None
         };
@@ -239,6 +242,15 @@ impl AppState {
     }
 }
 
+/// Whom TLS connections to AWS trust: a deployed function only the roots AWS's certificates
+/// chain to ([`TrustedRoots::AmazonTrustServices`]); a local run the system's.
+fn trusted_roots(config: &Config) -> TrustedRoots {
+    match config.environment {
+        Environment::Aws => TrustedRoots::AmazonTrustServices,
+        Environment::Local => TrustedRoots::System,
+    }
+}
+
 /// What lives in the tokens table: sessions, authorization codes, browser sessions and the
 /// sign-in attempt counters (in memory for the zero-setup run).
 struct TokensTable {
@@ -285,7 +297,7 @@ pub async fn key_set(
             Arc::new(DynamoKeySetStore::new(dynamodb_client(aws), table))
         }
         (KeySetChoice::DynamoDb { table }, None) => Arc::new(DynamoKeySetStore::new(
-            dynamodb_client(&aws_config::load_from_env().await),
+            dynamodb_client(&load_config(trusted_roots(config)).await),
             table,
         )),
         (KeySetChoice::File(path), _) => Arc::new(FileKeySetStore::new(path)),
@@ -313,7 +325,7 @@ pub async fn token_issuer(
             let aws = match aws {
                 Some(aws) => aws,
                 None => {
-                    loaded = aws_config::load_from_env().await;
+                    loaded = load_config(trusted_roots(config)).await;
                     &loaded
                 }
             };

@@ -17,6 +17,7 @@
 
 pub mod app;
 pub mod attempts;
+pub mod aws;
 pub mod browser_sessions;
 pub mod clients;
 pub mod clock;
