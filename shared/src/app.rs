@@ -7,16 +7,14 @@
 use std::sync::Arc;
 
 use crate::attempts::{AttemptStore, DynamoAttemptStore, MemoryAttemptStore};
-use crate::aws::{load_config, TrustedRoots};
+use crate::aws::load_config;
 use crate::browser_sessions::{
     BrowserSessionStore, DynamoBrowserSessionStore, MemoryBrowserSessionStore,
 };
 use crate::clients::{demo_clients, ClientStore, DynamoClientStore, MemoryClientStore};
 use crate::clock::{Clock, SystemClock, UnixSeconds};
 use crate::codes::{CodeStore, DynamoCodeStore, MemoryCodeStore};
-use crate::config::{
-    Config, Environment, KeySetChoice, SessionSettings, SignerChoice, StoreChoice,
-};
+use crate::config::{Config, KeySetChoice, SessionSettings, SignerChoice, StoreChoice};
 use crate::domain::lockout::LockoutPolicy;
 use crate::keys::store::{DynamoKeySetStore, FileKeySetStore, MemoryKeySetStore};
 use crate::keys::{CachePolicy, KeySetCache, KeySetStore, KeyStoreError};
@@ -185,7 +183,7 @@ impl AppState {
             || matches!(config.key_set, KeySetChoice::DynamoDb { .. })
             || (signs && matches!(config.signer, SignerChoice::Kms));
         let aws = if needs_aws {
-            Some(load_config(trusted_roots(config)).await)
+            Some(Aws::load(config).await)
         } else {
             None
         };
@@ -209,7 +207,7 @@ impl AppState {
             &aws,
         ) {
             (StoreChoice::DynamoDb, Some(aws)) => {
-                let client = dynamodb_client(aws);
+                let client = aws.dynamodb.clone();
                 (
                     Arc::new(DynamoUserStore::new(client.clone(), &config.users_table)),
                     Arc::new(DynamoClientStore::new(client, &config.clients_table)),
@@ -242,12 +240,21 @@ impl AppState {
     }
 }
 
-/// Whom TLS connections to AWS trust: a deployed function only the roots AWS's certificates
-/// chain to ([`TrustedRoots::AmazonTrustServices`]); a local run the system's.
-fn trusted_roots(config: &Config) -> TrustedRoots {
-    match config.environment {
-        Environment::Aws => TrustedRoots::AmazonTrustServices,
-        Environment::Local => TrustedRoots::System,
+/// The AWS configuration and the one DynamoDB client every store of a process shares: an SDK
+/// client validates its configuration when made, building an HTTPS connector, so a process
+/// makes it once.
+struct Aws {
+    config: aws_config::SdkConfig,
+    dynamodb: aws_sdk_dynamodb::Client,
+}
+
+impl Aws {
+    async fn load(config: &Config) -> Self {
+        let sdk = load_config(config.environment).await;
+        Aws {
+            dynamodb: dynamodb_client(&sdk),
+            config: sdk,
+        }
     }
 }
 
@@ -261,10 +268,10 @@ struct TokensTable {
 }
 
 impl TokensTable {
-    fn of(config: &Config, aws: Option<&aws_config::SdkConfig>) -> Self {
+    fn of(config: &Config, aws: Option<&Aws>) -> Self {
         match (config.store, aws) {
             (StoreChoice::DynamoDb, Some(aws)) => {
-                let client = dynamodb_client(aws);
+                let client = aws.dynamodb.clone();
                 let table = &config.tokens_table;
                 TokensTable {
                     sessions: Arc::new(DynamoSessionStore::new(client.clone(), table)),
@@ -287,17 +294,17 @@ impl TokensTable {
 }
 
 /// The key set `config` names, behind the cache every reader uses. Reads nothing yet.
-pub async fn key_set(
+async fn key_set(
     config: &Config,
-    aws: Option<&aws_config::SdkConfig>,
+    aws: Option<&Aws>,
     now: UnixSeconds,
 ) -> Result<Arc<KeySetCache>, StartupError> {
     let store: Arc<dyn KeySetStore> = match (&config.key_set, aws) {
         (KeySetChoice::DynamoDb { table }, Some(aws)) => {
-            Arc::new(DynamoKeySetStore::new(dynamodb_client(aws), table))
+            Arc::new(DynamoKeySetStore::new(aws.dynamodb.clone(), table))
         }
         (KeySetChoice::DynamoDb { table }, None) => Arc::new(DynamoKeySetStore::new(
-            dynamodb_client(&load_config(trusted_roots(config)).await),
+            Aws::load(config).await.dynamodb,
             table,
         )),
         (KeySetChoice::File(path), _) => Arc::new(FileKeySetStore::new(path)),
@@ -313,9 +320,9 @@ pub async fn key_set(
 
 /// The token issuer `config` describes, signing through `keys`: the one place a signer is
 /// built from configuration. A local key is published into `keys` here.
-pub async fn token_issuer(
+async fn token_issuer(
     config: &Config,
-    aws: Option<&aws_config::SdkConfig>,
+    aws: Option<&Aws>,
     keys: &Arc<KeySetCache>,
     now: UnixSeconds,
 ) -> Result<TokenIssuer, StartupError> {
@@ -323,9 +330,9 @@ pub async fn token_issuer(
         SignerChoice::Kms => {
             let loaded;
             let aws = match aws {
-                Some(aws) => aws,
+                Some(aws) => &aws.config,
                 None => {
-                    loaded = load_config(trusted_roots(config)).await;
+                    loaded = load_config(config.environment).await;
                     &loaded
                 }
             };

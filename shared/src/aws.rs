@@ -8,32 +8,41 @@
 //! 22.8 million instructions a function spent starting (callgrind), though no AWS call is
 //! made before the first event.
 
+use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
 
-/// The certificate authorities TLS connections to AWS are verified against.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TrustedRoots {
-    /// Amazon Root CA 1-4 and Starfield Services Root G2 (the cross-signer of Amazon Root CA
-    /// 1), as published at <https://www.amazontrust.com/repository/>: deployed functions.
-    AmazonTrustServices,
-    /// The operating system's store: an operator's machine, perhaps behind a proxy that
-    /// inspects TLS with a certificate authority of its own.
-    System,
-}
+use crate::config::Environment;
 
 /// The Amazon Trust Services roots, PEM (public certificates; a unit test pins each one to
 /// its published SHA-256 fingerprint).
 const AMAZON_TRUST_SERVICES: &[u8] = include_bytes!("aws/amazon-trust-services.pem");
 
 /// The SDK configuration from the environment (region, credentials, endpoints), as
-/// `aws_config::load_from_env` reads it, with TLS verified against `roots`. Reads no file and
-/// makes no network call when the environment holds the credentials, as Lambda's does.
-pub async fn load_config(roots: TrustedRoots) -> SdkConfig {
+/// `aws_config::load_from_env` reads it, except in a deployed function
+/// ([`Environment::Aws`]):
+/// - TLS to AWS is verified against the Amazon Trust Services roots alone (Amazon Root CA
+///   1-4 and Starfield Services Root G2, the cross-signer of Amazon Root CA 1, as published at
+///   <https://www.amazontrust.com/repository/>), not the operating system's store;
+/// - the credentials are the role's, which Lambda puts in the environment: read there
+///   directly, rather than through the default chain, whose web-identity provider builds an
+///   STS client (and with it one more HTTPS connector) at every start.
+///
+/// A local run (an operator's machine, perhaps behind a proxy that inspects TLS with an
+/// authority of its own; profiles, SSO) keeps every default.
+pub async fn load_config(environment: Environment) -> SdkConfig {
     let loader = aws_config::defaults(BehaviorVersion::latest());
-    match roots {
-        TrustedRoots::System => loader.load().await,
-        TrustedRoots::AmazonTrustServices => loader.http_client(amazon_https_client()).load().await,
+    match environment {
+        Environment::Local => loader.load().await,
+        Environment::Aws => {
+            let loader = loader.http_client(amazon_https_client());
+            let loader = if std::env::var_os("AWS_ACCESS_KEY_ID").is_some() {
+                loader.credentials_provider(EnvironmentVariableCredentialsProvider::new())
+            } else {
+                loader
+            };
+            loader.load().await
+        }
     }
 }
 
