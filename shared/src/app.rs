@@ -243,7 +243,7 @@ impl AppState {
 /// The AWS configuration and the one DynamoDB client every store of a process shares: an SDK
 /// client validates its configuration when made, building an HTTPS connector, so a process
 /// makes it once.
-struct Aws {
+pub struct Aws {
     config: aws_config::SdkConfig,
     dynamodb: aws_sdk_dynamodb::Client,
 }
@@ -294,7 +294,7 @@ impl TokensTable {
 }
 
 /// The key set `config` names, behind the cache every reader uses. Reads nothing yet.
-async fn key_set(
+pub async fn key_set(
     config: &Config,
     aws: Option<&Aws>,
     now: UnixSeconds,
@@ -320,7 +320,7 @@ async fn key_set(
 
 /// The token issuer `config` describes, signing through `keys`: the one place a signer is
 /// built from configuration. A local key is published into `keys` here.
-async fn token_issuer(
+pub async fn token_issuer(
     config: &Config,
     aws: Option<&Aws>,
     keys: &Arc<KeySetCache>,
