@@ -20,8 +20,13 @@
 //! expected (its status, and for `/introspect` an active token) and that no function made an
 //! AWS request before it asked for its first event (nothing is fetched during init).
 //!
+//! Then it hands one more process of each binary its event `--invocations` times in a row
+//! (100 by default), one at a time as Lambda does, and prints that process's peak resident
+//! memory (`VmHWM`): what each function's `MemorySize` must hold.
+//!
 //!     scripts/coldstart.sh                  # build (release) and probe, 20 runs each
 //!     coldstart --bin-dir DIR --runs N      # probe binaries built elsewhere
+//!     coldstart --invocations N             # invocations of the memory probe
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -238,6 +243,78 @@ async fn probe_once(
     })
 }
 
+/// The peak resident memory (`VmHWM`, KiB) of one process of `binary` after it answered
+/// `event` `invocations` times in a row, one at a time as Lambda hands them out, each with
+/// `status`.
+async fn peak_memory(
+    stub: &Stub,
+    binary: &Path,
+    env: &HashMap<String, String>,
+    event: &Value,
+    status: u16,
+    invocations: u32,
+) -> Result<u64> {
+    *stub.run.lock().unwrap() = Run {
+        event: event.clone(),
+        invocations,
+        ..Run::default()
+    };
+    let mut child = tokio::process::Command::new(binary)
+        .env_clear()
+        .envs(env)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("cannot run {}", binary.display()))?;
+    let pid = child.id().context("the process's id")?;
+    let waited = Instant::now();
+    let outcome = loop {
+        {
+            let run = stub.run.lock().unwrap();
+            if let Some(error) = &run.error {
+                break Err(anyhow::anyhow!(
+                    "{} reported an error: {error}",
+                    binary.display()
+                ));
+            }
+            if run.answers >= invocations {
+                // Read while the process waits for its next event, before it is ended.
+                let status_file = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+                break Ok((status_file, run.last_response.clone()));
+            }
+        }
+        if let Ok(Some(exit)) = child.try_wait() {
+            bail!("{} exited ({exit}) before answering", binary.display());
+        }
+        if waited.elapsed() > Duration::from_secs(120) {
+            bail!(
+                "{} did not answer {invocations} events within 120 s",
+                binary.display()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    };
+    child.kill().await.ok();
+    let (status_file, last) = outcome?;
+    let last_status = last
+        .as_ref()
+        .and_then(|r| r.get("statusCode"))
+        .and_then(Value::as_u64);
+    if last_status != Some(u64::from(status)) {
+        bail!(
+            "{} answered {last:?} at invocation {invocations}",
+            binary.display()
+        );
+    }
+    status_file
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
+        .context("VmHWM in /proc/PID/status")
+}
+
 fn median(mut values: Vec<Duration>) -> Duration {
     values.sort();
     values[values.len() / 2]
@@ -266,6 +343,7 @@ async fn main() -> Result<()> {
         .map(PathBuf::from)
         .unwrap_or_else(|| built_here.join("hello-lambda"));
     let runs: usize = arg(&args, "--runs").map_or(Ok(20), |n| n.parse())?;
+    let invocations: u32 = arg(&args, "--invocations").map_or(Ok(100), |n| n.parse())?;
     let events = root.join("events");
     let read_event = |name: &str| -> Result<Value> {
         Ok(serde_json::from_str(&std::fs::read_to_string(
@@ -334,22 +412,30 @@ async fn main() -> Result<()> {
         let init = median(samples.iter().map(|s| s.init).collect());
         let first = median(samples.iter().map(|s| s.first_response).collect());
         let size = std::fs::metadata(binary)?.len();
-        rows.push((name.clone(), init, first, size));
+        let peak = peak_memory(&stub, binary, &env, event, *status, invocations).await?;
+        rows.push((name.clone(), init, first, size, peak));
         requests.push(format!("{name} {}", samples[0].aws_requests));
     }
     let (hello_init, hello_first) = (rows[0].1, rows[0].2);
     println!(
-        "{:<20} {:>10} {:>8} {:>14} {:>8} {:>10}",
-        "binary", "init", "x hello", "first answer", "x hello", "size"
+        "{:<20} {:>10} {:>8} {:>14} {:>8} {:>10} {:>16}",
+        "binary",
+        "init",
+        "x hello",
+        "first answer",
+        "x hello",
+        "size",
+        format!("peak RSS ({invocations})")
     );
-    for (name, init, first, size) in &rows {
+    for (name, init, first, size, peak) in &rows {
         println!(
-            "{name:<20} {:>10.2?} {:>8.2} {:>14.2?} {:>8.2} {:>8.2} MB",
+            "{name:<20} {:>10.2?} {:>8.2} {:>14.2?} {:>8.2} {:>8.2} MB {:>12.1} MiB",
             init,
             init.as_secs_f64() / hello_init.as_secs_f64(),
             first,
             first.as_secs_f64() / hello_first.as_secs_f64(),
-            *size as f64 / 1e6
+            *size as f64 / 1e6,
+            *peak as f64 / 1024.0
         );
     }
     println!(

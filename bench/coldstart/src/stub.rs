@@ -29,7 +29,12 @@ pub(crate) const DEMO_CLIENTS: [&str; 2] = ["demo-service", "demo-app"];
 #[derive(Default)]
 pub(crate) struct Run {
     pub(crate) event: Value,
+    /// How many times `event` is handed out (0 counts as once); then `next` waits forever.
+    pub(crate) invocations: u32,
     pub(crate) nexts: u32,
+    /// Responses posted, and the last one.
+    pub(crate) answers: u32,
+    pub(crate) last_response: Option<Value>,
     pub(crate) first_next: Option<Instant>,
     pub(crate) response: Option<(Instant, Value)>,
     pub(crate) error: Option<String>,
@@ -56,15 +61,15 @@ pub(crate) async fn next_invocation(State(stub): State<Stub>) -> Response {
     let event = {
         let mut run = stub.run.lock().unwrap();
         run.nexts += 1;
-        if run.nexts > 1 {
+        if run.nexts > run.invocations.max(1) {
             None
         } else {
-            run.first_next = Some(Instant::now());
+            run.first_next.get_or_insert_with(Instant::now);
             Some(run.event.clone())
         }
     };
     let Some(event) = event else {
-        // The process has answered its one event; it waits here until the probe ends it.
+        // The process has answered its events; it waits here until the probe ends it.
         std::future::pending::<()>().await;
         unreachable!()
     };
@@ -93,8 +98,11 @@ pub(crate) async fn next_invocation(State(stub): State<Stub>) -> Response {
 }
 
 pub(crate) async fn invocation_response(State(stub): State<Stub>, body: Bytes) -> StatusCode {
-    let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    stub.run.lock().unwrap().response = Some((Instant::now(), value));
+    let value: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+    let mut run = stub.run.lock().unwrap();
+    run.answers += 1;
+    run.last_response = Some(value.clone());
+    run.response.get_or_insert((Instant::now(), value));
     StatusCode::ACCEPTED
 }
 
