@@ -121,4 +121,24 @@ impl CodeStore for DynamoCodeStore {
             },
         }
     }
+
+    async fn find(
+        &self,
+        hash: &CodeHash,
+        now: UnixSeconds,
+    ) -> Result<Option<CodeGrant>, StoreError> {
+        let output = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key(KEY, code_key(hash))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(unavailable)?;
+        match output.item {
+            Some(item) => Ok(read(item, now)?.map(|(grant, _)| grant)),
+            None => Ok(None),
+        }
+    }
 }

@@ -45,4 +45,16 @@ impl CodeStore for MemoryCodeStore {
             None => Redemption::Unknown,
         })
     }
+
+    async fn find(
+        &self,
+        hash: &CodeHash,
+        now: UnixSeconds,
+    ) -> Result<Option<CodeGrant>, StoreError> {
+        let codes = self.codes.lock().unwrap_or_else(|e| e.into_inner());
+        Ok(codes
+            .get(hash)
+            .filter(|(grant, _)| now < grant.forget_at())
+            .map(|(grant, _)| grant.clone()))
+    }
 }

@@ -119,6 +119,16 @@ pub trait CodeStore: Send + Sync {
     /// Marks the code redeemed at `now` unless it already is (a conditional write), so that
     /// exactly one of many concurrent exchanges gets [`Redemption::First`].
     async fn redeem(&self, hash: &CodeHash, now: UnixSeconds) -> Result<Redemption, StoreError>;
+
+    /// What the code stands for, read without redeeming it (a strongly consistent read: the
+    /// code was stored a moment ago), unless there is no such code. Only a read, so the token
+    /// endpoint makes it beside the client's authentication, and reads the user the code names
+    /// beside its redemption.
+    async fn find(
+        &self,
+        hash: &CodeHash,
+        now: UnixSeconds,
+    ) -> Result<Option<CodeGrant>, StoreError>;
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ use crate::clock::UnixSeconds;
 use crate::codes::{AuthorizationCode, CodeGrant, Redemption};
 use crate::domain::Client;
 use crate::error::ApiError;
+use crate::store::StoreError;
 
 /// An authorization code grant that has passed every syntactic check.
 #[derive(Debug)]
@@ -36,12 +37,27 @@ impl AuthorizationCodeGrant {
     }
 }
 
+/// What the presented code stands for, read without spending it, if it is one of ours.
+pub async fn find(
+    state: &AppState,
+    grant: &AuthorizationCodeGrant,
+    now: UnixSeconds,
+) -> Result<Option<CodeGrant>, StoreError> {
+    match &grant.code {
+        Some(code) => state.codes.find(&code.hash(), now).await,
+        None => Ok(None),
+    }
+}
+
 /// Exchanges a code presented by `client` (already authenticated, and allowed this grant) for
-/// an access token and, if the client may refresh, a refresh token.
+/// an access token and, if the client may refresh, a refresh token. `found` is what [`find`]
+/// read: the code is spent while the user it names is read, so the exchange waits for one
+/// round trip there, not two.
 pub async fn exchange(
     state: &AppState,
     client: &Client,
     grant: &AuthorizationCodeGrant,
+    found: Option<CodeGrant>,
     issuer_url: &str,
     now: UnixSeconds,
 ) -> Result<TokenResponse, ApiError> {
@@ -57,8 +73,16 @@ pub async fn exchange(
     let Some(code) = &grant.code else {
         return Err(refused("not an authorization code"));
     };
+    let Some(found) = found else {
+        return Err(refused("unknown authorization code"));
+    };
     // Spent first, checked after: whatever is wrong with this request, the code is used.
-    let issued = match state.codes.redeem(&code.hash(), now).await? {
+    let hash = code.hash();
+    let (redemption, user) = tokio::join!(
+        state.codes.redeem(&hash, now),
+        state.store.get(&found.username)
+    );
+    let issued = match redemption? {
         Redemption::Unknown => return Err(refused("unknown authorization code")),
         Redemption::Replayed { grant: issued, at } => {
             state
@@ -80,7 +104,13 @@ pub async fn exchange(
     if let Some(reason) = mismatch(&issued, client, grant, now) {
         return Err(refused(reason));
     }
-    let user = match state.store.get(&issued.username).await? {
+    // A code's record never changes but for its redemption: this is the user just read.
+    let user = if issued.username == found.username {
+        user?
+    } else {
+        state.store.get(&issued.username).await?
+    };
+    let user = match user {
         Some(user) if !user.disabled && user.token_version == issued.token_version => user,
         Some(user) if user.disabled => return Err(refused("user disabled")),
         Some(_) => return Err(refused("the user's tokens were revoked since sign-in")),

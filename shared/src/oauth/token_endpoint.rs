@@ -16,8 +16,8 @@ use crate::error::ApiError;
 use crate::store::StoreError;
 
 /// Authenticates the client, checks that it may use `grant`, and runs the grant. The grant's
-/// first read (the account a password grant names, the record of a refresh token) depends on
-/// nothing the client proves, so it runs beside the client's authentication: one round trip
+/// first read (the account a password grant names, the record of a refresh token or of a
+/// code) depends on nothing the client proves, so it runs beside the client's authentication: one round trip
 /// instead of two. What it found is used only once the client is accepted.
 pub async fn exchange(
     state: &AppState,
@@ -57,9 +57,11 @@ pub async fn exchange(
             issued
         }
         Grant::AuthorizationCode(grant) => {
-            // The code is spent by a write: only once the client is known.
-            let client = client.await?;
-            authorization_code_grant::exchange(state, &client, grant, issuer_url, now).await
+            // The code is read beside the client's authentication; it is spent by a write,
+            // only once the client is known.
+            let (client, found) =
+                beside(client, authorization_code_grant::find(state, grant, now)).await?;
+            authorization_code_grant::exchange(state, &client, grant, found, issuer_url, now).await
         }
     }
 }

@@ -20,6 +20,7 @@ for_each_backend!(
     codes_never_issued_or_forgotten_are_unknown,
     a_code_hash_is_never_stored_twice,
     a_barred_session_never_starts_and_a_started_one_is_revoked,
+    finding_a_code_reads_it_without_redeeming_it,
 );
 
 fn grant(now: i64) -> CodeGrant {
@@ -125,6 +126,38 @@ async fn codes_never_issued_or_forgotten_are_unknown(backend: Backend) {
         store.redeem(&expired.hash(), forget_at).await.unwrap(),
         Redemption::Unknown
     );
+}
+
+/// The token endpoint reads a code beside the client's authentication: a read, never a
+/// redemption, with the same answer for codes never issued or past keeping.
+async fn finding_a_code_reads_it_without_redeeming_it(backend: Backend) {
+    let store = token_stores(backend).await.codes;
+    let code = AuthorizationCode::generate();
+    let issued = grant(NOW);
+    assert_eq!(store.find(&code.hash(), NOW).await.unwrap(), None);
+    store.issue(&code.hash(), &issued).await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            store.find(&code.hash(), NOW + 1).await.unwrap(),
+            Some(issued.clone())
+        );
+    }
+    assert_eq!(
+        store.redeem(&code.hash(), NOW + 2).await.unwrap(),
+        Redemption::First(issued.clone()),
+        "finding it redeemed nothing"
+    );
+    // Found after its redemption too (the exchange then learns of the replay by redeeming).
+    assert_eq!(
+        store.find(&code.hash(), NOW + 3).await.unwrap(),
+        Some(issued.clone())
+    );
+    let forget_at = issued.forget_at();
+    assert_eq!(
+        store.find(&code.hash(), forget_at - 1).await.unwrap(),
+        Some(issued.clone())
+    );
+    assert_eq!(store.find(&code.hash(), forget_at).await.unwrap(), None);
 }
 
 async fn a_code_hash_is_never_stored_twice(backend: Backend) {
