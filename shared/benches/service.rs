@@ -11,6 +11,9 @@ mod sign_in;
 #[path = "service/code_flow.rs"]
 mod code_flow;
 
+#[path = "service/throughput.rs"]
+mod throughput;
+
 use sign_in::{kms_vs_local_signing, uniform_cost};
 
 use std::future::Future;
@@ -311,4 +314,6 @@ async fn main() {
             after as f64 / 1024.0
         );
     }
+
+    throughput::throughput(app).await;
 }
