@@ -1,6 +1,7 @@
 //! Prints speed and memory figures for the hot paths. Not a pass/fail test: run it and read.
 //!
 //!     cargo bench -p token-service --bench service
+//!     cargo bench -p token-service --bench service -- throughput     # that part alone
 
 #[path = "../tests/service/support/mod.rs"]
 mod support;
@@ -118,6 +119,16 @@ async fn main() {
             .map(|n| n.get())
             .unwrap_or(1)
     );
+    // `cargo bench -p token-service --bench service -- throughput`: that part alone.
+    if std::env::args().skip(1).any(|arg| arg == "throughput") {
+        let app = TestApp::start_with(
+            Arc::new(MemoryUserStore::with_users(support::test_users())),
+            Backend::MemoryOverSocket,
+        )
+        .await;
+        throughput::throughput(Arc::new(app)).await;
+        return;
+    }
 
     let hash = passwords::hash_password_blocking(&support::password("secret")).unwrap();
     measure(20, || {
