@@ -10,7 +10,9 @@
 
 use aws_config::environment::credentials::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode, TlsContext, TrustStore};
+use aws_smithy_http_client::ConnectorBuilder;
 
 use crate::config::Environment;
 
@@ -46,8 +48,9 @@ pub async fn load_config(environment: Environment) -> SdkConfig {
     }
 }
 
-/// The SDK's own HTTPS client (hyper, rustls on AWS-LC: the default's stack), trusting only
-/// the Amazon Trust Services roots.
+/// The SDK's own HTTPS client (hyper, rustls on AWS-LC), made as the SDK makes its default
+/// one (proxy settings from `HTTPS_PROXY`/`NO_PROXY` included), trusting only the Amazon
+/// Trust Services roots.
 fn amazon_https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
     let trust = TrustStore::empty()
         .with_native_roots(false)
@@ -56,10 +59,19 @@ fn amazon_https_client() -> aws_sdk_dynamodb::config::SharedHttpClient {
         .with_trust_store(trust)
         .build()
         .expect("a trust store without native roots always builds");
-    aws_smithy_http_client::Builder::new()
-        .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-        .tls_context(context)
-        .build_https()
+    aws_smithy_http_client::Builder::new().build_with_connector_fn(
+        move |settings, runtime_components| {
+            let mut connector = ConnectorBuilder::default()
+                .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+                .tls_context(context.clone());
+            connector.set_connector_settings(settings.cloned());
+            if let Some(components) = runtime_components {
+                connector.set_sleep_impl(components.sleep_impl());
+            }
+            connector.set_proxy_config(Some(ProxyConfig::from_env()));
+            connector.build()
+        },
+    )
 }
 
 #[cfg(test)]

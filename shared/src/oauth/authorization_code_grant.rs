@@ -50,8 +50,10 @@ pub async fn find(
 }
 
 /// Exchanges a code presented by `client` (already authenticated, and allowed this grant) for
-/// an access token and, if the client may refresh, a refresh token. `found` is what [`find`]
-/// read: the code is spent while the user it names is read, so the exchange waits for one
+/// an access token and, if the client may refresh, a refresh token. `found` must be what
+/// [`find`] read for this grant, and nothing else: `None` is taken to mean that the store has
+/// no such code, so nothing is spent (a replayed code is found, redeemed below and its session
+/// ended). The code is spent while the user it names is read, so the exchange waits for one
 /// round trip there, not two.
 pub async fn exchange(
     state: &AppState,

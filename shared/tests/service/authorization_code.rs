@@ -327,7 +327,7 @@ async fn a_confidential_client_authenticates_and_others_need_the_grant(backend: 
         .token_with(&[("authorization", &basic("web", SERVICE_SECRET))], &form)
         .await;
     assert_eq!(response.status, 200, "{}", response.text);
-    // A client without the grant is told so before its code is looked at.
+    // A client without the grant is told so before its code is spent (it is only read).
     let (code, verifier) = code_for(&app, "spa", Some(SPA_CALLBACK), "johndoe").await;
     let response = app
         .token(&exchange_form("my-cli", &code, SPA_CALLBACK, &verifier))
