@@ -30,18 +30,19 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use axum::routing::{get, post};
 use axum::Router;
 use serde_json::Value;
 use token_service::tokens::LocalRsaSigner;
 
+mod probe;
 mod stub;
 
+use probe::{peak_memory, probe_once};
 use stub::*;
 
 /// The functions, each with the sample event its first invocation gets and the status the
@@ -159,160 +160,6 @@ fn function_env(api: &str) -> HashMap<String, String> {
         }
     }
     env
-}
-
-struct Sample {
-    init: Duration,
-    first_response: Duration,
-    aws_requests: u32,
-}
-
-/// One fresh process of `binary` answering `event` with `status`, having made no AWS request
-/// while it started.
-async fn probe_once(
-    stub: &Stub,
-    binary: &Path,
-    env: &HashMap<String, String>,
-    event: &Value,
-    status: u16,
-    must_say: Option<&str>,
-) -> Result<Sample> {
-    *stub.run.lock().unwrap() = Run {
-        event: event.clone(),
-        ..Run::default()
-    };
-    let started = Instant::now();
-    let mut child = tokio::process::Command::new(binary)
-        .env_clear()
-        .envs(env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("cannot run {}", binary.display()))?;
-    let waited = Instant::now();
-    let outcome = loop {
-        {
-            let run = stub.run.lock().unwrap();
-            if let Some(error) = &run.error {
-                break Err(anyhow::anyhow!(
-                    "{} reported an error: {error}",
-                    binary.display()
-                ));
-            }
-            if let (Some(first_next), Some((answered, response))) = (run.first_next, &run.response)
-            {
-                break Ok((
-                    first_next,
-                    *answered,
-                    response.clone(),
-                    run.aws_requests,
-                    run.aws_requests_during_init,
-                ));
-            }
-        }
-        if let Ok(Some(exit)) = child.try_wait() {
-            bail!("{} exited ({exit}) before answering", binary.display());
-        }
-        if waited.elapsed() > Duration::from_secs(30) {
-            bail!("{} did not answer within 30 s", binary.display());
-        }
-        tokio::time::sleep(Duration::from_micros(200)).await;
-    };
-    child.kill().await.ok();
-    let (first_next, answered, response, aws_requests, during_init) = outcome?;
-    let answered_status = response.get("statusCode").and_then(Value::as_u64);
-    let body = response
-        .get("body")
-        .and_then(Value::as_str)
-        .unwrap_or_default();
-    if answered_status != Some(u64::from(status)) || must_say.is_some_and(|s| !body.contains(s)) {
-        bail!("{} answered {response}", binary.display());
-    }
-    if during_init > 0 {
-        bail!(
-            "{} made {during_init} AWS requests while it started",
-            binary.display()
-        );
-    }
-    Ok(Sample {
-        init: first_next - started,
-        first_response: answered - started,
-        aws_requests,
-    })
-}
-
-/// The peak resident memory (`VmHWM`, KiB) of one process of `binary` after it answered
-/// `event` `invocations` times in a row, one at a time as Lambda hands them out, each with
-/// `status`.
-async fn peak_memory(
-    stub: &Stub,
-    binary: &Path,
-    env: &HashMap<String, String>,
-    event: &Value,
-    status: u16,
-    invocations: u32,
-) -> Result<u64> {
-    *stub.run.lock().unwrap() = Run {
-        event: event.clone(),
-        invocations,
-        ..Run::default()
-    };
-    let mut child = tokio::process::Command::new(binary)
-        .env_clear()
-        .envs(env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .with_context(|| format!("cannot run {}", binary.display()))?;
-    let pid = child.id().context("the process's id")?;
-    let waited = Instant::now();
-    let outcome = loop {
-        {
-            let run = stub.run.lock().unwrap();
-            if let Some(error) = &run.error {
-                break Err(anyhow::anyhow!(
-                    "{} reported an error: {error}",
-                    binary.display()
-                ));
-            }
-            if run.answers >= invocations {
-                // Read while the process waits for its next event, before it is ended.
-                let status_file = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
-                break Ok((status_file, run.last_response.clone()));
-            }
-        }
-        if let Ok(Some(exit)) = child.try_wait() {
-            bail!("{} exited ({exit}) before answering", binary.display());
-        }
-        if waited.elapsed() > Duration::from_secs(120) {
-            bail!(
-                "{} did not answer {invocations} events within 120 s",
-                binary.display()
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
-    };
-    child.kill().await.ok();
-    let (status_file, last) = outcome?;
-    let last_status = last
-        .as_ref()
-        .and_then(|r| r.get("statusCode"))
-        .and_then(Value::as_u64);
-    if last_status != Some(u64::from(status)) {
-        bail!(
-            "{} answered {last:?} at invocation {invocations}",
-            binary.display()
-        );
-    }
-    status_file
-        .lines()
-        .find_map(|line| line.strip_prefix("VmHWM:"))
-        .and_then(|kib| kib.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("VmHWM in /proc/PID/status")
 }
 
 fn median(mut values: Vec<Duration>) -> Duration {
