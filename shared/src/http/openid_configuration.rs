@@ -90,10 +90,7 @@ async fn discovery(
 ) -> Response {
     // The access tokens' algorithm: RS256, or HS256 in the local opt-in (whose key the JWKS
     // never shows).
-    let algorithm = match state.verifier.algorithm() {
-        jsonwebtoken::Algorithm::HS256 => "HS256",
-        _ => "RS256",
-    };
+    let algorithm = state.verifier.algorithm_name();
     let document = Discovery {
         jwks_uri: format!("{issuer}{}", jwks::PATH),
         authorization_endpoint: format!("{issuer}{}", Endpoint::Authorize.path()),

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use jsonwebtoken::DecodingKey;
+use aws_lc_rs::signature::ParsedPublicKey;
 use tokio::sync::Mutex;
 
 use super::store::{KeySetStore, KeyStoreError};
@@ -40,7 +40,7 @@ impl Default for CachePolicy {
 
 /// A published key ready to verify with, parsed once per read of the set (or why it cannot
 /// be parsed: a broken key in the store is an outage, not a bad token).
-pub type VerificationKey = Result<Arc<DecodingKey>, String>;
+pub type VerificationKey = Result<Arc<ParsedPublicKey>, String>;
 
 struct Cached {
     set: Option<Arc<KeySet>>,
@@ -210,7 +210,8 @@ impl KeySetCache {
                     .map(|key| {
                         let prepared = key
                             .public_key()
-                            .map(|public| Arc::new(public.decoding_key()))
+                            .and_then(|public| public.verification_key())
+                            .map(Arc::new)
                             .map_err(|e| format!("published key {}: {e}", key.kid));
                         (key.kid.clone(), prepared)
                     })

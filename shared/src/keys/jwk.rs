@@ -5,9 +5,9 @@
 
 use std::fmt;
 
+use aws_lc_rs::signature::{ParsedPublicKey, RsaPublicKeyComponents, RSA_PKCS1_2048_8192_SHA256};
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use jsonwebtoken::DecodingKey;
 use serde::{Deserialize, Serialize};
 
 /// Smallest and largest RSA modulus accepted, in bits (RFC 7518 §3.3 requires 2048 or more).
@@ -138,9 +138,14 @@ impl RsaPublicKey {
         }
     }
 
-    /// The key `jsonwebtoken` verifies RS256 signatures with.
-    pub fn decoding_key(&self) -> DecodingKey {
-        DecodingKey::from_rsa_raw_components(&self.n, &self.e)
+    /// The key RS256 signatures are checked with, parsed once (when the key set is read).
+    pub fn verification_key(&self) -> Result<ParsedPublicKey, KeyError> {
+        RsaPublicKeyComponents {
+            n: &self.n,
+            e: &self.e,
+        }
+        .to_parsed_public_key(&RSA_PKCS1_2048_8192_SHA256)
+        .map_err(|e| KeyError::NotRsa(e.to_string()))
     }
 }
 

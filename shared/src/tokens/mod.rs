@@ -8,6 +8,7 @@
 
 mod claims;
 mod issuer;
+mod jws;
 mod secret;
 pub mod signer;
 mod verification_cache;
