@@ -35,7 +35,7 @@ use axum::http::header::{HeaderValue, ALLOW, CONTENT_LENGTH};
 use axum::http::{Method, Uri};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse as _, Response};
-use axum::routing::{MethodFilter, MethodRouter};
+use axum::routing::MethodRouter;
 use axum::Router;
 use tracing::Instrument as _;
 
@@ -199,25 +199,13 @@ impl Endpoint {
         let methods: Vec<&str> = self.methods().iter().map(Method::as_str).collect();
         HeaderValue::from_str(&methods.join(", ")).expect("method names are tokens")
     }
-
-    /// A stand-in for the handlers of an endpoint a process does not serve: its methods
-    /// answer 404, and its code is not linked into a function that does not serve it.
-    fn not_served_routes(self) -> MethodRouter<AppState> {
-        let mut routes = MethodRouter::new();
-        for method in self.methods() {
-            let filter = MethodFilter::try_from(method.clone()).expect("a routable method");
-            routes = routes.on(filter, not_served_here);
-        }
-        routes
-    }
 }
 
 /// The router of a process that serves the endpoints in `served`.
 ///
-/// Every endpoint's paths are registered, so a wrong method on any API path gets the 405 the
-/// API as a whole gives (API Gateway's catch-all `$default` route sends such requests to the
-/// token function). A request that matches an endpoint this process does not serve gets a
-/// 404: its code never runs here.
+/// A wrong method on any API path gets the 405 the API as a whole gives (API Gateway's
+/// catch-all `$default` route sends such requests to the token function). A request that
+/// matches an endpoint this process does not serve gets a 404: its code never runs here.
 pub fn router(state: AppState, served: &[Endpoint]) -> Router {
     router_serving(state, |endpoint| {
         served.contains(&endpoint).then(|| endpoint.routes())
@@ -236,7 +224,11 @@ fn router_serving(
 ) -> Router {
     let mut router = Router::new();
     for endpoint in Endpoint::ALL {
-        let mut routes = handlers(endpoint).unwrap_or_else(|| endpoint.not_served_routes());
+        // The others' paths are answered by the fallback: registering each would cost every
+        // function's cold start a route per path.
+        let Some(mut routes) = handlers(endpoint) else {
+            continue;
+        };
         // axum would run a GET handler for HEAD; API Gateway routes only the listed methods
         // to a function, so HEAD gets the 405 here that it gets deployed.
         if !endpoint.methods().contains(&Method::HEAD) {
@@ -247,7 +239,7 @@ fn router_serving(
         }
     }
     router
-        .fallback(not_found)
+        .fallback(not_routed)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(middleware::from_fn(limit_declared_body))
@@ -260,8 +252,15 @@ pub fn router_of_all(state: AppState) -> Router {
     router(state, &Endpoint::ALL)
 }
 
-async fn not_found() -> Response {
-    ApiError::NotFound.into_response()
+/// A request no route of this process takes: on an API path with a method of its endpoint,
+/// an endpoint this process does not serve (404: its code never runs here); on an API path
+/// with another method, the 405 the API as a whole gives (API Gateway's catch-all `$default`
+/// route sends such requests to the token function); anywhere else, 404.
+async fn not_routed(method: Method, uri: Uri) -> Response {
+    match Endpoint::for_path(uri.path()) {
+        Some(endpoint) if !endpoint.methods().contains(&method) => method_not_allowed(uri).await,
+        _ => ApiError::NotFound.into_response(),
+    }
 }
 
 /// A body known to be too large (by its `Content-Length`, or by its size as Lambda hands it
@@ -301,11 +300,6 @@ async fn method_not_allowed(uri: Uri) -> Response {
         response.headers_mut().insert(ALLOW, endpoint.allow());
     }
     response
-}
-
-/// Answers for the handlers of an endpoint this process does not serve.
-async fn not_served_here() -> Response {
-    ApiError::NotFound.into_response()
 }
 
 /// Serves `router` on `listener` until `shutdown` completes, then lets the requests in flight
