@@ -225,11 +225,10 @@ async fn main() -> Result<()> {
     let env = function_env(&api);
 
     println!(
-        "cold-start probe: {runs} fresh processes per binary, medians; deployed configuration \
+        "cold-start probe: {runs} rounds of one fresh process per binary, medians; deployed configuration \
          (KMS signing, users and keys in DynamoDB: a stub); binaries from {}",
         bin_dir.display()
     );
-    let mut rows = Vec::new();
     let status_event = read_event("status-success.json")?;
     let token = probe_token(signer, &status_event).await?;
     let mut targets = vec![(
@@ -248,14 +247,21 @@ async fn main() -> Result<()> {
             .map(|(_, text)| *text);
         targets.push((name.to_owned(), bin_dir.join(name), event, status, must_say));
     }
-    let mut requests = Vec::new();
-    for (name, binary, event, status, must_say) in &targets {
-        // One untimed run first, so every binary starts from a warm page cache.
+    // One untimed run of each first, so every binary starts from a warm page cache; then
+    // rounds of one run of each, so a burst of load on a noisy machine hits every binary
+    // alike instead of the few that happened to run during it.
+    for (_, binary, event, status, must_say) in &targets {
         probe_once(&stub, binary, &env, event, *status, *must_say).await?;
-        let mut samples = Vec::with_capacity(runs);
-        for _ in 0..runs {
+    }
+    let mut samples: Vec<Vec<_>> = targets.iter().map(|_| Vec::with_capacity(runs)).collect();
+    for _ in 0..runs {
+        for ((_, binary, event, status, must_say), samples) in targets.iter().zip(&mut samples) {
             samples.push(probe_once(&stub, binary, &env, event, *status, *must_say).await?);
         }
+    }
+    let mut rows = Vec::new();
+    let mut requests = Vec::new();
+    for ((name, binary, event, status, _), samples) in targets.iter().zip(&samples) {
         let init = median(samples.iter().map(|s| s.init).collect());
         let first = median(samples.iter().map(|s| s.first_response).collect());
         let size = std::fs::metadata(binary)?.len();

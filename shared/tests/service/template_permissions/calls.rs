@@ -27,6 +27,9 @@ struct Call {
     /// Top-level attribute names the request names (its key, expressions, names).
     attributes: BTreeSet<String>,
     return_values: Option<String>,
+    /// A `GetItem` that may not see the latest write: none is made, as every read decides
+    /// something about a credential (a code, a session, an account's counters).
+    eventually_consistent: bool,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -109,6 +112,7 @@ impl Intercept for Recorder {
                     i.expression_attribute_names(),
                 ),
                 return_values: None,
+                eventually_consistent: i.consistent_read() != Some(true),
             });
         } else if let Some(i) = input.downcast_ref::<UpdateItemInput>() {
             let key = i.key().unwrap();
@@ -122,6 +126,7 @@ impl Intercept for Recorder {
                     i.expression_attribute_names(),
                 ),
                 return_values: i.return_values().map(|r| r.as_str().to_owned()),
+                eventually_consistent: false,
             });
         } else if let Some(i) = input.downcast_ref::<PutItemInput>() {
             let item = i.item().unwrap();
@@ -131,6 +136,7 @@ impl Intercept for Recorder {
                 key: item_key(item),
                 attributes: item.keys().cloned().collect(),
                 return_values: i.return_values().map(|r| r.as_str().to_owned()),
+                eventually_consistent: false,
             });
         } else if let Some(i) = input.downcast_ref::<DeleteItemInput>() {
             let key = i.key().unwrap();
@@ -144,6 +150,7 @@ impl Intercept for Recorder {
                     i.expression_attribute_names(),
                 ),
                 return_values: i.return_values().map(|r| r.as_str().to_owned()),
+                eventually_consistent: false,
             });
         } else if let Some(i) = input.downcast_ref::<TransactWriteItemsInput>() {
             // Authorized item by item, as the single-item action each one is.
@@ -155,6 +162,7 @@ impl Intercept for Recorder {
                     key: item_key(put.item()),
                     attributes: put.item().keys().cloned().collect(),
                     return_values: None,
+                    eventually_consistent: false,
                 });
             }
         } else {
@@ -166,6 +174,7 @@ impl Intercept for Recorder {
                 key: name.chars().take(200).collect(),
                 attributes: BTreeSet::new(),
                 return_values: None,
+                eventually_consistent: false,
             });
         }
         self.0.lock().unwrap().extend(calls);
@@ -238,6 +247,10 @@ fn assert_allowed(template: &Value, holder: &str, tables: &HashMap<String, &str>
                 && condition_holds(s.get("Condition"), call)
         });
         assert!(allowed, "{holder} may not {} {table} {call:?}", call.action);
+        assert!(
+            !call.eventually_consistent,
+            "{holder}: an eventually consistent read {call:?}"
+        );
     }
 }
 
@@ -547,9 +560,16 @@ async fn every_dynamodb_call_of_the_functions_is_one_the_template_allows() {
     .await;
     assert_eq!(status, 200, "{body}");
     let exchange_calls = recorder.take();
-    assert!(exchange_calls
-        .iter()
-        .any(|c| c.action == "UpdateItem" && c.key.starts_with("code#")));
+    // The code is read (consistently: `assert_allowed`) beside the client's authentication,
+    // then spent by its conditional write.
+    for action in ["GetItem", "UpdateItem"] {
+        assert!(
+            exchange_calls
+                .iter()
+                .any(|c| c.action == action && c.key.starts_with("code#")),
+            "{action} code#"
+        );
+    }
     assert_allowed(&template, "TokenFunctionPolicy", &tables, &exchange_calls);
 }
 
