@@ -231,13 +231,24 @@ async fn main() -> Result<()> {
     );
     let status_event = read_event("status-success.json")?;
     let token = probe_token(signer, &status_event).await?;
-    let mut targets = vec![(
-        "hello-lambda".to_owned(),
-        hello.clone(),
-        status_event,
-        200,
-        None,
-    )];
+    // The ratios are to the first; the second is the same hello world on the functions'
+    // current-thread runtime.
+    let mut targets = vec![
+        (
+            "hello-lambda".to_owned(),
+            hello.clone(),
+            status_event.clone(),
+            200,
+            None,
+        ),
+        (
+            "hello-current-thread".to_owned(),
+            built_here.join("hello-lambda-current-thread"),
+            status_event,
+            200,
+            None,
+        ),
+    ];
     for (name, event, status) in FUNCTIONS {
         let mut event = read_event(event)?;
         with_probe_token(&mut event, &token);

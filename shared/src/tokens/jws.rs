@@ -6,7 +6,7 @@
 //! decoded once, the signature is checked with a key parsed when the key set was read
 //! (`aws-lc-rs`), and only then are the claims decoded, once. It refuses what `decode` refused
 //! (a property test compares the two over generated near misses), and more: the header
-//! parameters the verifier refuses, and nesting past serde_json's limit.
+//! parameters the verifier refuses, a negative `exp`, and nesting past serde_json's limit.
 
 use aws_lc_rs::hmac;
 use aws_lc_rs::signature::ParsedPublicKey;
@@ -159,8 +159,9 @@ fn header_and_payload_len(token: &str, signature: &str) -> usize {
     token.len() - signature.len() - 1
 }
 
-/// The deepest nesting a header or payload may have: serde_json's own limit on a `Value`.
-const MAX_NESTING: usize = 128;
+/// The deepest nesting a header or payload may have: what serde_json's own limit lets a
+/// `Value` have (it refuses 128 levels).
+const MAX_NESTING: usize = 127;
 
 /// A base64url part holding a JSON object nested at most [`MAX_NESTING`] levels, decoded
 /// into `T`. serde_json skips the values `T` does not name however deep they are, so the
@@ -275,16 +276,17 @@ mod tests {
     fn nesting_counts_brackets_outside_strings() {
         assert_eq!(nesting(br#"{"a":[{"b":"[[[\"{{"}]}"#), 3);
         assert_eq!(nesting(b"{}"), 1);
-        let deep = format!(
-            r#"{{"alg":"RS256","x":{}1{}}}"#,
-            "[".repeat(128),
-            "]".repeat(128)
-        );
-        assert!(matches!(parse(&deep), Err(TokenError::Malformed(_))));
+        // 128 levels (the object and 127 arrays) are refused, as serde_json refuses them.
         let deep = format!(
             r#"{{"alg":"RS256","x":{}1{}}}"#,
             "[".repeat(127),
             "]".repeat(127)
+        );
+        assert!(matches!(parse(&deep), Err(TokenError::Malformed(_))));
+        let deep = format!(
+            r#"{{"alg":"RS256","x":{}1{}}}"#,
+            "[".repeat(126),
+            "]".repeat(126)
         );
         assert!(parse(&deep).is_ok());
     }

@@ -192,6 +192,11 @@ impl TokenVerifier {
             }
         };
         let claims: AccessClaims = jws.claims()?;
+        // An expiry before 1970 is no time this service issues (`jsonwebtoken` read `exp` as
+        // unsigned, and refused it too).
+        if claims.exp < 0 {
+            return Err(TokenError::Malformed("exp is negative".into()).into());
+        }
         if claims.iss != issuer {
             return Err(TokenError::WrongIssuer.into());
         }

@@ -1,5 +1,7 @@
 //! The baseline of the cold-start probe: the smallest `lambda_http` function, built with the
-//! same profile and `lambda_http` features as the service's functions.
+//! same profile and `lambda_http` features as the service's functions, on the multi-thread
+//! runtime `#[tokio::main]` gives (as lambda-perf's Rust hello world; the functions run a
+//! current-thread one, and `hello-lambda-current-thread` shows what that alone is worth).
 
 use lambda_http::{run, service_fn, Body, Error, Request, Response};
 

@@ -152,7 +152,7 @@ proptest! {
                 proptest::sample::select(&["iss", "aud", "sub", "exp", "iat", "nbf", "jti", "scope", "other"][..]),
                 proptest::option::of(proptest::sample::select(vec![
                     json!(ISS), json!(AUD), json!("johndoe"), json!(NOW), json!(NOW + 600),
-                    json!("me"), json!(null), json!([AUD]), json!("x"), json!(1.5),
+                    json!("me"), json!(null), json!([AUD]), json!("x"), json!(1.5), json!(-1), json!(u64::MAX),
                 ])),
             ),
             0..3,
