@@ -128,15 +128,8 @@ async fn a_function_answers_other_endpoints_with_404_and_wrong_methods_with_405(
                     .into_iter()
                     .find(|m| !other.methods().contains(m))
                     .unwrap();
-                let (status, allow, _) = send(&router, &wrong, path, "").await;
-                assert_eq!(
-                    status,
-                    StatusCode::METHOD_NOT_ALLOWED,
-                    "{served:?}: {wrong} {path}"
-                );
-                assert_eq!(allow.unwrap().replace(' ', ""), allow_of(other));
                 // HEAD and OPTIONS are no endpoint's methods: 405 as well.
-                for method in [Method::HEAD, Method::OPTIONS] {
+                for method in [wrong, Method::HEAD, Method::OPTIONS] {
                     let (status, allow, _) = send(&router, &method, path, "").await;
                     assert_eq!(
                         status,
