@@ -113,17 +113,21 @@ pub async fn refresh(
         ));
     }
 
-    // Whether this token's chain must move the family on (a sibling's may already have).
+    // Whether this token's rotation must move the family on (a sibling's may already have).
     let advance = match state.sessions.spend(&hash, now).await? {
         Spend::Spent => true,
         // Within the window, a sibling of the first child, while no child has rotated yet
-        // (the family is at the token's generation or the one after).
+        // (the family is at the token's generation or the one after). If the family is still
+        // at the token's generation, the rotation that spent it has not moved it (it failed
+        // after the spend, or is still running): this one does, as that one would have, so
+        // its child is of the generation the family is at and may rotate it further. Moving
+        // is idempotent per token, so whichever of the two writes second finds it done.
         Spend::AlreadySpent { at }
             if now < at.saturating_add(grace(state))
                 && family.generation <= record.generation + 1 =>
         {
             tracing::info!(username = %user.username, "spent refresh token presented within the grace window");
-            false
+            family.generation == record.generation
         }
         Spend::Unknown => return Err(refused("unknown refresh token")),
         Spend::AlreadySpent { .. } => return Err(reuse(state, &family, &user, now).await),
@@ -150,7 +154,10 @@ pub async fn refresh(
     let (advanced, added, access) = tokio::join!(
         async {
             if advance {
-                state.sessions.advance(&family.id, record.generation).await
+                state
+                    .sessions
+                    .advance(&family.id, record.generation, &hash)
+                    .await
             } else {
                 Ok(true)
             }

@@ -62,6 +62,7 @@ pub(super) async fn start_named_session(
         revoked_at: None,
         token_version: user.token_version,
         generation: 0,
+        moved_by: None,
     };
     let refresh_token = RefreshToken::generate();
     let first = RefreshRecord {

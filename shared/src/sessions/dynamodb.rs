@@ -199,17 +199,20 @@ impl SessionStore for DynamoSessionStore {
         Ok(())
     }
 
-    async fn advance(&self, id: &FamilyId, from: u64) -> Result<bool, StoreError> {
+    async fn advance(&self, id: &FamilyId, from: u64, by: &TokenHash) -> Result<bool, StoreError> {
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
             .key(KEY, family_key(id))
-            .update_expression("SET generation = :next")
-            .condition_expression("attribute_exists(#id) AND generation = :from")
+            .update_expression("SET generation = :next, moved_by = :by")
+            .condition_expression(
+                "attribute_exists(#id) AND (generation = :from OR (generation = :next AND moved_by = :by))",
+            )
             .expression_attribute_names("#id", KEY)
             .expression_attribute_values(":from", AttributeValue::N(from.to_string()))
             .expression_attribute_values(":next", AttributeValue::N((from + 1).to_string()))
+            .expression_attribute_values(":by", AttributeValue::S(by.as_str().to_owned()))
             .send()
             .await;
         match result {

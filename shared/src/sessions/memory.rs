@@ -69,13 +69,15 @@ impl SessionStore for MemorySessionStore {
         Ok(())
     }
 
-    async fn advance(&self, id: &FamilyId, from: u64) -> Result<bool, StoreError> {
+    async fn advance(&self, id: &FamilyId, from: u64, by: &TokenHash) -> Result<bool, StoreError> {
         Ok(self.with(|state| match state.families.get_mut(id) {
             Some(family) if family.generation == from => {
                 family.generation = from + 1;
+                family.moved_by = Some(by.clone());
                 true
             }
-            _ => false,
+            Some(family) => family.generation == from + 1 && family.moved_by.as_ref() == Some(by),
+            None => false,
         }))
     }
 

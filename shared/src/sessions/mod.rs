@@ -95,6 +95,11 @@ pub struct Family {
     /// further, so a spent token's grace-window siblings cannot grow a second chain.
     #[serde(default)]
     pub generation: u64,
+    /// The token whose rotation moved the session to its generation (`None` at generation 0,
+    /// and for sessions stored before this was kept): a retry of that rotation finds its
+    /// work done rather than a sibling's chain.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved_by: Option<TokenHash>,
 }
 
 /// One refresh token of a family, as stored (by hash).
@@ -145,9 +150,10 @@ pub trait SessionStore: Send + Sync {
     /// Adds the next token of an existing family.
     async fn add(&self, record: &RefreshRecord) -> Result<(), StoreError>;
 
-    /// Moves the family from generation `from` to `from + 1`, if it is still at `from` (a
-    /// conditional write); `false` when another rotation moved it first.
-    async fn advance(&self, id: &FamilyId, from: u64) -> Result<bool, StoreError>;
+    /// Moves the family from generation `from` to `from + 1` on the rotation of the token
+    /// `by`, if it is still at `from`, or says it is done if `by`'s rotation already moved it
+    /// there (one conditional write); `false` when another token's rotation moved it first.
+    async fn advance(&self, id: &FamilyId, from: u64, by: &TokenHash) -> Result<bool, StoreError>;
 
     /// Makes every token of the family unusable (idempotent; the first time is kept).
     async fn revoke_family(&self, id: &FamilyId, now: UnixSeconds) -> Result<(), StoreError>;

@@ -4,19 +4,18 @@
 //! code redeems once, for its client and redirect URI, within its minute, only with its PKCE
 //! verifier; a second use ends the session the first one started.
 
-use std::sync::Arc;
-
 use token_service::clients::ClientSecret;
-use token_service::clock::UnixSeconds;
 use token_service::codes::{AuthorizationCode, CODE_LIFETIME_SECONDS};
 use token_service::domain::{ClientType, CodeChallenge, GrantType, RedirectUri};
 use token_service::oauth::authorization::{issue_code, validate, AuthorizationParams};
-use token_service::sessions::{Family, FamilyId, RefreshRecord, SessionStore, Spend, TokenHash};
+use token_service::sessions::{Family, RefreshRecord, SessionStore};
 use token_service::store::AccountChange;
 use token_service::store::StoreError;
 
 use crate::for_each_backend;
-use crate::support::{basic, client, username, Backend, TestApp, NOW, SERVICE_SECRET};
+use crate::support::{
+    basic, client, username, Backend, HookedSessions, SessionHooks, TestApp, NOW, SERVICE_SECRET,
+};
 
 for_each_backend!(
     a_code_and_its_verifier_get_tokens_that_work,
@@ -360,48 +359,26 @@ async fn malformed_exchanges_are_refused_before_any_lookup(backend: Backend) {
 
 /// Sessions where a replay of the code lands between the first exchange's redemption and
 /// its session's start (what a replay sent at that instant does).
-struct ReplayBeforeStart(Arc<dyn SessionStore>);
+struct ReplayBeforeStart;
 
 #[async_trait::async_trait]
-impl SessionStore for ReplayBeforeStart {
-    async fn start(&self, family: &Family, first: &RefreshRecord) -> Result<bool, StoreError> {
-        self.0
+impl SessionHooks for ReplayBeforeStart {
+    async fn start(
+        &self,
+        inner: &dyn SessionStore,
+        family: &Family,
+        first: &RefreshRecord,
+    ) -> Result<bool, StoreError> {
+        inner
             .bar_family(&family.id, family.created_at, family.expires_at)
             .await?;
-        self.0.start(family, first).await
-    }
-    async fn token(&self, hash: &TokenHash) -> Result<Option<RefreshRecord>, StoreError> {
-        self.0.token(hash).await
-    }
-    async fn family(&self, id: &FamilyId) -> Result<Option<Family>, StoreError> {
-        self.0.family(id).await
-    }
-    async fn spend(&self, hash: &TokenHash, now: UnixSeconds) -> Result<Spend, StoreError> {
-        self.0.spend(hash, now).await
-    }
-    async fn add(&self, record: &RefreshRecord) -> Result<(), StoreError> {
-        self.0.add(record).await
-    }
-    async fn advance(&self, id: &FamilyId, from: u64) -> Result<bool, StoreError> {
-        self.0.advance(id, from).await
-    }
-    async fn revoke_family(&self, id: &FamilyId, now: UnixSeconds) -> Result<(), StoreError> {
-        self.0.revoke_family(id, now).await
-    }
-    async fn bar_family(
-        &self,
-        id: &FamilyId,
-        now: UnixSeconds,
-        until: UnixSeconds,
-    ) -> Result<(), StoreError> {
-        self.0.bar_family(id, now, until).await
+        inner.start(family, first).await
     }
 }
 
 async fn a_replay_during_the_exchange_leaves_no_session(backend: Backend) {
     let app =
-        TestApp::start_wrapping_sessions(backend, |sessions| Arc::new(ReplayBeforeStart(sessions)))
-            .await;
+        TestApp::start_wrapping_sessions(backend, HookedSessions::wrap(ReplayBeforeStart)).await;
     let spa = {
         let mut c = client(
             "spa",

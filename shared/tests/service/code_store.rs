@@ -182,6 +182,7 @@ fn session(id: &FamilyId) -> (Family, RefreshRecord) {
         revoked_at: None,
         token_version: 0,
         generation: 0,
+        moved_by: None,
     };
     let first = RefreshRecord {
         hash: RefreshToken::generate().hash(),

@@ -1,15 +1,18 @@
 //! Refresh tokens (RFC 6749 §6) with rotation and reuse detection (RFC 9700 §4.14): on every
 //! backend, with real concurrency against the DynamoDB-compatible server.
 
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::future::join_all;
 use token_service::config::SessionSettings;
 use token_service::domain::ScopeSet;
-use token_service::store::AccountChange;
+use token_service::sessions::{FamilyId, RefreshToken, SessionStore, TokenHash};
+use token_service::store::{AccountChange, StoreError};
+use tokio::sync::Notify;
 
 use crate::for_each_backend;
-use crate::support::{Backend, TestApp};
+use crate::support::{Backend, HookedSessions, SessionHooks, TestApp, TestResponse};
 
 for_each_backend!(
     over_socket:
@@ -21,7 +24,18 @@ for_each_backend!(
     concurrent_refreshes_inside_the_grace_window_all_get_tokens,
     concurrent_refreshes_without_a_grace_window_count_as_reuse,
     a_replay_inside_the_grace_window_is_found_out_when_either_chain_moves_on,
+    a_session_moves_on_once_per_generation_and_a_retry_finds_it_done,
 );
+
+/// Interleavings forced by a hooked session store, which only a directly called app has.
+mod interleavings {
+    use super::*;
+
+    for_each_backend!(
+        a_rotation_that_failed_after_its_spend_is_completed_by_its_retry,
+        a_retry_that_moves_the_session_first_leaves_the_rotation_good,
+    );
+}
 
 async fn sign_in_starts_a_session_and_refresh_rotates_its_token(backend: Backend) {
     let app = TestApp::start(backend).await;
@@ -268,13 +282,6 @@ async fn concurrent_refreshes_without_a_grace_window_count_as_reuse(backend: Bac
 async fn a_replay_inside_the_grace_window_is_found_out_when_either_chain_moves_on(
     backend: Backend,
 ) {
-    let refresh_token = |response: &crate::support::TestResponse| {
-        assert_eq!(response.status, 200, "{}", response.text);
-        response.json()["refresh_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
     for thief_moves_first in [false, true] {
         let app = TestApp::start(backend).await;
         let (_, stolen) = app.sign_in_pair("johndoe", "secret", "me").await;
@@ -296,4 +303,128 @@ async fn a_replay_inside_the_grace_window_is_found_out_when_either_chain_moves_o
             "the session is revoked"
         );
     }
+}
+
+/// The refresh token of a 200 answer.
+fn refresh_token(response: &TestResponse) -> String {
+    assert_eq!(response.status, 200, "{}", response.text);
+    response.json()["refresh_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+/// Sessions whose first move on fails as an outage would: after its token was spent.
+struct FirstAdvanceFails(AtomicBool);
+
+#[async_trait::async_trait]
+impl SessionHooks for FirstAdvanceFails {
+    async fn advance(
+        &self,
+        inner: &dyn SessionStore,
+        id: &FamilyId,
+        from: u64,
+        by: &TokenHash,
+    ) -> Result<bool, StoreError> {
+        if !self.0.swap(true, Ordering::SeqCst) {
+            return Err(StoreError::Unavailable("injected outage".into()));
+        }
+        inner.advance(id, from, by).await
+    }
+}
+
+async fn a_rotation_that_failed_after_its_spend_is_completed_by_its_retry(backend: Backend) {
+    let app = TestApp::start_wrapping_sessions(
+        backend,
+        HookedSessions::wrap(FirstAdvanceFails(AtomicBool::new(false))),
+    )
+    .await;
+    let (_, token) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let failed = app.refresh(&token, "").await;
+    assert_eq!(failed.status, 503, "{}", failed.text);
+    // The client retries within the grace window and gets a pair...
+    app.clock.advance(1);
+    let next = refresh_token(&app.refresh(&token, "").await);
+    // ...whose refresh token carries the session on: the retry did the rotation the failed
+    // request could not, so its child is no sibling of a chain that never grew.
+    app.clock.advance(60);
+    let newer = refresh_token(&app.refresh(&next, "").await);
+    let newest = refresh_token(&app.refresh(&newer, "").await);
+    // Reuse detection is untouched: the spent token after its window ends the session.
+    let replay = app.refresh(&token, "").await;
+    assert_eq!(replay.status, 400, "{}", replay.text);
+    assert_eq!(
+        app.refresh(&newest, "").await.status,
+        400,
+        "the session is revoked"
+    );
+}
+
+/// Sessions where the first move on waits until a second one is done (at most 10 s): a retry
+/// within the grace window moves the session before the rotation that spent its token does.
+#[derive(Default)]
+struct FirstAdvanceWaits {
+    calls: AtomicUsize,
+    second_done: Notify,
+}
+
+#[async_trait::async_trait]
+impl SessionHooks for FirstAdvanceWaits {
+    async fn advance(
+        &self,
+        inner: &dyn SessionStore,
+        id: &FamilyId,
+        from: u64,
+        by: &TokenHash,
+    ) -> Result<bool, StoreError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == 0 {
+            let _ =
+                tokio::time::timeout(Duration::from_secs(10), self.second_done.notified()).await;
+            return inner.advance(id, from, by).await;
+        }
+        let moved = inner.advance(id, from, by).await;
+        self.second_done.notify_one();
+        moved
+    }
+}
+
+async fn a_retry_that_moves_the_session_first_leaves_the_rotation_good(backend: Backend) {
+    let app = TestApp::start_wrapping_sessions(
+        backend,
+        HookedSessions::wrap(FirstAdvanceWaits::default()),
+    )
+    .await;
+    let (_, token) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let (first, second) = tokio::join!(app.refresh(&token, ""), app.refresh(&token, ""));
+    let (first, second) = (refresh_token(&first), refresh_token(&second));
+    assert_ne!(first, second);
+    // The session moved once, for this token: either child carries it on.
+    app.clock.advance(60);
+    let newer = refresh_token(&app.refresh(&second, "").await);
+    refresh_token(&app.refresh(&newer, "").await);
+}
+
+async fn a_session_moves_on_once_per_generation_and_a_retry_finds_it_done(backend: Backend) {
+    let app = TestApp::start(backend).await;
+    let (_, token) = app.sign_in_pair("johndoe", "secret", "me").await;
+    let token = RefreshToken::parse(&token).unwrap().hash();
+    let family = app.sessions.token(&token).await.unwrap().unwrap().family;
+    let sibling = RefreshToken::generate().hash();
+    let sessions = app.sessions.as_ref();
+    assert!(sessions.advance(&family, 0, &token).await.unwrap());
+    assert!(
+        sessions.advance(&family, 0, &token).await.unwrap(),
+        "a retry of the same rotation finds it done"
+    );
+    assert!(
+        !sessions.advance(&family, 0, &sibling).await.unwrap(),
+        "another token of that generation would grow a second chain"
+    );
+    assert!(sessions.advance(&family, 1, &sibling).await.unwrap());
+    assert!(
+        !sessions.advance(&family, 0, &token).await.unwrap(),
+        "a rotation two generations back"
+    );
+    let family = sessions.family(&family).await.unwrap().unwrap();
+    assert_eq!((family.generation, family.moved_by), (2, Some(sibling)));
 }

@@ -1,5 +1,5 @@
-//! The stores a test app runs on: in memory, or fresh tables on the DynamoDB server; and a
-//! user store that counts the calls made through it.
+//! The stores a test app runs on: in memory, or fresh tables on the DynamoDB server; a user
+//! store that counts the calls made through it; and session stores with a test's hooks.
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -17,7 +17,10 @@ use token_service::codes::{CodeStore, DynamoCodeStore, MemoryCodeStore};
 use token_service::domain::{User, Username};
 use token_service::keys::store::{DynamoKeySetStore, MemoryKeySetStore};
 use token_service::keys::KeySetStore;
-use token_service::sessions::{DynamoSessionStore, MemorySessionStore, SessionStore};
+use token_service::sessions::{
+    DynamoSessionStore, Family, FamilyId, MemorySessionStore, RefreshRecord, SessionStore, Spend,
+    TokenHash,
+};
 use token_service::store::{
     AccountChange, DynamoUserStore, MemoryUserStore, StoreError, UserStore,
 };
@@ -274,4 +277,73 @@ pub async fn app_with_users_at(endpoint: &str) -> super::TestApp {
         Backend::Memory,
     )
     .await
+}
+
+/// What a test does in place of a session store's `start` or `advance`: by default, the
+/// real store's. For interleavings that real requests reach only by chance.
+#[async_trait::async_trait]
+pub trait SessionHooks: Send + Sync {
+    async fn start(
+        &self,
+        inner: &dyn SessionStore,
+        family: &Family,
+        first: &RefreshRecord,
+    ) -> Result<bool, StoreError> {
+        inner.start(family, first).await
+    }
+
+    async fn advance(
+        &self,
+        inner: &dyn SessionStore,
+        id: &FamilyId,
+        from: u64,
+        by: &TokenHash,
+    ) -> Result<bool, StoreError> {
+        inner.advance(id, from, by).await
+    }
+}
+
+/// A real session store with a test's [`SessionHooks`]; every other call passes through.
+pub struct HookedSessions<H> {
+    inner: Arc<dyn SessionStore>,
+    hooks: H,
+}
+
+impl<H: SessionHooks + 'static> HookedSessions<H> {
+    pub fn wrap(hooks: H) -> impl FnOnce(Arc<dyn SessionStore>) -> Arc<dyn SessionStore> {
+        move |inner| Arc::new(HookedSessions { inner, hooks })
+    }
+}
+
+#[async_trait::async_trait]
+impl<H: SessionHooks> SessionStore for HookedSessions<H> {
+    async fn start(&self, family: &Family, first: &RefreshRecord) -> Result<bool, StoreError> {
+        self.hooks.start(self.inner.as_ref(), family, first).await
+    }
+    async fn token(&self, hash: &TokenHash) -> Result<Option<RefreshRecord>, StoreError> {
+        self.inner.token(hash).await
+    }
+    async fn family(&self, id: &FamilyId) -> Result<Option<Family>, StoreError> {
+        self.inner.family(id).await
+    }
+    async fn spend(&self, hash: &TokenHash, now: UnixSeconds) -> Result<Spend, StoreError> {
+        self.inner.spend(hash, now).await
+    }
+    async fn add(&self, record: &RefreshRecord) -> Result<(), StoreError> {
+        self.inner.add(record).await
+    }
+    async fn advance(&self, id: &FamilyId, from: u64, by: &TokenHash) -> Result<bool, StoreError> {
+        self.hooks.advance(self.inner.as_ref(), id, from, by).await
+    }
+    async fn revoke_family(&self, id: &FamilyId, now: UnixSeconds) -> Result<(), StoreError> {
+        self.inner.revoke_family(id, now).await
+    }
+    async fn bar_family(
+        &self,
+        id: &FamilyId,
+        now: UnixSeconds,
+        until: UnixSeconds,
+    ) -> Result<(), StoreError> {
+        self.inner.bar_family(id, now, until).await
+    }
 }
