@@ -215,6 +215,16 @@ fn every_client_command_works_against_the_table_the_functions_use() {
         Some(5),
         "bad redirect"
     );
+    assert_eq!(
+        add(
+            "x",
+            "public",
+            "authorization_code",
+            &["--redirect-uri", "http://app.example.com/cb"]
+        ),
+        Some(5),
+        "a code in the clear: http is for loopback hosts only"
+    );
     assert_eq!(add("x", "secret", "password", &[]), Some(5), "type");
     assert_eq!(
         add("x", "public", "password", &["--scopes", "root"]),

@@ -3,28 +3,44 @@
 
 use serde::{Deserialize, Serialize};
 
-/// A redirect URI as registered: absolute, `https://` (or `http://` for loopback and local
-/// development), no fragment (RFC 6749 §3.1.2). Compared as an exact string when used.
+/// A redirect URI as registered: absolute, `https://`, or `http://` on a loopback host only
+/// (OAuth 2.1 §7.5.1, RFC 8252 §7.3: nothing else can receive a code in the clear), without
+/// userinfo (`http://127.0.0.1@evil.example/` names evil.example) or fragment (RFC 6749
+/// §3.1.2). Compared as an exact string when used.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct RedirectUri(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("redirect URI must be an absolute http(s) URI without a fragment, at most 2000 characters: `{0}`")]
+#[error("redirect URI must be an absolute https URI (http only on a loopback host: 127.0.0.1, [::1], localhost), without userinfo or fragment, at most 2000 characters: `{0}`")]
 pub struct InvalidRedirectUri(pub String);
+
+/// The hosts an `http://` redirect URI may name: the machine the app runs on.
+const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "[::1]", "localhost"];
+
+/// The host of a URI's `authority` (`None`: none, or userinfo before it).
+fn host(authority: &str) -> Option<&str> {
+    if authority.contains('@') {
+        return None;
+    }
+    let host_end = if authority.starts_with('[') {
+        authority.find(']')? + 1
+    } else {
+        authority.find(':').unwrap_or(authority.len())
+    };
+    let (host, port) = authority.split_at(host_end);
+    (!host.is_empty() && (port.is_empty() || port.starts_with(':'))).then_some(host)
+}
 
 impl RedirectUri {
     pub fn parse(s: &str) -> Result<Self, InvalidRedirectUri> {
         let invalid = || InvalidRedirectUri(s.chars().take(80).collect());
-        let rest = s
-            .strip_prefix("https://")
-            .or_else(|| s.strip_prefix("http://"))
-            .ok_or_else(invalid)?;
-        let host_ok = rest
-            .split(['/', '?'])
-            .next()
-            .is_some_and(|authority| !authority.is_empty());
-        let ok = host_ok
+        let (secure, rest) = match s.strip_prefix("https://") {
+            Some(rest) => (true, rest),
+            None => (false, s.strip_prefix("http://").ok_or_else(invalid)?),
+        };
+        let authority = rest.split(['/', '?']).next().unwrap_or_default();
+        let ok = host(authority).is_some_and(|host| secure || LOOPBACK_HOSTS.contains(&host))
             && s.len() <= 2000
             && !s.contains('#')
             && s.chars().all(|c| c.is_ascii_graphic());
@@ -158,11 +174,15 @@ mod tests {
     }
 
     #[test]
-    fn redirect_uris_are_absolute_http_without_fragments() {
+    fn redirect_uris_are_absolute_https_or_loopback_http_without_userinfo_or_fragments() {
         for ok in [
             "https://app.example.com/callback",
             "http://127.0.0.1:8765/callback",
+            "http://127.0.0.1/callback",
+            "http://[::1]:8765/callback",
+            "http://localhost:8080/cb",
             "https://app.example.com/cb?tenant=1",
+            "https://[2001:db8::1]:8443/cb",
         ] {
             assert_eq!(RedirectUri::parse(ok).unwrap().as_str(), ok);
         }
@@ -173,6 +193,15 @@ mod tests {
             "https://a.example/cb#frag",
             "javascript:alert(1)",
             "https://a.example/has space",
+            // A code sent in the clear across the network.
+            "http://app.example.com/callback",
+            "http://127.0.0.1.evil.example/cb",
+            "http://[::1].evil.example/cb",
+            "http://10.0.0.7:8080/cb",
+            // Userinfo: the host is what follows the `@`.
+            "http://127.0.0.1@evil.example/cb",
+            "https://app.example.com@evil.example/cb",
+            "http://[::1",
         ] {
             assert!(RedirectUri::parse(bad).is_err(), "{bad}");
         }
