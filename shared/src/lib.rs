@@ -35,7 +35,7 @@ pub mod sessions;
 pub mod store;
 pub mod tokens;
 
-pub use app::AppState;
+pub use app::{AppParts, AppState};
 pub use config::{Config, Mode};
 pub use error::ApiError;
 pub use http::lambda::run_function;

@@ -70,10 +70,10 @@ pub async fn kms_vs_local_signing(app: &TestApp) {
     .await;
     remote.print("jwt issue, KMS Sign (moto over HTTP)");
 
-    let kms_state = token_service::AppState {
+    let kms_state = token_service::AppState::from(token_service::AppParts {
         issuer: Some(Arc::new(issuer)),
-        ..app.state.clone()
-    };
+        ..app.state.parts()
+    });
     let routers = [
         (
             "POST /token, in-process RSA key",

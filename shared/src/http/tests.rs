@@ -194,13 +194,16 @@ async fn without_a_custom_domain_the_issuer_is_the_api_gateway_domain_of_the_req
     use lambda_http::aws_lambda_events::apigw::ApiGatewayV2httpRequestContext;
     use lambda_http::request::RequestContext;
 
-    let mut state = state();
+    let state = state();
     let mut settings = state.verifier.settings().clone();
     settings.issuer = crate::tokens::IssuerUrl::FromApiDomain;
-    state.verifier = Arc::new(TokenVerifier::shared_secret(
-        &settings,
-        &SigningSecret::new(vec![1u8; 32]).unwrap(),
-    ));
+    let state = AppState::from(crate::AppParts {
+        verifier: Arc::new(TokenVerifier::shared_secret(
+            &settings,
+            &SigningSecret::new(vec![1u8; 32]).unwrap(),
+        )),
+        ..state.parts()
+    });
     let router = router_of_all(state);
     let discovery = |context: Option<RequestContext>| {
         let mut request = Request::builder()

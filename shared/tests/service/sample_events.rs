@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use token_service::app::Duty;
 use token_service::config::{Config, Environment, Mode, SignerChoice};
 use token_service::store::{demo_users, MemoryUserStore, UserStore as _};
-use token_service::{http, AppState, Endpoint};
+use token_service::{http, AppParts, AppState, Endpoint};
 use tower::ServiceExt as _;
 
 use crate::support::{self, CountingStore};
@@ -233,16 +233,16 @@ impl States {
         clients: Arc<dyn token_service::clients::ClientStore>,
     ) -> States {
         States {
-            issuing: AppState {
+            issuing: AppState::from(AppParts {
                 store: store.clone(),
                 clients: clients.clone(),
-                ..self.issuing
-            },
-            verifying: AppState {
+                ..self.issuing.parts()
+            }),
+            verifying: AppState::from(AppParts {
                 store,
                 clients,
-                ..self.verifying
-            },
+                ..self.verifying.parts()
+            }),
         }
     }
 }
@@ -316,12 +316,13 @@ async fn every_function_answers_only_its_own_events() {
         .unwrap()
         .unwrap();
     let store = Arc::new(CountingStore::new(MemoryUserStore::with_users(users)));
-    let state = AppState {
+    let state = AppState::from(AppParts {
         store: store.clone(),
         ..AppState::from_config(&config, Duty::IssueAndVerify)
             .await
             .unwrap()
-    };
+            .parts()
+    });
     let expectations = expectations();
     let mut foreign = 0;
     for (name, text) in sample_events() {

@@ -23,7 +23,7 @@ use token_service::keys::{
 use token_service::store::{demo_users, dynamodb_client, UserStore as _};
 use token_service::tokens::signer::kms_public_key;
 use token_service::tokens::{KmsSigner, TokenError, TokenIssuer, TokenVerifier, VerifyError};
-use token_service::{http, AppState, Endpoint};
+use token_service::{http, AppParts, AppState, Endpoint};
 use tower::ServiceExt as _;
 
 use crate::support::{self, username, Backend, TestApp};
@@ -393,10 +393,10 @@ async fn a_flood_of_made_up_kids_costs_one_key_set_read() {
     set.version = 0;
     counting.inner.save(&set).await.unwrap();
     let keys = Arc::new(KeySetCache::new(counting.clone(), CachePolicy::default()));
-    let state = AppState {
+    let state = AppState::from(AppParts {
         verifier: Arc::new(TokenVerifier::published(&support::token_settings(), keys)),
-        ..app.state.clone()
-    };
+        ..app.state.parts()
+    });
     let router = http::router_of_all(state);
     let valid = app.mint("johndoe", "me").await;
     let ok = axum::http::Request::builder()
@@ -458,10 +458,10 @@ async fn a_kms_token_function_with_an_empty_key_set_answers_503_and_publishes_no
         &support::token_settings(),
         Arc::new(KmsSigner::new(kms, keys)),
     );
-    let state = AppState {
+    let state = AppState::from(AppParts {
         issuer: Some(Arc::new(issuer)),
-        ..app.state.clone()
-    };
+        ..app.state.parts()
+    });
     for _ in 0..3 {
         let (status, headers, body) = call(
             http::router_of_all(state.clone()),
