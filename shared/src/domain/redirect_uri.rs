@@ -18,7 +18,8 @@ pub struct InvalidRedirectUri(pub String);
 /// The hosts an `http://` redirect URI may name: the machine the app runs on.
 const LOOPBACK_HOSTS: [&str; 3] = ["127.0.0.1", "[::1]", "localhost"];
 
-/// The host of a URI's `authority` (`None`: none, or userinfo before it).
+/// The host of a URI's `authority` (`None`: none, userinfo before it, or a port that is not
+/// one).
 fn host(authority: &str) -> Option<&str> {
     if authority.contains('@') {
         return None;
@@ -29,7 +30,11 @@ fn host(authority: &str) -> Option<&str> {
         authority.find(':').unwrap_or(authority.len())
     };
     let (host, port) = authority.split_at(host_end);
-    (!host.is_empty() && (port.is_empty() || port.starts_with(':'))).then_some(host)
+    let port_ok = port.is_empty()
+        || port
+            .strip_prefix(':')
+            .is_some_and(|digits| digits.len() <= 5 && digits.parse::<u16>().is_ok());
+    (!host.is_empty() && port_ok).then_some(host)
 }
 
 impl RedirectUri {
@@ -42,7 +47,7 @@ impl RedirectUri {
         let authority = rest.split(['/', '?']).next().unwrap_or_default();
         let ok = host(authority).is_some_and(|host| secure || LOOPBACK_HOSTS.contains(&host))
             && s.len() <= 2000
-            && !s.contains('#')
+            && !s.contains(['#', '\\'])
             && s.chars().all(|c| c.is_ascii_graphic());
         if ok {
             Ok(RedirectUri(s.to_owned()))
@@ -183,6 +188,7 @@ mod tests {
             "http://localhost:8080/cb",
             "https://app.example.com/cb?tenant=1",
             "https://[2001:db8::1]:8443/cb",
+            "http://127.0.0.1:65535/cb",
         ] {
             assert_eq!(RedirectUri::parse(ok).unwrap().as_str(), ok);
         }
@@ -202,6 +208,12 @@ mod tests {
             "http://127.0.0.1@evil.example/cb",
             "https://app.example.com@evil.example/cb",
             "http://[::1",
+            // Ports that are none; a backslash, which browsers read as a slash.
+            "http://localhost:abc/cb",
+            "http://127.0.0.1:99999/cb",
+            "http://127.0.0.1:/cb",
+            "http://[::1]:1:2/cb",
+            "http://localhost:8080\\evil.example/cb",
         ] {
             assert!(RedirectUri::parse(bad).is_err(), "{bad}");
         }

@@ -113,21 +113,22 @@ pub async fn refresh(
         ));
     }
 
-    // Whether this token's rotation must move the family on (a sibling's may already have).
+    // Whether this token's rotation must move the family on.
     let advance = match state.sessions.spend(&hash, now).await? {
         Spend::Spent => true,
-        // Within the window, a sibling of the first child, while no child has rotated yet
-        // (the family is at the token's generation or the one after). If the family is still
-        // at the token's generation, the rotation that spent it has not moved it (it failed
-        // after the spend, or is still running): this one does, as that one would have, so
-        // its child is of the generation the family is at and may rotate it further. Moving
-        // is idempotent per token, so whichever of the two writes second finds it done.
+        // Within the window, a sibling of the first child. The retry moves the family on as
+        // the rotation that spent the token does (or would have, had it not failed after the
+        // spend), and the one conditional write decides: it lands if the family is still at
+        // the token's generation, or finds its work done if this token's rotation moved it
+        // (whichever of the two writes second); if another token's rotation moved it, this is
+        // a second chain, which is reuse. A family moved before stores kept who moved it
+        // (`moved_by` absent) is taken at its word, one generation ahead, as it was then.
         Spend::AlreadySpent { at }
             if now < at.saturating_add(grace(state))
                 && family.generation <= record.generation + 1 =>
         {
             tracing::info!(username = %user.username, "spent refresh token presented within the grace window");
-            family.generation == record.generation
+            family.moved_by.is_some() || family.generation == record.generation
         }
         Spend::Unknown => return Err(refused("unknown refresh token")),
         Spend::AlreadySpent { .. } => return Err(reuse(state, &family, &user, now).await),

@@ -279,8 +279,8 @@ pub async fn app_with_users_at(endpoint: &str) -> super::TestApp {
     .await
 }
 
-/// What a test does in place of a session store's `start` or `advance`: by default, the
-/// real store's. For interleavings that real requests reach only by chance.
+/// What a test does in place of a session store's `start`, `advance` or `revoke_family`: by
+/// default, the real store's. For interleavings that real requests reach only by chance.
 #[async_trait::async_trait]
 pub trait SessionHooks: Send + Sync {
     async fn start(
@@ -300,6 +300,47 @@ pub trait SessionHooks: Send + Sync {
         by: &TokenHash,
     ) -> Result<bool, StoreError> {
         inner.advance(id, from, by).await
+    }
+
+    async fn revoke_family(
+        &self,
+        inner: &dyn SessionStore,
+        id: &FamilyId,
+        now: UnixSeconds,
+    ) -> Result<(), StoreError> {
+        inner.revoke_family(id, now).await
+    }
+}
+
+/// Hooks a test keeps a handle on, to read what they saw.
+#[async_trait::async_trait]
+impl<H: SessionHooks> SessionHooks for Arc<H> {
+    async fn start(
+        &self,
+        inner: &dyn SessionStore,
+        family: &Family,
+        first: &RefreshRecord,
+    ) -> Result<bool, StoreError> {
+        H::start(self, inner, family, first).await
+    }
+
+    async fn advance(
+        &self,
+        inner: &dyn SessionStore,
+        id: &FamilyId,
+        from: u64,
+        by: &TokenHash,
+    ) -> Result<bool, StoreError> {
+        H::advance(self, inner, id, from, by).await
+    }
+
+    async fn revoke_family(
+        &self,
+        inner: &dyn SessionStore,
+        id: &FamilyId,
+        now: UnixSeconds,
+    ) -> Result<(), StoreError> {
+        H::revoke_family(self, inner, id, now).await
     }
 }
 
@@ -336,7 +377,7 @@ impl<H: SessionHooks> SessionStore for HookedSessions<H> {
         self.hooks.advance(self.inner.as_ref(), id, from, by).await
     }
     async fn revoke_family(&self, id: &FamilyId, now: UnixSeconds) -> Result<(), StoreError> {
-        self.inner.revoke_family(id, now).await
+        self.hooks.revoke_family(self.inner.as_ref(), id, now).await
     }
     async fn bar_family(
         &self,
