@@ -207,7 +207,7 @@ impl SessionStore for DynamoSessionStore {
             .key(KEY, family_key(id))
             .update_expression("SET generation = :next, moved_by = :by")
             .condition_expression(
-                "attribute_exists(#id) AND attribute_not_exists(revoked_at) AND (generation = :from OR (generation = :next AND moved_by = :by))",
+                "attribute_exists(#id) AND (generation = :from OR (generation = :next AND moved_by = :by))",
             )
             .expression_attribute_names("#id", KEY)
             .expression_attribute_values(":from", AttributeValue::N(from.to_string()))

@@ -152,8 +152,7 @@ pub trait SessionStore: Send + Sync {
 
     /// Moves the family from generation `from` to `from + 1` on the rotation of the token
     /// `by`, if it is still at `from`, or says it is done if `by`'s rotation already moved it
-    /// there (one conditional write); `false` when another token's rotation moved it first,
-    /// or the family was revoked (a rotation that races a revocation hands out nothing).
+    /// there (one conditional write); `false` when another token's rotation moved it first.
     async fn advance(&self, id: &FamilyId, from: u64, by: &TokenHash) -> Result<bool, StoreError>;
 
     /// Makes every token of the family unusable (idempotent; the first time is kept).

@@ -36,7 +36,6 @@ mod interleavings {
     for_each_backend!(
         a_rotation_that_failed_after_its_spend_is_completed_by_its_retry,
         a_retry_that_moves_the_session_first_leaves_the_rotation_good,
-        a_rotation_that_races_a_revocation_hands_out_nothing,
         a_second_chain_found_during_an_outage_gets_nothing_on_its_retry,
     );
 }
@@ -426,32 +425,6 @@ async fn a_retry_that_moves_the_session_first_leaves_the_rotation_good(backend: 
         400,
         "the session is revoked"
     );
-}
-
-/// Sessions revoked just before a rotation moves them (a revocation racing the refresh).
-struct RevokedBeforeAdvance;
-
-#[async_trait::async_trait]
-impl SessionHooks for RevokedBeforeAdvance {
-    async fn advance(
-        &self,
-        inner: &dyn SessionStore,
-        id: &FamilyId,
-        from: u64,
-        by: &TokenHash,
-    ) -> Result<bool, StoreError> {
-        inner.revoke_family(id, 0).await?;
-        inner.advance(id, from, by).await
-    }
-}
-
-async fn a_rotation_that_races_a_revocation_hands_out_nothing(backend: Backend) {
-    let app =
-        TestApp::start_wrapping_sessions(backend, HookedSessions::wrap(RevokedBeforeAdvance)).await;
-    let (_, token) = app.sign_in_pair("johndoe", "secret", "me").await;
-    let refreshed = app.refresh(&token, "").await;
-    assert_eq!(refreshed.status, 400, "{}", refreshed.text);
-    assert_eq!(refreshed.json()["error"], "invalid_grant");
 }
 
 /// Sessions whose first revocation fails as an outage would.
