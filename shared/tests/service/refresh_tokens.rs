@@ -286,14 +286,20 @@ async fn a_replay_inside_the_grace_window_is_found_out_when_either_chain_moves_o
             (owners, thiefs)
         };
         let carried_on = refresh_token(&app.refresh(&first, "").await);
-        let replay = app.refresh(&second, "").await;
-        assert_eq!(replay.status, 400, "{}", replay.text);
-        assert_eq!(
-            app.refresh(&carried_on, "").await.status,
-            400,
-            "the session is revoked"
-        );
+        assert_reuse_ends_the_session(&app, &second, &carried_on).await;
     }
+}
+
+/// Presenting `reused` is refused, and the session goes with it: `carried_on`, the token that
+/// carried it on, is refused too.
+async fn assert_reuse_ends_the_session(app: &TestApp, reused: &str, carried_on: &str) {
+    let replay = app.refresh(reused, "").await;
+    assert_eq!(replay.status, 400, "{}", replay.text);
+    assert_eq!(
+        app.refresh(carried_on, "").await.status,
+        400,
+        "the session is revoked"
+    );
 }
 
 /// The refresh token of a 200 answer.

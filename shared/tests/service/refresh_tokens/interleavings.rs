@@ -11,7 +11,7 @@ use token_service::sessions::{FamilyId, RefreshToken, SessionStore, TokenHash};
 use token_service::store::StoreError;
 use tokio::sync::Notify;
 
-use super::refresh_token;
+use super::{assert_reuse_ends_the_session, refresh_token};
 use crate::for_each_backend;
 use crate::support::{Backend, HookedSessions, SessionHooks, TestApp};
 
@@ -58,13 +58,7 @@ async fn a_rotation_that_failed_after_its_spend_is_completed_by_its_retry(backen
     let newer = refresh_token(&app.refresh(&next, "").await);
     let newest = refresh_token(&app.refresh(&newer, "").await);
     // Reuse detection is untouched: the spent token after its window ends the session.
-    let replay = app.refresh(&token, "").await;
-    assert_eq!(replay.status, 400, "{}", replay.text);
-    assert_eq!(
-        app.refresh(&newest, "").await.status,
-        400,
-        "the session is revoked"
-    );
+    assert_reuse_ends_the_session(&app, &token, &newest).await;
 }
 
 /// Sessions where the first move on waits until a second one is done: a retry within the
@@ -122,13 +116,7 @@ async fn a_retry_that_moves_the_session_first_leaves_the_rotation_good(backend: 
     // ...so either child carries it on, and the other is then a second chain.
     app.clock.advance(60);
     let newer = refresh_token(&app.refresh(&second, "").await);
-    let fork = app.refresh(&first, "").await;
-    assert_eq!(fork.status, 400, "{}", fork.text);
-    assert_eq!(
-        app.refresh(&newer, "").await.status,
-        400,
-        "the session is revoked"
-    );
+    assert_reuse_ends_the_session(&app, &first, &newer).await;
 }
 
 /// Sessions whose first revocation fails as an outage would.
@@ -167,11 +155,5 @@ async fn a_second_chain_found_during_an_outage_gets_nothing_on_its_retry(backend
     assert_eq!(found_out.status, 503, "{}", found_out.text);
     // ...and its retry within the grace window is still no way in: the session goes.
     app.clock.advance(1);
-    let retried = app.refresh(&thiefs, "").await;
-    assert_eq!(retried.status, 400, "{}", retried.text);
-    assert_eq!(
-        app.refresh(&carried_on, "").await.status,
-        400,
-        "the session is revoked"
-    );
+    assert_reuse_ends_the_session(&app, &thiefs, &carried_on).await;
 }
